@@ -1,0 +1,98 @@
+// Shows where the engine runs: the tfjs backend, the GPU adapter, warnings when WebGPU is missing
+// or is a software fallback, and the numerical self-check against the CPU backend.
+import { useAppStore } from '../store';
+import type { BackendPreference, BackendReport, ParityReport } from '../../worker/protocol';
+
+const PREFERENCES: BackendPreference[] = ['auto', 'webgpu', 'webgl', 'cpu'];
+/** The tolerance the self-check is held to: relative to the largest reference magnitude. */
+export const SELFCHECK_TOLERANCE = 1e-4;
+
+function Warnings({ report }: { report: BackendReport }) {
+  const warnings: string[] = [];
+  if (report.backend !== 'webgpu') {
+    warnings.push(
+      `WebGPU is not available, so the engine runs on ${report.backend === 'webgl' ? 'WebGL' : 'the CPU'}. ` +
+        'Training works but is much slower; use a recent Chrome or Edge with WebGPU enabled.',
+    );
+  }
+  if (report.adapter?.isFallbackAdapter) {
+    warnings.push('The WebGPU adapter is a software fallback (no GPU is being used): training will be slow.');
+  }
+  if (warnings.length === 0) return null;
+  return (
+    <div className="warning" role="alert" data-testid="backend-warning">
+      {warnings.map((text) => <p key={text}>{text}</p>)}
+      {report.fallbacks.length > 0 && (
+        <details>
+          <summary>Why the preferred backend was skipped</summary>
+          <ul>{report.fallbacks.map((line) => <li key={line}>{line}</li>)}</ul>
+        </details>
+      )}
+    </div>
+  );
+}
+
+function SelfcheckResult({ report }: { report: ParityReport }) {
+  const passed = report.maxRelErr <= SELFCHECK_TOLERANCE;
+  return (
+    <div data-testid="selfcheck-result" data-passed={passed} data-max-rel-err={report.maxRelErr} data-backend={report.backend}>
+      <p className={passed ? 'ok' : 'warning'}>
+        {passed ? 'Passed' : 'Failed'}: {report.backend} matches the CPU reference to {report.maxRelErr.toExponential(2)} (tolerance {SELFCHECK_TOLERANCE}).
+      </p>
+      <table className="compact">
+        <thead><tr><th>quantity</th><th>relative error</th></tr></thead>
+        <tbody>
+          {Object.entries(report.relErr).map(([name, value]) => (
+            <tr key={name}><td>{name}</td><td data-testid={`relerr-${name}`}>{value.toExponential(2)}</td></tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** The panel itself. */
+export function BackendPanel({ preference }: { preference: BackendPreference }) {
+  const backend = useAppStore((s) => s.backend);
+  const selfcheck = useAppStore((s) => s.selfcheck);
+  const startBackend = useAppStore((s) => s.startBackend);
+  const runSelfcheck = useAppStore((s) => s.runSelfcheck);
+  const report = backend.state === 'done' ? backend.value : null;
+
+  return (
+    <section className="panel" aria-labelledby="backend-title">
+      <h2 id="backend-title">Compute backend</h2>
+      <label>
+        Preferred backend{' '}
+        <select value={preference} onChange={(e) => { const value = e.target.value as BackendPreference; const url = new URL(location.href); url.searchParams.set('backend', value); history.replaceState(null, '', url); void startBackend(value); }}>
+          {PREFERENCES.map((p) => <option key={p} value={p}>{p}</option>)}
+        </select>
+      </label>
+      {backend.state === 'busy' && <p>Starting the engine…</p>}
+      {backend.state === 'failed' && <p className="error" role="alert">The engine could not start: {backend.message}</p>}
+      {report && (
+        <>
+          <dl className="facts">
+            <dt>Backend</dt><dd data-testid="backend-name">{report.backend}</dd>
+            {report.adapter && (
+              <>
+                <dt>Adapter</dt>
+                <dd data-testid="adapter-info">
+                  {[report.adapter.vendor, report.adapter.architecture].filter(Boolean).join(' · ') || 'not disclosed by the browser'}
+                  {report.adapter.description && ` (${report.adapter.description})`}
+                </dd>
+                <dt>Fallback adapter</dt><dd data-testid="adapter-fallback">{report.adapter.isFallbackAdapter ? 'yes' : 'no'}</dd>
+              </>
+            )}
+          </dl>
+          <Warnings report={report} />
+          <button type="button" onClick={() => void runSelfcheck()} disabled={selfcheck.state === 'busy'}>
+            {selfcheck.state === 'busy' ? 'Checking…' : 'Check numerics against CPU'}
+          </button>
+          {selfcheck.state === 'done' && <SelfcheckResult report={selfcheck.value} />}
+          {selfcheck.state === 'failed' && <p className="error" role="alert">Self-check failed to run: {selfcheck.message}</p>}
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,61 @@
+// The page's one bridge to the training worker: sends typed commands and resolves each with its
+// reply. A worker that crashes rejects every pending command with a message, and is restarted on
+// the next command, so a crash never leaves the page waiting.
+import { PROTOCOL_VERSION, type FromWorker, type ToWorker } from '../worker/protocol';
+
+type Command = ToWorker extends infer C ? (C extends ToWorker ? Omit<C, 'v' | 'id'> : never) : never;
+type Pending = { resolve: (message: FromWorker) => void; reject: (error: Error) => void };
+
+/** A client that owns one worker at a time. */
+export interface WorkerClient {
+  send(command: Command): Promise<FromWorker>;
+  terminate(): void;
+}
+
+/** Creates the client; the worker starts lazily on the first command. */
+export function createWorkerClient(): WorkerClient {
+  let worker: Worker | null = null;
+  let nextId = 1;
+  const pending = new Map<number, Pending>();
+
+  function failAll(reason: string): void {
+    for (const { reject } of pending.values()) reject(new Error(reason));
+    pending.clear();
+  }
+
+  function start(): Worker {
+    const created = new Worker(new URL('../worker/worker.ts', import.meta.url), { type: 'module', name: 'engine' });
+    created.onmessage = (event: MessageEvent<FromWorker>) => {
+      const message = event.data;
+      const entry = pending.get(message.id);
+      if (!entry) return;
+      pending.delete(message.id);
+      if (message.type === 'error') entry.reject(new Error(message.message));
+      else entry.resolve(message);
+    };
+    created.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      failAll(`The engine worker crashed: ${event.message || 'unknown error'}. It will restart on the next command.`);
+      created.terminate();
+      worker = null;
+    };
+    return created;
+  }
+
+  return {
+    send(command) {
+      worker ??= start();
+      const id = nextId++;
+      const message = { ...command, v: PROTOCOL_VERSION, id } as ToWorker;
+      return new Promise<FromWorker>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        worker!.postMessage(message);
+      });
+    },
+    terminate() {
+      failAll('The engine worker was stopped.');
+      worker?.terminate();
+      worker = null;
+    },
+  };
+}

@@ -1,0 +1,98 @@
+// Chooses and starts the tfjs backend. WebGPU is preferred; without a usable adapter the engine
+// falls back to WebGL, then CPU, and says why. The GPU object is passed in (navigator.gpu in a
+// Worker, the `webgpu` package in Node) so that the same code runs in both places.
+import * as tf from '@tensorflow/tfjs';
+import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+
+/** Backends the engine can run on, in order of preference for `auto`. */
+export const BACKEND_ORDER = ['webgpu', 'webgl', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_ORDER)[number];
+export type BackendPreference = BackendName | 'auto';
+
+/** What the GPU adapter says about itself (empty strings when the browser hides them). */
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isFallbackAdapter: boolean;
+}
+
+/** The outcome of backend selection, shown on the page and printed by the CLI. */
+export interface BackendReport {
+  backend: BackendName;
+  adapter: AdapterSummary | null;
+  /** Why a preferred backend was not used, one line per backend skipped; empty when none was. */
+  fallbacks: string[];
+}
+
+/** Reads vendor/architecture from an adapter, across the old and new WebGPU APIs. */
+export function summariseAdapter(adapter: GPUAdapter): AdapterSummary {
+  const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
+  const legacyFallback = (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter;
+  const infoFallback = (info as (GPUAdapterInfo & { isFallbackAdapter?: boolean }) | undefined)?.isFallbackAdapter;
+  return {
+    vendor: info?.vendor ?? '',
+    architecture: info?.architecture ?? '',
+    device: info?.device ?? '',
+    description: info?.description ?? '',
+    isFallbackAdapter: Boolean(infoFallback ?? legacyFallback ?? false),
+  };
+}
+
+/**
+ * Requests an adapter and a device on `gpu` and registers tfjs's WebGPU backend on them.
+ * The adapter is requested by us, before `setBackend`, so its description is known and a missing
+ * adapter is a message rather than an exception inside tfjs.
+ */
+async function startWebGpu(gpu: GPU): Promise<AdapterSummary> {
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) throw new Error('navigator.gpu.requestAdapter() returned no adapter');
+  const limits = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredLimits: {
+      maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
+      maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
+      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+      maxBufferSize: limits.maxBufferSize,
+      maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
+      maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+    },
+  });
+  const summary = summariseAdapter(adapter);
+  const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
+  // Importing tfjs-backend-webgpu registers a factory that requests its own adapter; replace it
+  // (removeBackend throws when nothing is registered under the name, which is fine here).
+  try {
+    tf.removeBackend('webgpu');
+  } catch {
+    /* nothing registered yet */
+  }
+  tf.registerBackend('webgpu', () => new WebGPUBackend(device, info), 3);
+  if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs could not initialise the webgpu backend');
+  return summary;
+}
+
+/**
+ * Starts the preferred backend, falling back in BACKEND_ORDER. `gpu` is the WebGPU entry point
+ * when the environment has one (undefined otherwise).
+ */
+export async function initBackend(preference: BackendPreference, gpu: GPU | undefined): Promise<BackendReport> {
+  const fallbacks: string[] = [];
+  const start = preference === 'auto' ? 0 : BACKEND_ORDER.indexOf(preference);
+  for (const name of BACKEND_ORDER.slice(start)) {
+    try {
+      if (name === 'webgpu') {
+        if (!gpu) throw new Error('WebGPU is not available here (no navigator.gpu)');
+        const adapter = await startWebGpu(gpu);
+        return { backend: name, adapter, fallbacks };
+      }
+      if (!(await tf.setBackend(name))) throw new Error(`tfjs could not initialise the ${name} backend`);
+      await tf.ready();
+      return { backend: name, adapter: null, fallbacks };
+    } catch (error) {
+      fallbacks.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  throw new Error(`No tfjs backend could start: ${fallbacks.join('; ')}`);
+}

@@ -1,0 +1,39 @@
+// Numerical building blocks shared by the encoder, the adapters and the trainer.
+// Each is written with tfjs ops only, so it runs (and differentiates) on every backend.
+import * as tf from '@tensorflow/tfjs';
+
+/** Exact GELU as in BERT and Hugging Face's `gelu`: x · Φ(x) = 0.5 · x · (1 + erf(x / √2)). */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
+}
+
+/**
+ * Layer normalisation over the last axis, as torch.nn.LayerNorm: the variance is the biased one
+ * (divided by n), and eps is added to it before the square root.
+ */
+export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
+  return tf.tidy(() => {
+    const axis = x.rank - 1;
+    const mean = tf.mean(x, axis, true); // [..., 1]
+    const centred = tf.sub(x, mean); // [..., H]
+    const variance = tf.mean(tf.square(centred), axis, true); // [..., 1]
+    const normalised = tf.mul(centred, tf.rsqrt(tf.add(variance, eps)));
+    return tf.add(tf.mul(normalised, gamma), beta);
+  });
+}
+
+/**
+ * Mean softmax cross-entropy of logits [N, C] against integer labels [N] (int32).
+ * Rows whose weight is 0 (padding, ignored tokens) do not count; the mean is over the rest.
+ */
+export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, weights?: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const numClasses = logits.shape[1];
+    const logProbs = tf.logSoftmax(logits, -1); // [N, C]
+    const oneHot = tf.oneHot(labels, numClasses); // [N, C]
+    const perRow = tf.neg(tf.sum(tf.mul(oneHot, logProbs), -1)); // [N]
+    if (!weights) return tf.mean(perRow);
+    const total = tf.maximum(tf.sum(weights), 1e-12);
+    return tf.div(tf.sum(tf.mul(perRow, weights)), total);
+  });
+}
