@@ -1,0 +1,188 @@
+// The frozen BERT encoder, as Hugging Face's BertModel computes it (post-LN, exact GELU), with the
+// insertion points adapters need. Weights are plain tensors (never tf.Variables): gradients flow
+// through them to the adapters but they are never trained, copied or updated.
+import * as tf from '@tensorflow/tfjs';
+import { gelu, layerNorm } from './ops';
+
+/** The architecture, read from a Hugging Face config.json. */
+export interface BertConfig {
+  vocabSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  numHeads: number;
+  intermediateSize: number;
+  maxPositions: number;
+  typeVocabSize: number;
+  layerNormEps: number;
+  padTokenId: number;
+}
+
+/** A dense layer stored as y = x·w + b, with w already transposed to [in, out]. */
+export interface Dense {
+  w: tf.Tensor2D; // [in, out]
+  b: tf.Tensor1D; // [out]
+}
+
+/** LayerNorm parameters. */
+export interface Norm {
+  gamma: tf.Tensor1D; // [H]
+  beta: tf.Tensor1D; // [H]
+}
+
+/** One transformer layer's weights. */
+export interface BertLayer {
+  query: Dense;
+  key: Dense;
+  value: Dense;
+  attentionOutput: Dense;
+  attentionNorm: Norm;
+  intermediate: Dense;
+  output: Dense;
+  outputNorm: Norm;
+}
+
+/** The whole frozen encoder. */
+export interface BertModel {
+  config: BertConfig;
+  embeddings: { word: tf.Tensor2D; position: tf.Tensor2D; tokenType: tf.Tensor2D; norm: Norm };
+  layers: BertLayer[];
+  pooler: Dense | null;
+}
+
+/** A tokenised batch: three int32 tensors of shape [B, T]. */
+export interface EncoderInput {
+  inputIds: tf.Tensor2D;
+  tokenTypeIds: tf.Tensor2D;
+  attentionMask: tf.Tensor2D;
+}
+
+/** Where a sublayer's output meets its residual: after self-attention, or after the feed-forward block. */
+export type BlockSite = 'attention' | 'ffn';
+/** The attention projections adapters may modify. */
+export type Projection = 'query' | 'key' | 'value';
+
+/**
+ * The insertion points for adapters. Every hook is optional; without hooks the forward is BertModel's.
+ * - `projection` changes a query/key/value projection's output (LoRA adds x·A·B·scale).
+ * - `prefix` prepends learned keys and values to a layer's attention (prefix-tuning).
+ * - `block` replaces `layerNorm(output + residual)` at the end of a sublayer, so sequential adapters
+ *   (Houlsby: both sites; Pfeiffer: `ffn`) and parallel adapters (computed from the residual, i.e. the
+ *   block's input) can be placed exactly where their papers put them.
+ */
+export interface EncoderHooks {
+  projection?(layer: number, which: Projection, input: tf.Tensor2D, output: tf.Tensor2D): tf.Tensor2D;
+  prefix?(layer: number): { key: tf.Tensor2D; value: tf.Tensor2D } | null; // each [P, H]
+  block?(layer: number, site: BlockSite, output: tf.Tensor2D, residual: tf.Tensor2D, norm: (x: tf.Tensor2D) => tf.Tensor2D): tf.Tensor2D;
+}
+
+/** What the encoder returns. Hidden states are [B, T, H]; `hiddenStates` has numLayers + 1 entries. */
+export interface EncoderOutput {
+  lastHiddenState: tf.Tensor3D;
+  hiddenStates: tf.Tensor3D[] | null;
+  pooled: tf.Tensor2D | null; // [B, H]
+}
+
+/** An additive mask value that zeroes a position after softmax without overflowing float32 arithmetic. */
+const MASKED = -1e9;
+
+function dense(x: tf.Tensor2D, layer: Dense): tf.Tensor2D {
+  return tf.add(tf.matMul(x, layer.w), layer.b); // [N, in]·[in, out] → [N, out]
+}
+
+/** Multi-head self-attention of one layer on x [B·T, H]; returns the context before the output dense. */
+function selfAttention(model: BertModel, index: number, x: tf.Tensor2D, additiveMask: tf.Tensor4D, batch: number, length: number, hooks: EncoderHooks): tf.Tensor2D {
+  const { hiddenSize: H, numHeads: nh } = model.config;
+  const hs = H / nh;
+  const layer = model.layers[index]!;
+  const project = (which: Projection) => {
+    const y = dense(x, layer[which]); // [B·T, H]
+    return hooks.projection ? hooks.projection(index, which, x, y) : y;
+  };
+  const heads = (t: tf.Tensor, len: number) => tf.transpose(tf.reshape(t, [batch, len, nh, hs]), [0, 2, 1, 3]); // [B, nh, len, hs]
+  const q = heads(project('query'), length);
+  let k = heads(project('key'), length);
+  let v = heads(project('value'), length);
+  let mask: tf.Tensor4D = additiveMask; // [B, 1, 1, T]
+  const prefix = hooks.prefix?.(index) ?? null;
+  if (prefix) {
+    const p = prefix.key.shape[0];
+    const tile = (t: tf.Tensor2D) => heads(tf.tile(tf.expandDims(t, 0), [batch, 1, 1]), p); // [B, nh, P, hs]
+    k = tf.concat([tile(prefix.key), k], 2); // [B, nh, P+T, hs]
+    v = tf.concat([tile(prefix.value), v], 2);
+    mask = tf.concat([tf.zeros([batch, 1, 1, p]), additiveMask], 3); // prefixes are always visible
+  }
+  // The transpose is explicit so that matMul runs in its fast, untransposed layout on every backend.
+  const kT = tf.transpose(k, [0, 1, 3, 2]); // [B, nh, hs, S]
+  const scores = tf.add(tf.div(tf.matMul(q, kT), Math.sqrt(hs)), mask); // [B, nh, T, S]
+  const probs = tf.softmax(scores, -1);
+  const context = tf.matMul(probs, v); // [B, nh, T, hs]
+  return tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch * length, H]); // [B·T, H]
+}
+
+/** The sum of the three embeddings, layer-normalised: [B, T, H] flattened to [B·T, H]. */
+function embed(model: BertModel, input: EncoderInput): tf.Tensor2D {
+  const [batch, length] = input.inputIds.shape;
+  if (length > model.config.maxPositions) throw new Error(`sequence length ${length} exceeds the model's ${model.config.maxPositions} positions`);
+  const { embeddings, config } = model;
+  const words = tf.gather(embeddings.word, tf.reshape(input.inputIds, [-1])); // [B·T, H]
+  const types = tf.gather(embeddings.tokenType, tf.reshape(input.tokenTypeIds, [-1])); // [B·T, H]
+  const positions = tf.tile(tf.slice(embeddings.position, [0, 0], [length, config.hiddenSize]), [batch, 1]); // [B·T, H]
+  return layerNorm(tf.add(tf.add(words, types), positions), embeddings.norm.gamma, embeddings.norm.beta, config.layerNormEps) as tf.Tensor2D;
+}
+
+/**
+ * Runs the encoder. Call inside tf.tidy (or tf.grad) so intermediates are freed; only the returned
+ * tensors survive a tidy.
+ */
+export function forwardEncoder(model: BertModel, input: EncoderInput, options: { hooks?: EncoderHooks; outputHiddenStates?: boolean; pool?: boolean } = {}): EncoderOutput {
+  const hooks = options.hooks ?? {};
+  const { config } = model;
+  const [batch, length] = input.inputIds.shape;
+  const H = config.hiddenSize;
+  const eps = config.layerNormEps;
+  const additiveMask = tf.reshape(tf.mul(tf.sub(1, tf.cast(input.attentionMask, 'float32')), MASKED), [batch, 1, 1, length]) as tf.Tensor4D;
+  const toBatch = (x: tf.Tensor2D) => tf.reshape(x, [batch, length, H]) as tf.Tensor3D;
+
+  let h = embed(model, input); // [B·T, H]
+  const hiddenStates = options.outputHiddenStates ? [toBatch(h)] : null;
+  model.layers.forEach((layer, index) => {
+    const finish = (site: BlockSite, output: tf.Tensor2D, residual: tf.Tensor2D, norm: Norm) => {
+      const normalise = (x: tf.Tensor2D) => layerNorm(x, norm.gamma, norm.beta, eps) as tf.Tensor2D;
+      return hooks.block ? hooks.block(index, site, output, residual, normalise) : normalise(tf.add(output, residual));
+    };
+    const context = selfAttention(model, index, h, additiveMask, batch, length, hooks);
+    const attended = finish('attention', dense(context, layer.attentionOutput), h, layer.attentionNorm); // [B·T, H]
+    const inner = gelu(dense(attended, layer.intermediate)) as tf.Tensor2D; // [B·T, I]
+    h = finish('ffn', dense(inner, layer.output), attended, layer.outputNorm); // [B·T, H]
+    hiddenStates?.push(toBatch(h));
+  });
+  const lastHiddenState = toBatch(h);
+  let pooled: tf.Tensor2D | null = null;
+  if (options.pool && model.pooler) {
+    const cls = tf.reshape(tf.slice(lastHiddenState, [0, 0, 0], [batch, 1, H]), [batch, H]) as tf.Tensor2D; // [B, H]
+    pooled = tf.tanh(dense(cls, model.pooler)) as tf.Tensor2D;
+  }
+  return { lastHiddenState, hiddenStates, pooled };
+}
+
+/** Every weight tensor of the model, in a fixed order. */
+export function bertTensors(model: BertModel): tf.Tensor[] {
+  const { embeddings } = model;
+  const tensors: tf.Tensor[] = [embeddings.word, embeddings.position, embeddings.tokenType, embeddings.norm.gamma, embeddings.norm.beta];
+  for (const layer of model.layers) {
+    for (const d of [layer.query, layer.key, layer.value, layer.attentionOutput, layer.intermediate, layer.output]) tensors.push(d.w, d.b);
+    tensors.push(layer.attentionNorm.gamma, layer.attentionNorm.beta, layer.outputNorm.gamma, layer.outputNorm.beta);
+  }
+  if (model.pooler) tensors.push(model.pooler.w, model.pooler.b);
+  return tensors;
+}
+
+/** Number of parameters of the frozen encoder (what the budget panel calls "PLM parameters"). */
+export function countBertParameters(model: BertModel): number {
+  return bertTensors(model).reduce((sum, t) => sum + t.size, 0);
+}
+
+/** Frees every weight of the model. */
+export function disposeBert(model: BertModel): void {
+  tf.dispose(bertTensors(model));
+}
