@@ -71,9 +71,10 @@ async function loadError(read: ReadModelFile): Promise<CheckpointError> {
 describe('loadBertCheckpoint', () => {
   it('loads every weight, with Linear weights transposed to [in, out]', async () => {
     const tensors = hfTensors();
-    const { model, ignoredTensors, doLowerCase } = await loadBertCheckpoint(goodFolder());
+    const { model, ignoredTensors, tokenizerConfig, vocab } = await loadBertCheckpoint(goodFolder());
     expect(ignoredTensors).toEqual([]);
-    expect(doLowerCase).toBe(true);
+    expect(tokenizerConfig.doLowerCase).toBe(true);
+    expect(vocab.ids.get('cat')).toBe(6);
     expect(model.layers).toHaveLength(2);
     const torchQuery = tensors.find((t) => t.name === 'encoder.layer.1.attention.self.query.weight')!.data; // [out, in]
     const ours = model.layers[1]!.query.w.arraySync(); // [in, out]
@@ -95,8 +96,8 @@ describe('loadBertCheckpoint', () => {
   });
 
   it('reads do_lower_case from tokenizer_config.json', async () => {
-    const { doLowerCase } = await loadBertCheckpoint(goodFolder({ 'tokenizer_config.json': '{"do_lower_case": false}' }));
-    expect(doLowerCase).toBe(false);
+    const { tokenizerConfig } = await loadBertCheckpoint(goodFolder({ 'tokenizer_config.json': '{"do_lower_case": false}' }));
+    expect(tokenizerConfig.doLowerCase).toBe(false);
   });
 });
 
@@ -135,6 +136,10 @@ describe('a broken model folder names the file and the problem', () => {
   it('a config that is not JSON or lacks sizes', async () => {
     expect((await loadError(goodFolder({ 'config.json': '{"hidden_size": 8,' }))).message).toMatch(/^config\.json: is not valid JSON/);
     expect((await loadError(goodFolder({ 'config.json': JSON.stringify({ ...CONFIG, hidden_size: undefined }) }))).message).toBe('config.json: hidden_size must be a positive integer, got undefined');
+  });
+  it('a vocabulary without the special tokens, or a bad tokenizer_config.json', async () => {
+    expect((await loadError(goodFolder({ 'vocab.txt': 'the\ncat\n' }))).message).toMatch(/^vocab\.txt: the vocabulary lacks the special tokens \[UNK\], \[CLS\], \[SEP\], \[PAD\]/);
+    expect((await loadError(goodFolder({ 'tokenizer_config.json': '{"do_lower_case": "yes"}' }))).message).toBe('tokenizer_config.json: do_lower_case must be true or false, got "yes"');
   });
   it('a vocabulary larger than the embedding table', async () => {
     expect((await loadError(goodFolder({ 'vocab.txt': VOCAB + 'extra\n' }))).message).toBe("vocab.txt: has 13 tokens but config.json's vocab_size is 12");

@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BertConfig, BertLayer, BertModel, Dense, Norm } from './bert';
 import { CheckpointError, parseSafetensors, type SafetensorsFile } from './safetensors';
+import { parseVocab, tokenizerConfigFromJson, type TokenizerConfig, type Vocab } from './tokenizer';
 
 /** The files of a model folder, by their Hugging Face names. */
 export const MODEL_FILES = { config: 'config.json', weights: 'model.safetensors', vocab: 'vocab.txt', tokenizerConfig: 'tokenizer_config.json' } as const;
@@ -14,8 +15,8 @@ export type ReadModelFile = (name: string) => Promise<Uint8Array | null>;
 /** A loaded checkpoint: the frozen model plus what the tokenizer needs. */
 export interface LoadedCheckpoint {
   model: BertModel;
-  vocabText: string;
-  doLowerCase: boolean;
+  vocab: Vocab;
+  tokenizerConfig: TokenizerConfig;
   /** Tensors present in the file that the encoder does not use (pretraining or task heads). */
   ignoredTensors: string[];
   metadata: Record<string, string>;
@@ -150,6 +151,17 @@ export function bertFromSafetensors(config: BertConfig, weights: SafetensorsFile
   }
 }
 
+/** Runs a parser from another module and reports its failure as a problem of `file`. */
+function asCheckpointError<T>(file: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof CheckpointError) throw error;
+    const text = error instanceof Error ? error.message : String(error);
+    throw new CheckpointError(file, text.replace(/^\w+: /, '')); // drop the parser's own function-name prefix
+  }
+}
+
 /** Loads a whole model folder through `readFile`. */
 export async function loadBertCheckpoint(readFile: ReadModelFile): Promise<LoadedCheckpoint> {
   const need = async (name: string): Promise<Uint8Array> => {
@@ -159,17 +171,13 @@ export async function loadBertCheckpoint(readFile: ReadModelFile): Promise<Loade
   };
   const config = parseBertConfig(decodeText(await need(MODEL_FILES.config), MODEL_FILES.config));
   const vocabText = decodeText(await need(MODEL_FILES.vocab), MODEL_FILES.vocab);
-  const vocabSize = vocabText.replace(/\r?\n$/, '').split(/\r?\n/).length;
-  if (vocabSize > config.vocabSize) throw new CheckpointError(MODEL_FILES.vocab, `has ${vocabSize} tokens but config.json's vocab_size is ${config.vocabSize}`);
+  const vocab = asCheckpointError(MODEL_FILES.vocab, () => parseVocab(vocabText));
+  if (vocab.tokens.length > config.vocabSize) throw new CheckpointError(MODEL_FILES.vocab, `has ${vocab.tokens.length} tokens but config.json's vocab_size is ${config.vocabSize}`);
   const tokenizerBytes = await readFile(MODEL_FILES.tokenizerConfig);
-  const tokenizerConfig = tokenizerBytes ? parseJson(decodeText(tokenizerBytes, MODEL_FILES.tokenizerConfig), MODEL_FILES.tokenizerConfig) : {};
+  const tokenizerConfig = tokenizerBytes
+    ? asCheckpointError(MODEL_FILES.tokenizerConfig, () => tokenizerConfigFromJson(parseJson(decodeText(tokenizerBytes, MODEL_FILES.tokenizerConfig), MODEL_FILES.tokenizerConfig)))
+    : tokenizerConfigFromJson({});
   const weights = parseSafetensors(await need(MODEL_FILES.weights), MODEL_FILES.weights);
   const { model, ignoredTensors } = bertFromSafetensors(config, weights);
-  return {
-    model,
-    vocabText,
-    doLowerCase: tokenizerConfig.do_lower_case !== false,
-    ignoredTensors,
-    metadata: weights.metadata,
-  };
+  return { model, vocab, tokenizerConfig, ignoredTensors, metadata: weights.metadata };
 }

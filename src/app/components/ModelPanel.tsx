@@ -1,0 +1,92 @@
+// The frozen PLM: which model is loaded (the default one, or a Hugging Face BERT folder the user
+// picks or drops), and a small encoder try-out that shows the tokens and their hidden states.
+import { useState, type DragEvent } from 'react';
+import { useAppStore } from '../store';
+import type { ModelSource } from '../../worker/protocol';
+
+/** The model shipped in public/models/default/. */
+export const DEFAULT_MODEL: ModelSource = { kind: 'url', url: `${import.meta.env.BASE_URL}models/default/`, label: 'default (pretrained by this project)' };
+const WANTED = new Set(['config.json', 'model.safetensors', 'vocab.txt', 'tokenizer_config.json']);
+
+/** Reads the model files among those picked (a folder's other files are ignored). */
+async function sourceFromFiles(files: File[]): Promise<ModelSource> {
+  const picked = files.filter((f) => WANTED.has(f.name));
+  const folder = files[0]?.webkitRelativePath.split('/')[0];
+  const label = folder || picked.map((f) => f.name).join(', ') || 'picked files';
+  return { kind: 'files', label, files: await Promise.all(picked.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() }))) };
+}
+
+function ModelFacts() {
+  const model = useAppStore((s) => s.model);
+  if (!model) return <p>No model loaded yet.</p>;
+  return (
+    <dl className="facts" data-testid="model-facts">
+      <dt>Model</dt><dd data-testid="model-label">{model.label}</dd>
+      <dt>Shape</dt><dd>{model.layers} layers · hidden {model.hiddenSize} · {model.heads} heads · FFN {model.intermediateSize} · {model.maxPositions} positions</dd>
+      <dt>Parameters</dt><dd data-testid="model-parameters">{model.parameters.toLocaleString('en-US')} (frozen)</dd>
+      <dt>Vocabulary</dt><dd>{model.vocabSize.toLocaleString('en-US')} WordPiece tokens, {model.doLowerCase ? 'uncased' : 'cased'}</dd>
+      {model.ignoredTensors.length > 0 && <><dt>Not used</dt><dd>{model.ignoredTensors.length} head tensors ({model.ignoredTensors.slice(0, 3).join(', ')}{model.ignoredTensors.length > 3 ? ', …' : ''})</dd></>}
+    </dl>
+  );
+}
+
+function EncoderTryOut() {
+  const [text, setText] = useState('The cat sat on the mat.');
+  const [text2, setText2] = useState('');
+  const encoding = useAppStore((s) => s.encoding);
+  const encode = useAppStore((s) => s.encode);
+  const model = useAppStore((s) => s.model);
+  const result = encoding.state === 'done' ? encoding.value : null;
+  return (
+    <div className="tryout">
+      <h3>Try the encoder</h3>
+      <form onSubmit={(e) => { e.preventDefault(); void encode(text, text2.trim() ? text2 : null); }}>
+        <label>Text <input aria-label="Text" value={text} onChange={(e) => setText(e.target.value)} /></label>
+        <label>Second text (optional) <input aria-label="Second text" value={text2} onChange={(e) => setText2(e.target.value)} /></label>
+        <button type="submit" disabled={!model || encoding.state === 'busy'}>Encode</button>
+      </form>
+      {encoding.state === 'failed' && <p className="error" role="alert">{encoding.message}</p>}
+      {result && (
+        <table className="compact" data-testid="encoding" data-input-ids={JSON.stringify(result.inputIds)} data-hidden={JSON.stringify(result.lastHiddenState)}>
+          <thead><tr><th>token</th><th>id</th><th>type</th><th>‖h‖</th><th>h[0..3]</th></tr></thead>
+          <tbody>
+            {result.tokens.map((token, i) => {
+              const h = result.lastHiddenState[i] ?? [];
+              return (
+                <tr key={i}>
+                  <td>{token}</td><td>{result.inputIds[i]}</td><td>{result.tokenTypeIds[i]}</td>
+                  <td>{Math.hypot(...h).toFixed(3)}</td><td>{h.slice(0, 4).map((v) => v.toFixed(3)).join(' ')}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
+/** The panel itself. */
+export function ModelPanel() {
+  const modelLoad = useAppStore((s) => s.modelLoad);
+  const loadModel = useAppStore((s) => s.loadModel);
+  const [dragging, setDragging] = useState(false);
+  const pick = async (list: FileList | null) => { if (list && list.length > 0) await loadModel(await sourceFromFiles([...list])); };
+  const onDrop = (event: DragEvent) => { event.preventDefault(); setDragging(false); void pick(event.dataTransfer.files); };
+
+  return (
+    <section className={`panel${dragging ? ' dragging' : ''}`} aria-labelledby="model-title" onDragOver={(e) => { e.preventDefault(); setDragging(true); }} onDragLeave={() => setDragging(false)} onDrop={onDrop}>
+      <h2 id="model-title">Frozen PLM</h2>
+      <ModelFacts />
+      {modelLoad.state === 'busy' && <p>Loading model…</p>}
+      {modelLoad.state === 'failed' && <p className="error" role="alert" data-testid="model-error">Could not load the model: {modelLoad.message}</p>}
+      <div className="row">
+        <label className="file">Load a Hugging Face BERT folder: pick its files (config.json, model.safetensors, vocab.txt) or drop them here{' '}
+          <input type="file" multiple aria-label="Model files" accept=".json,.safetensors,.txt" onChange={(e) => { void pick(e.target.files); e.target.value = ''; }} />
+        </label>
+        <button type="button" onClick={() => void loadModel(DEFAULT_MODEL)} disabled={modelLoad.state === 'busy'}>Use the default model</button>
+      </div>
+      <EncoderTryOut />
+    </section>
+  );
+}
