@@ -1,7 +1,10 @@
-// The playground page. For now: the header and the compute backend; the training controls and
-// charts arrive with the engine.
+// The playground page. For now: the header, the compute backend and the frozen PLM; the training
+// controls and charts arrive with the adapter engine.
 import { useEffect } from 'react';
 import { BackendPanel } from './components/BackendPanel';
+import { DEFAULT_MODEL, ModelPanel } from './components/ModelPanel';
+import { RunsPanel } from './components/RunsPanel';
+import { TrainPanel } from './components/TrainPanel';
 import { useAppStore } from './store';
 import type { BackendPreference } from '../worker/protocol';
 
@@ -15,10 +18,12 @@ function backendFromUrl(): BackendPreference {
 
 export function App() {
   const startBackend = useAppStore((s) => s.startBackend);
+  const loadModel = useAppStore((s) => s.loadModel);
   const preference = backendFromUrl();
   useEffect(() => {
-    void startBackend(preference);
-  }, [startBackend, preference]);
+    // The worker handles commands in order, so the model loads on the backend just chosen.
+    void startBackend(preference).then(() => loadModel(DEFAULT_MODEL));
+  }, [startBackend, loadModel, preference]);
 
   return (
     <main>
@@ -30,6 +35,9 @@ export function App() {
         </p>
       </header>
       <BackendPanel preference={preference} />
+      <ModelPanel />
+      <TrainPanel />
+      <RunsPanel />
     </main>
   );
 }

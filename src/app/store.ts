@@ -1,12 +1,22 @@
 // The page's state: a zustand store split into slices. Components select narrow values;
 // actions live beside the state they change and talk to the worker through the client.
 import { create, type StateCreator } from 'zustand';
-import type { BackendPreference, BackendReport, ParityReport } from '../worker/protocol';
+import type { BackendPreference, BackendReport, EncodeResult, FromWorker, ModelSource, ParityReport, PlmSummary, RunSettings } from '../worker/protocol';
+import { applyRunEvents, createRunRecord, type RunRecord } from './runs';
 import { createWorkerClient } from './workerClient';
 
 const client = createWorkerClient();
 
-type Status<T> = { state: 'idle' } | { state: 'busy' } | { state: 'done'; value: T } | { state: 'failed'; message: string };
+/** The life of one asynchronous request, as the UI shows it. */
+export type Status<T> = { state: 'idle' } | { state: 'busy' } | { state: 'done'; value: T } | { state: 'failed'; message: string };
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Narrows a reply to the expected type, so a protocol mix-up is an error rather than a silent cast. */
+function expectReply<T extends FromWorker['type']>(reply: FromWorker, type: T): Extract<FromWorker, { type: T }> {
+  if (reply.type !== type) throw new Error(`the worker answered ${reply.type} instead of ${type}`);
+  return reply as Extract<FromWorker, { type: T }>;
+}
 
 /** The compute backend: which one runs, on which adapter, and whether it computes correctly. */
 export interface BackendSlice {
@@ -16,16 +26,13 @@ export interface BackendSlice {
   runSelfcheck(): Promise<void>;
 }
 
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
-export const createBackendSlice: StateCreator<BackendSlice, [], [], BackendSlice> = (set) => ({
+export const createBackendSlice: StateCreator<AppState, [], [], BackendSlice> = (set) => ({
   backend: { state: 'idle' },
   selfcheck: { state: 'idle' },
   async startBackend(preference) {
     set({ backend: { state: 'busy' }, selfcheck: { state: 'idle' } });
     try {
-      const reply = await client.send({ type: 'init', backend: preference });
-      if (reply.type !== 'ready') throw new Error(`unexpected reply ${reply.type}`);
+      const reply = expectReply(await client.send({ type: 'init', backend: preference }), 'ready');
       set({ backend: { state: 'done', value: reply.report } });
     } catch (error) {
       set({ backend: { state: 'failed', message: message(error) } });
@@ -34,8 +41,7 @@ export const createBackendSlice: StateCreator<BackendSlice, [], [], BackendSlice
   async runSelfcheck() {
     set({ selfcheck: { state: 'busy' } });
     try {
-      const reply = await client.send({ type: 'selfcheck' });
-      if (reply.type !== 'selfcheck') throw new Error(`unexpected reply ${reply.type}`);
+      const reply = expectReply(await client.send({ type: 'selfcheck' }), 'selfcheck');
       set({ selfcheck: { state: 'done', value: reply.report } });
     } catch (error) {
       set({ selfcheck: { state: 'failed', message: message(error) } });
@@ -43,8 +49,76 @@ export const createBackendSlice: StateCreator<BackendSlice, [], [], BackendSlice
   },
 });
 
-export type AppState = BackendSlice;
+/** The frozen PLM: the loaded model, the last load attempt, and the encoder try-out. */
+export interface ModelSlice {
+  /** The model in use; a failed load leaves it in place. */
+  model: PlmSummary | null;
+  modelLoad: Status<PlmSummary>;
+  encoding: Status<EncodeResult>;
+  loadModel(source: ModelSource): Promise<void>;
+  encode(text: string, text2: string | null): Promise<void>;
+}
+
+export const createModelSlice: StateCreator<AppState, [], [], ModelSlice> = (set) => ({
+  model: null,
+  modelLoad: { state: 'idle' },
+  encoding: { state: 'idle' },
+  async loadModel(source) {
+    set({ modelLoad: { state: 'busy' } });
+    try {
+      const transfer = source.kind === 'files' ? source.files.map((f) => f.bytes) : [];
+      const reply = expectReply(await client.send({ type: 'loadModel', source }, transfer), 'modelLoaded');
+      set({ model: reply.model, modelLoad: { state: 'done', value: reply.model }, encoding: { state: 'idle' } });
+    } catch (error) {
+      set({ modelLoad: { state: 'failed', message: message(error) } });
+    }
+  },
+  async encode(text, text2) {
+    set({ encoding: { state: 'busy' } });
+    try {
+      const reply = expectReply(await client.send({ type: 'encode', text, text2 }), 'encoded');
+      set({ encoding: { state: 'done', value: reply.result } });
+    } catch (error) {
+      set({ encoding: { state: 'failed', message: message(error) } });
+    }
+  },
+});
+
+/** Training runs: started from the controls, updated by the worker's event stream. */
+export interface RunsSlice {
+  runs: RunRecord[];
+  startRun(settings: RunSettings, label: string): Promise<void>;
+  stopRun(id: string): Promise<void>;
+}
+
+let runCounter = 0;
+
+export const createRunsSlice: StateCreator<AppState, [], [], RunsSlice> = (set) => {
+  const update = (id: string, change: (run: RunRecord) => RunRecord) => set((state) => ({ runs: state.runs.map((r) => (r.id === id ? change(r) : r)) }));
+  return {
+    runs: [],
+    async startRun(settings, label) {
+      runCounter += 1;
+      const id = `run-${Date.now().toString(36)}-${runCounter}`;
+      set((state) => ({ runs: [...state.runs, createRunRecord(id, label, settings, Date.now())] }));
+      try {
+        const reply = expectReply(await client.send({ type: 'train', runId: id, settings }, [], (message) => update(id, (run) => applyRunEvents(run, message.events))), 'trained');
+        update(id, (run) => ({ ...run, status: reply.stopped ? 'stopped' : 'done', phase: reply.stopped ? 'stopped' : 'done' }));
+      } catch (error) {
+        // What was recorded up to the failure stays; the run says what happened.
+        update(id, (run) => ({ ...run, status: 'failed', phase: 'failed', error: message(error) }));
+      }
+    },
+    async stopRun(id) {
+      await client.send({ type: 'stop', runId: id });
+    },
+  };
+};
+
+export type AppState = BackendSlice & ModelSlice & RunsSlice;
 
 export const useAppStore = create<AppState>()((...args) => ({
   ...createBackendSlice(...args),
+  ...createModelSlice(...args),
+  ...createRunsSlice(...args),
 }));

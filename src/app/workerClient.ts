@@ -1,14 +1,18 @@
 // The page's one bridge to the training worker: sends typed commands and resolves each with its
 // reply. A worker that crashes rejects every pending command with a message, and is restarted on
 // the next command, so a crash never leaves the page waiting.
-import { PROTOCOL_VERSION, type FromWorker, type ToWorker } from '../worker/protocol';
+import { PROTOCOL_VERSION, type FromWorker, type RunEvents, type ToWorker } from '../worker/protocol';
 
 type Command = ToWorker extends infer C ? (C extends ToWorker ? Omit<C, 'v' | 'id'> : never) : never;
-type Pending = { resolve: (message: FromWorker) => void; reject: (error: Error) => void };
+type Pending = { resolve: (message: FromWorker) => void; reject: (error: Error) => void; onEvents?: (message: RunEvents) => void };
 
 /** A client that owns one worker at a time. */
 export interface WorkerClient {
-  send(command: Command): Promise<FromWorker>;
+  /**
+   * Sends a command; buffers in `transfer` move to the worker instead of being copied. Events the
+   * worker streams for this command (a training run's) go to `onEvents` until the reply arrives.
+   */
+  send(command: Command, transfer?: Transferable[], onEvents?: (message: RunEvents) => void): Promise<FromWorker>;
   terminate(): void;
 }
 
@@ -25,10 +29,14 @@ export function createWorkerClient(): WorkerClient {
 
   function start(): Worker {
     const created = new Worker(new URL('../worker/worker.ts', import.meta.url), { type: 'module', name: 'engine' });
-    created.onmessage = (event: MessageEvent<FromWorker>) => {
+    created.onmessage = (event: MessageEvent<FromWorker | RunEvents>) => {
       const message = event.data;
       const entry = pending.get(message.id);
       if (!entry) return;
+      if (message.type === 'events') {
+        entry.onEvents?.(message);
+        return;
+      }
       pending.delete(message.id);
       if (message.type === 'error') entry.reject(new Error(message.message));
       else entry.resolve(message);
@@ -43,13 +51,13 @@ export function createWorkerClient(): WorkerClient {
   }
 
   return {
-    send(command) {
+    send(command, transfer = [], onEvents) {
       worker ??= start();
       const id = nextId++;
       const message = { ...command, v: PROTOCOL_VERSION, id } as ToWorker;
       return new Promise<FromWorker>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        worker!.postMessage(message);
+        pending.set(id, { resolve, reject, onEvents });
+        worker!.postMessage(message, transfer);
       });
     },
     terminate() {

@@ -40,6 +40,13 @@ export function summariseAdapter(adapter: GPUAdapter): AdapterSummary {
   };
 }
 
+const gpuErrors: string[] = [];
+
+/** WebGPU errors reported since the last call (validation errors, out of memory, a lost device). */
+export function takeGpuErrors(): string[] {
+  return gpuErrors.splice(0, gpuErrors.length);
+}
+
 /**
  * Requests an adapter and a device on `gpu` and registers tfjs's WebGPU backend on them.
  * The adapter is requested by us, before `setBackend`, so its description is known and a missing
@@ -59,6 +66,10 @@ async function startWebGpu(gpu: GPU): Promise<AdapterSummary> {
       maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
     },
   });
+  // WebGPU reports invalid pipelines and lost devices as events, not exceptions; keep them so
+  // that a run can stop with the message instead of training on garbage.
+  device.addEventListener('uncapturederror', (event) => gpuErrors.push((event as GPUUncapturedErrorEvent).error.message.split('\n')[0] ?? 'unknown WebGPU error'));
+  void device.lost.then((info) => gpuErrors.push(`the GPU device was lost (${info.reason}): ${info.message}`));
   const summary = summariseAdapter(adapter);
   const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
   // Importing tfjs-backend-webgpu registers a factory that requests its own adapter; replace it

@@ -3,6 +3,7 @@
 // active backend and on tfjs's `cpu` backend, and the largest relative differences are reported.
 // The playground runs it on the user's GPU; the e2e suite runs it on WebGPU in Chromium.
 import * as tf from '@tensorflow/tfjs';
+import { takeGpuErrors } from './backend';
 import { gelu, layerNorm, softmaxCrossEntropy } from './ops';
 import { createRng, normalArray } from './random';
 
@@ -38,6 +39,8 @@ export interface ParityReport {
   backend: string;
   reference: 'cpu';
   relErr: Record<'product' | 'loss' | 'gradX' | 'gradW' | 'gradGamma' | 'gradBeta', number>;
+  /** Errors the GPU reported while computing (any makes the check fail). */
+  gpuErrors: string[];
   maxRelErr: number;
 }
 
@@ -133,6 +136,7 @@ export async function runParityCheck(seed = 7): Promise<ParityReport> {
     gradGamma: relativeError(actual.gradGamma, reference.gradGamma),
     gradBeta: relativeError(actual.gradBeta, reference.gradBeta),
   };
+  const gpuErrors = takeGpuErrors();
   const maxRelErr = Math.max(...Object.values(relErr));
-  return { backend, reference: 'cpu', relErr, maxRelErr: Number.isNaN(maxRelErr) ? Infinity : maxRelErr };
+  return { backend, reference: 'cpu', relErr, gpuErrors, maxRelErr: Number.isNaN(maxRelErr) || gpuErrors.length > 0 ? Infinity : maxRelErr };
 }

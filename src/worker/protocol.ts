@@ -2,19 +2,45 @@
 // versioned so that a page and a worker from different builds refuse each other clearly.
 // Types only: the page imports this file, never the engine itself.
 import type { BackendPreference, BackendReport } from '../engine/backend';
+import type { EncodeResult, PlmSummary } from '../engine/plm';
+import type { RunSettings } from '../engine/config';
 import type { ParityReport } from '../engine/selfcheck';
+import type { RunEvent } from '../engine/train';
 
 export const PROTOCOL_VERSION = 1;
 
+/** Where a model folder comes from: a URL folder (the app's own public/), or files the user picked. */
+export type ModelSource =
+  | { kind: 'url'; url: string; label: string }
+  | { kind: 'files'; label: string; files: { name: string; bytes: ArrayBuffer }[] };
+
+type Envelope = { v: typeof PROTOCOL_VERSION; id: number };
+
 /** Commands the page sends. `id` pairs a command with its reply. */
-export type ToWorker =
-  | { v: typeof PROTOCOL_VERSION; id: number; type: 'init'; backend: BackendPreference }
-  | { v: typeof PROTOCOL_VERSION; id: number; type: 'selfcheck' };
+export type ToWorker = Envelope &
+  (
+    | { type: 'init'; backend: BackendPreference }
+    | { type: 'selfcheck' }
+    | { type: 'loadModel'; source: ModelSource }
+    | { type: 'encode'; text: string; text2: string | null }
+    | { type: 'train'; runId: string; settings: RunSettings }
+    // Control commands bypass the queue, so they reach a run that is in progress.
+    | { type: 'stop'; runId: string }
+  );
 
-/** Replies and events the worker sends. */
-export type FromWorker =
-  | { v: typeof PROTOCOL_VERSION; id: number; type: 'ready'; report: BackendReport }
-  | { v: typeof PROTOCOL_VERSION; id: number; type: 'selfcheck'; report: ParityReport }
-  | { v: typeof PROTOCOL_VERSION; id: number; type: 'error'; message: string };
+/** Replies the worker sends. */
+export type FromWorker = Envelope &
+  (
+    | { type: 'ready'; report: BackendReport }
+    | { type: 'selfcheck'; report: ParityReport }
+    | { type: 'modelLoaded'; model: PlmSummary }
+    | { type: 'encoded'; result: EncodeResult }
+    | { type: 'trained'; runId: string; stopped: boolean }
+    | { type: 'stopping'; runId: string }
+    | { type: 'error'; message: string }
+  );
 
-export type { BackendPreference, BackendReport, ParityReport };
+/** Events of a run in progress, batched (a few per message) so the page can draw them; `id` is the train command's. */
+export type RunEvents = { v: typeof PROTOCOL_VERSION; id: number; type: 'events'; runId: string; events: RunEvent[] };
+
+export type { BackendPreference, BackendReport, EncodeResult, ParityReport, PlmSummary, RunEvent, RunSettings };

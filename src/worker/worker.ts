@@ -1,36 +1,96 @@
 // The training worker: a thin switch from protocol commands to engine calls.
 // tfjs runs here, never on the page's main thread.
 import { initBackend } from '../engine/backend';
+import { disposePlm, encodeText, loadPlm, type Plm } from '../engine/plm';
+import { resolveRun } from '../engine/config';
+import { toyTask } from '../engine/data/toy';
 import { runParityCheck } from '../engine/selfcheck';
-import { PROTOCOL_VERSION, type BackendReport, type FromWorker, type ToWorker } from './protocol';
+import { runSparseAdapter, type RunEvent } from '../engine/train';
+import { PROTOCOL_VERSION, type BackendReport, type FromWorker, type ModelSource, type RunEvents, type ToWorker } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
-
-function reply(message: FromWorker): void {
-  self.postMessage(message);
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 // Starting a backend twice with the same preference (React's StrictMode mounts effects twice)
 // returns the first start's report instead of requesting a second GPU device.
 let started: { preference: string; report: Promise<BackendReport> } | null = null;
+let plm: Plm | null = null;
+/** Stop flags of runs in progress, by run id. */
+const runs = new Map<string, { aborted: boolean }>();
+/** Events are sent at most this often, so a fast backend does not flood the page. */
+const EVENT_INTERVAL_MS = 100;
+
+/** A file reader over a model source: fetched from a URL folder, or looked up among picked files. */
+function readerFor(source: ModelSource): (name: string) => Promise<Uint8Array | null> {
+  if (source.kind === 'files') {
+    const byName = new Map(source.files.map((f) => [f.name, f.bytes]));
+    return async (name) => {
+      const bytes = byName.get(name);
+      return bytes ? new Uint8Array(bytes) : null;
+    };
+  }
+  return async (name) => {
+    const response = await fetch(new URL(name, new URL(source.url, self.location.href)));
+    // A single-page-app server answers a missing file with its index.html: that is a missing file too.
+    if (response.status === 404 || response.headers.get('content-type')?.startsWith('text/html')) return null;
+    if (!response.ok) throw new Error(`${name}: the server answered ${response.status} ${response.statusText}`);
+    return new Uint8Array(await response.arrayBuffer());
+  };
+}
 
 async function handle(command: ToWorker): Promise<FromWorker> {
+  const envelope = { v: PROTOCOL_VERSION, id: command.id } as const;
   switch (command.type) {
     case 'init': {
       if (started?.preference !== command.backend) {
         started = { preference: command.backend, report: initBackend(command.backend, self.navigator.gpu ?? undefined) };
         started.report.catch(() => { started = null; });
       }
-      const report = await started.report;
-      return { v: PROTOCOL_VERSION, id: command.id, type: 'ready', report };
+      return { ...envelope, type: 'ready', report: await started.report };
     }
-    case 'selfcheck': {
-      const report = await runParityCheck();
-      return { v: PROTOCOL_VERSION, id: command.id, type: 'selfcheck', report };
+    case 'selfcheck':
+      return { ...envelope, type: 'selfcheck', report: await runParityCheck() };
+    case 'loadModel': {
+      // The previous model stays in use until the new one has loaded completely.
+      const loaded = await loadPlm(readerFor(command.source), command.source.label);
+      if (plm) disposePlm(plm);
+      plm = loaded;
+      return { ...envelope, type: 'modelLoaded', model: loaded.summary };
+    }
+    case 'encode': {
+      if (!plm) throw new Error('No model is loaded yet.');
+      return { ...envelope, type: 'encoded', result: await encodeText(plm, command.text, command.text2) };
+    }
+    case 'train': {
+      if (!plm) throw new Error('No model is loaded yet.');
+      if (command.settings.task !== 'toy') throw new Error(`unknown task "${command.settings.task}"`);
+      const config = resolveRun(command.settings);
+      const signal = { aborted: false };
+      runs.set(command.runId, signal);
+      let buffer: RunEvent[] = [];
+      let lastFlush = 0;
+      const flush = () => {
+        if (buffer.length === 0) return;
+        self.postMessage({ ...envelope, type: 'events', runId: command.runId, events: buffer } satisfies RunEvents);
+        buffer = [];
+        lastFlush = Date.now();
+      };
+      try {
+        const result = await runSparseAdapter(plm, toyTask(config.train.seed), config, (event) => {
+          buffer.push(event);
+          if (event.type !== 'step' || Date.now() - lastFlush > EVENT_INTERVAL_MS) flush();
+        }, signal);
+        flush();
+        result.dispose();
+      } finally {
+        flush();
+        runs.delete(command.runId);
+      }
+      return { ...envelope, type: 'trained', runId: command.runId, stopped: signal.aborted };
+    }
+    case 'stop': {
+      const signal = runs.get(command.runId);
+      if (signal) signal.aborted = true;
+      return { ...envelope, type: 'stopping', runId: command.runId };
     }
     default: {
       const unknown: never = command;
@@ -39,11 +99,20 @@ async function handle(command: ToWorker): Promise<FromWorker> {
   }
 }
 
+let queue: Promise<void> = Promise.resolve();
+
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const command = event.data;
   if (command?.v !== PROTOCOL_VERSION) {
-    reply({ v: PROTOCOL_VERSION, id: command?.id ?? -1, type: 'error', message: `protocol version ${String(command?.v)} is not ${PROTOCOL_VERSION}: reload the page` });
+    self.postMessage({ v: PROTOCOL_VERSION, id: command?.id ?? -1, type: 'error', message: `protocol version ${String(command?.v)} is not ${PROTOCOL_VERSION}: reload the page` });
     return;
   }
-  handle(command).then(reply, (error: unknown) => reply({ v: PROTOCOL_VERSION, id: command.id, type: 'error', message: errorText(error) }));
+  const reply = (message: FromWorker) => self.postMessage(message);
+  const fail = (error: unknown) => reply({ v: PROTOCOL_VERSION, id: command.id, type: 'error', message: error instanceof Error ? error.message : String(error) });
+  if (command.type === 'stop') {
+    handle(command).then(reply, fail);
+    return;
+  }
+  // Commands run one at a time, in the order sent: a model load never races the backend start.
+  queue = queue.then(() => handle(command)).then(reply, fail);
 };

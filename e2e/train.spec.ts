@@ -1,0 +1,47 @@
+// One SparseAdapter run in the browser on WebGPU (tiny BERT, toy task, SNIP at 50%, a few steps):
+// the page streams the run to completion, and its losses match the same run on tfjs's cpu backend
+// in Node within 1e-3 relative per step (float32 reductions differ in order between backends).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { expect, test } from '@playwright/test';
+import { folderReader } from '../src/cli/modelFolder';
+import { resolveRun } from '../src/engine/config';
+import { toyTask } from '../src/engine/data/toy';
+import { loadPlm } from '../src/engine/plm';
+import type { RunSettings } from '../src/engine/settings';
+import { runSparseAdapter } from '../src/engine/train';
+
+const TINY = join(process.cwd(), 'src', 'engine', 'fixtures', 'tiny-bert');
+const file = (name: string) => ({ name, mimeType: 'application/octet-stream', buffer: readFileSync(join(TINY, name)) });
+
+test('a pruned Houlsby run on WebGPU streams to the end and matches the cpu engine', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('/');
+  await expect(page.getByTestId('backend-name')).toHaveText('webgpu');
+  await page.getByLabel('Model files').setInputFiles([file('config.json'), file('vocab.txt'), file('model.safetensors')]);
+  await expect(page.getByTestId('model-parameters')).toContainText('84,320');
+
+  await page.getByLabel('Adapter type').selectOption('houlsby');
+  await page.getByLabel('Bottleneck').fill('8');
+  await page.getByLabel('Sparsity').fill('0.5');
+  await page.getByLabel('Steps').fill('6');
+  await page.getByLabel('Batch size').fill('4');
+  await page.getByLabel('Sequence length').fill('16');
+  await page.getByRole('button', { name: 'Run' }).click();
+  await expect(page.getByTestId('run-progress')).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
+  await expect(page.getByTestId('density')).toBeVisible();
+
+  const row = page.getByTestId('run-row').first();
+  const settings = JSON.parse((await row.getAttribute('data-settings'))!) as RunSettings;
+  const webgpu = JSON.parse((await row.getAttribute('data-losses'))!) as number[];
+  expect(webgpu).toHaveLength(6);
+
+  await tf.setBackend('cpu');
+  const plm = await loadPlm(folderReader(TINY), 'tiny');
+  const config = resolveRun(settings);
+  const cpu = (await runSparseAdapter(plm, toyTask(config.train.seed), config, () => {})).losses;
+  const relative = webgpu.map((loss, i) => Math.abs(loss - cpu[i]!) / Math.abs(cpu[i]!));
+  console.log(`losses webgpu ${webgpu.map((l) => l.toFixed(5)).join(' ')}\nlosses cpu    ${cpu.map((l) => l.toFixed(5)).join(' ')}\nmax relative difference ${Math.max(...relative).toExponential(2)}`);
+  for (const r of relative) expect(r).toBeLessThanOrEqual(1e-3);
+});

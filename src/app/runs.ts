@@ -1,0 +1,65 @@
+// Runs as the page keeps them: what was asked, what the worker reported, folded by a pure reducer
+// (`applyRunEvents`) so that the charts read plain arrays and the logic is testable without React.
+import type { RunEvent, RunSettings } from '../worker/protocol';
+
+type Pruned = Extract<RunEvent, { type: 'pruned' }>;
+type Summary = Extract<RunEvent, { type: 'summary' }>;
+
+/** One run, from the page's point of view. */
+export interface RunRecord {
+  id: string;
+  label: string;
+  settings: RunSettings;
+  status: 'running' | 'done' | 'stopped' | 'failed';
+  phase: string;
+  scoring: { round: number; rounds: number; batch: number; batches: number } | null;
+  losses: { step: number; loss: number; smooth: number; lr: number; tokensPerSec: number }[];
+  evals: { step: number; accuracy: number; macroF1: number; mcc: number }[];
+  pruned: Pruned | null;
+  summary: Summary | null;
+  warnings: string[];
+  error: string | null;
+  startedAt: number;
+}
+
+/** A new run record in its initial state. */
+export function createRunRecord(id: string, label: string, settings: RunSettings, now: number): RunRecord {
+  return { id, label, settings, status: 'running', phase: 'starting', scoring: null, losses: [], evals: [], pruned: null, summary: null, warnings: [], error: null, startedAt: now };
+}
+
+/** Exponential moving average factor of the smoothed loss curve. */
+const SMOOTHING = 0.9;
+
+/** Folds a batch of worker events into a run (returns a new record; the input is not changed). */
+export function applyRunEvents(run: RunRecord, events: readonly RunEvent[]): RunRecord {
+  const next: RunRecord = { ...run, losses: [...run.losses], evals: [...run.evals], warnings: [...run.warnings] };
+  for (const event of events) {
+    switch (event.type) {
+      case 'phase':
+        next.phase = event.phase;
+        break;
+      case 'scoring':
+        next.scoring = { round: event.round, rounds: event.rounds, batch: event.batch, batches: event.batches };
+        break;
+      case 'pruned':
+        next.pruned = event;
+        break;
+      case 'warning':
+        next.warnings.push(event.message);
+        break;
+      case 'step': {
+        const previous = next.losses[next.losses.length - 1];
+        const smooth = previous ? SMOOTHING * previous.smooth + (1 - SMOOTHING) * event.loss : event.loss;
+        next.losses.push({ step: event.step, loss: event.loss, smooth, lr: event.lr, tokensPerSec: event.tokensPerSec });
+        break;
+      }
+      case 'eval':
+        next.evals.push({ step: event.step, accuracy: event.metrics.accuracy, macroF1: event.metrics.macroF1, mcc: event.metrics.mcc });
+        break;
+      case 'summary':
+        next.summary = event;
+        break;
+    }
+  }
+  return next;
+}

@@ -1,0 +1,112 @@
+// `npm run cli -- train`: one SparseAdapter run from the command line, events as JSON lines.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { ADAPTER_KINDS, type AdapterKind } from '../engine/adapters';
+import { adapterToSafetensors } from '../engine/adapterFile';
+import { mergeSettings, resolveRun } from '../engine/config';
+import { toyTask } from '../engine/data/toy';
+import type { Task } from '../engine/data/task';
+import { loadPlm } from '../engine/plm';
+import { PRUNER_KINDS, type PrunerKind, type PruneScope } from '../engine/pruning';
+import { runSparseAdapter, type RunEvent } from '../engine/train';
+import { DEFAULT_MODEL_DIR, folderReader } from './modelFolder';
+
+export const TRAIN_HELP = `  train    Score, prune and train an adapter on a task.
+           --task <toy>              the task (toy: a built-in template sentiment task)
+           --adapter <${ADAPTER_KINDS.join('|')}>
+           --dim <d>                 bottleneck size / LoRA rank / prefix length
+           --sparsity <s>            fraction of prunable adapter weights REMOVED, 0 ≤ s < 1
+           --pruner <${PRUNER_KINDS.join('|')}>
+           --scope <global|local>    --rounds <n>    --large-sparse <k>
+           --steps <n> --batch-size <n> --seq-len <n> --lr <x> --seed <n> --eval-every <n>
+           --model <dir>             default: ${DEFAULT_MODEL_DIR}
+           --backend <cpu>           tfjs backend (cpu in Node for now)
+           --out <dir>               write adapter.safetensors (+ .mask tensors) and adapter_config.json
+           --json                    print events as JSON lines, then a summary line`;
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (!allowed.includes(value as T)) throw new Error(`${flag} must be one of ${allowed.join(', ')}; got "${value}"`);
+  return value as T;
+}
+
+function number(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new Error(`${flag} must be a number; got "${value}"`);
+  return n;
+}
+
+function taskByName(name: string, seed: number): Task {
+  if (name === 'toy') return toyTask(seed);
+  throw new Error(`unknown task "${name}" (available: toy)`);
+}
+
+/** Runs the train sub-command. */
+export async function trainCommand(args: string[]): Promise<void> {
+  const startedAt = Date.now();
+  const { values: v } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      task: { type: 'string' }, adapter: { type: 'string' }, dim: { type: 'string' }, sparsity: { type: 'string' }, pruner: { type: 'string' },
+      scope: { type: 'string' }, rounds: { type: 'string' }, 'large-sparse': { type: 'string' }, steps: { type: 'string' }, 'batch-size': { type: 'string' },
+      'seq-len': { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' }, 'eval-every': { type: 'string' }, model: { type: 'string' },
+      backend: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
+    },
+  });
+  const backend = oneOf(v.backend, ['cpu'] as const, '--backend') ?? 'cpu';
+  const kind = oneOf(v.adapter, ADAPTER_KINDS, '--adapter') ?? ('houlsby' as AdapterKind);
+  const settings = mergeSettings({
+    task: v.task ?? 'toy',
+    adapter: { kind, ...(v.dim !== undefined && { dim: number(v.dim, '--dim') }) },
+    prune: {
+      ...(v.sparsity !== undefined && { sparsity: number(v.sparsity, '--sparsity') }),
+      ...(v.pruner !== undefined && { pruner: oneOf(v.pruner, PRUNER_KINDS, '--pruner') as PrunerKind }),
+      ...(v.scope !== undefined && { scope: oneOf(v.scope, ['global', 'local'] as const, '--scope') as PruneScope }),
+      ...(v.rounds !== undefined && { rounds: number(v.rounds, '--rounds') }),
+    },
+    largeSparse: number(v['large-sparse'], '--large-sparse') ?? 1,
+    train: {
+      ...(v.steps !== undefined && { steps: number(v.steps, '--steps') }),
+      ...(v['batch-size'] !== undefined && { batchSize: number(v['batch-size'], '--batch-size') }),
+      ...(v['seq-len'] !== undefined && { seqLen: number(v['seq-len'], '--seq-len') }),
+      ...(v.lr !== undefined && { learningRate: number(v.lr, '--lr') }),
+      ...(v.seed !== undefined && { seed: number(v.seed, '--seed') }),
+      ...(v['eval-every'] !== undefined && { evalEvery: number(v['eval-every'], '--eval-every') }),
+    },
+  });
+  const run = resolveRun(settings);
+  await tf.setBackend(backend);
+  const dir = v.model ?? DEFAULT_MODEL_DIR;
+  const plm = await loadPlm(folderReader(dir), dir);
+  const task = taskByName(settings.task, run.train.seed);
+  const print = (event: RunEvent) => {
+    if (v.json) {
+      if (event.type === 'summary') return; // the summary line below carries the resolved configuration
+      process.stdout.write(JSON.stringify(event) + '\n');
+    } else if (event.type === 'step' && (event.step % 10 === 0 || event.step === 1)) {
+      console.log(`step ${event.step}  loss ${event.loss.toFixed(4)}  lr ${event.lr.toExponential(2)}  ${event.tokensPerSec.toFixed(0)} tok/s`);
+    } else if (event.type === 'eval') {
+      console.log(`dev @${event.step}: accuracy ${event.metrics.accuracy.toFixed(4)}  macro-F1 ${event.metrics.macroF1.toFixed(4)}`);
+    } else if (event.type === 'warning') {
+      console.log(`warning: ${event.message}`);
+    }
+  };
+  const result = await runSparseAdapter(plm, task, run, print);
+  const { confusion: _confusion, ...devMetrics } = result.dev;
+  const config = { task: settings.task, model: dir, backend, largeSparse: settings.largeSparse, ...run.adapter, ...run.prune, ...run.train };
+  const seconds = (Date.now() - startedAt) / 1000;
+  const summary = { type: 'summary', config, budget: result.budget, dev: devMetrics, seconds };
+  if (v.out) {
+    await mkdir(v.out, { recursive: true });
+    await writeFile(join(v.out, 'adapter.safetensors'), await adapterToSafetensors(result.adapters, result.head, result.masks, config));
+    await writeFile(join(v.out, 'adapter_config.json'), JSON.stringify({ ...config, labels: task.labels }, null, 2) + '\n');
+  }
+  if (v.json) process.stdout.write(JSON.stringify(summary) + '\n');
+  else console.log(`done in ${seconds.toFixed(1)} s: dev accuracy ${devMetrics.accuracy.toFixed(4)}; trainable non-zero ${result.budget.trainableNonzero} (${result.budget.percentOfPlm.toFixed(3)}% of the PLM)`);
+  result.dispose();
+}
+

@@ -1,0 +1,81 @@
+// AdamW with decoupled weight decay (Loshchilov & Hutter, as torch.optim.AdamW and Hugging Face
+// compute it), a linear warmup + linear decay schedule, and clipping by the global gradient norm.
+// Written by hand because tfjs's Adam has no decoupled decay. A masked weight whose gradient is
+// always zero keeps m = v = 0, so its update is exactly 0 and its decay is 0 × w: it stays exactly 0.
+import * as tf from '@tensorflow/tfjs';
+
+/** Optimizer settings; `decay(name)` says which parameters get weight decay (weights, not biases). */
+export interface AdamWOptions {
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  weightDecay: number;
+  decay: (name: string) => boolean;
+}
+
+/** Optimizer state for a set of named variables. */
+export interface AdamW {
+  /** Applies one update with learning rate `lr`; gradients by variable name. */
+  step(grads: Record<string, tf.Tensor>, lr: number): void;
+  dispose(): void;
+  /** Number of steps taken. */
+  readonly t: number;
+}
+
+/** Creates AdamW over `variables` (name → variable). */
+export function createAdamW(variables: ReadonlyMap<string, tf.Variable>, options: AdamWOptions): AdamW {
+  const moments = new Map<string, { m: tf.Variable; v: tf.Variable }>();
+  for (const [name, variable] of variables) {
+    // Under tidy, the zeros the variables start from are freed (the variables keep their own reference).
+    moments.set(name, tf.tidy(() => ({ m: tf.variable(tf.zerosLike(variable), false), v: tf.variable(tf.zerosLike(variable), false) })));
+  }
+  let t = 0;
+  return {
+    get t() {
+      return t;
+    },
+    step(grads, lr) {
+      t += 1;
+      const { beta1, beta2, epsilon, weightDecay } = options;
+      const stepSize = lr / (1 - beta1 ** t); // bias corrections folded in as torch does
+      const correction2 = Math.sqrt(1 - beta2 ** t);
+      tf.tidy(() => {
+        for (const [name, variable] of variables) {
+          const g = grads[name];
+          if (!g) continue; // a variable the loss does not reach is left alone
+          const { m, v } = moments.get(name)!;
+          m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
+          v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
+          const denominator = tf.add(tf.div(tf.sqrt(v), correction2), epsilon);
+          // Decay first, on the pre-update weight, exactly like torch.optim.AdamW.
+          const decayed = weightDecay > 0 && options.decay(name) ? tf.mul(variable, 1 - lr * weightDecay) : variable;
+          variable.assign(tf.sub(decayed, tf.mul(tf.div(m, denominator), stepSize)));
+        }
+      });
+    },
+    dispose() {
+      for (const { m, v } of moments.values()) tf.dispose([m, v]);
+      moments.clear();
+    },
+  };
+}
+
+/** Linear warmup over `warmupSteps`, then linear decay to 0 at `totalSteps` (Hugging Face's "linear"). */
+export function linearSchedule(step: number, totalSteps: number, warmupSteps: number, peak: number): number {
+  if (step < warmupSteps) return (peak * (step + 1)) / warmupSteps;
+  return peak * Math.max(0, (totalSteps - step) / Math.max(1, totalSteps - warmupSteps));
+}
+
+/** Scales gradients so their global L2 norm is at most maxNorm; returns the new gradients and the norm (a scalar tensor). */
+export function clipByGlobalNorm(grads: Record<string, tf.Tensor>, maxNorm: number): { grads: Record<string, tf.Tensor>; norm: tf.Scalar } {
+  return tf.tidy(() => {
+    // Pairwise adds, not tf.addN: tfjs's WebGPU addN binds every input at once and fails validation
+    // past the device's limit of storage buffers per shader stage (8 by default).
+    const squares = Object.values(grads).map((g) => tf.sum(tf.square(g)));
+    const norm = tf.sqrt(squares.reduce((a, b) => tf.add(a, b))) as tf.Scalar;
+    const scale = tf.minimum(1, tf.div(maxNorm, tf.add(norm, 1e-6)));
+    const clipped: Record<string, tf.Tensor> = {};
+    for (const [name, g] of Object.entries(grads)) clipped[name] = tf.mul(g, scale);
+    return { grads: clipped, norm };
+  });
+}
