@@ -2,7 +2,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
 import { ADAPTER_KINDS, type AdapterKind } from '../engine/adapters';
 import { adapterToSafetensors } from '../engine/adapterFile';
 import { mergeSettings, resolveRun } from '../engine/config';
@@ -12,6 +11,7 @@ import { loadPlm } from '../engine/plm';
 import { PRUNER_KINDS, type PrunerKind, type PruneScope } from '../engine/pruning';
 import { runSparseAdapter, type RunEvent } from '../engine/train';
 import { DEFAULT_MODEL_DIR, folderReader } from './modelFolder';
+import { NODE_BACKENDS, startNodeBackend } from './nodeBackend';
 
 export const TRAIN_HELP = `  train    Score, prune and train an adapter on a task.
            --task <toy>              the task (toy: a built-in template sentiment task)
@@ -22,7 +22,7 @@ export const TRAIN_HELP = `  train    Score, prune and train an adapter on a tas
            --scope <global|local>    --rounds <n>    --large-sparse <k>
            --steps <n> --batch-size <n> --seq-len <n> --lr <x> --seed <n> --eval-every <n>
            --model <dir>             default: ${DEFAULT_MODEL_DIR}
-           --backend <cpu>           tfjs backend (cpu in Node for now)
+           --backend <cpu|webgpu>    tfjs backend (webgpu through Dawn and the machine's Vulkan driver)
            --out <dir>               write adapter.safetensors (+ .mask tensors) and adapter_config.json
            --json                    print events as JSON lines, then a summary line`;
 
@@ -57,7 +57,7 @@ export async function trainCommand(args: string[]): Promise<void> {
       backend: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
     },
   });
-  const backend = oneOf(v.backend, ['cpu'] as const, '--backend') ?? 'cpu';
+  const backend = oneOf(v.backend, NODE_BACKENDS, '--backend') ?? 'cpu';
   const kind = oneOf(v.adapter, ADAPTER_KINDS, '--adapter') ?? ('houlsby' as AdapterKind);
   const settings = mergeSettings({
     task: v.task ?? 'toy',
@@ -79,7 +79,8 @@ export async function trainCommand(args: string[]): Promise<void> {
     },
   });
   const run = resolveRun(settings);
-  await tf.setBackend(backend);
+  const backendReport = await startNodeBackend(backend);
+  if (backendReport.adapter?.isFallbackAdapter && !v.json) console.log('warning: the WebGPU adapter is a software fallback: this will be slow');
   const dir = v.model ?? DEFAULT_MODEL_DIR;
   const plm = await loadPlm(folderReader(dir), dir);
   const task = taskByName(settings.task, run.train.seed);

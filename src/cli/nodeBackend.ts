@@ -1,0 +1,25 @@
+// Starts a tfjs backend in Node: `cpu`, or `webgpu` through the `webgpu` package (Google's Dawn),
+// which uses the machine's Vulkan driver (a real GPU, or SwiftShader when VK_ICD_FILENAMES points
+// at its ICD). The engine's own backend code does the rest, exactly as in the browser worker.
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, type BackendReport } from '../engine/backend';
+
+export const NODE_BACKENDS = ['cpu', 'webgpu'] as const;
+export type NodeBackend = (typeof NODE_BACKENDS)[number];
+
+/** Starts `name`; throws with the reason when WebGPU cannot start (no Vulkan driver, no adapter). */
+export async function startNodeBackend(name: NodeBackend): Promise<BackendReport> {
+  if (name === 'cpu') {
+    await tf.setBackend('cpu');
+    return { backend: 'cpu', adapter: null, fallbacks: [] };
+  }
+  const { create, globals } = await import('webgpu');
+  Object.assign(globalThis, globals);
+  const gpu = create([]) as unknown as GPU;
+  // tfjs-backend-webgpu checks navigator.gpu, which Node 20 does not define.
+  if (!('navigator' in globalThis) || !(globalThis as { navigator?: { gpu?: unknown } }).navigator) Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
+  else Object.defineProperty((globalThis as unknown as { navigator: object }).navigator, 'gpu', { value: gpu, configurable: true });
+  const report = await initBackend('webgpu', gpu);
+  if (report.backend !== 'webgpu') throw new Error(`WebGPU is not available in Node here: ${report.fallbacks.join('; ')} (a Vulkan driver is needed; for SwiftShader set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json)`);
+  return report;
+}

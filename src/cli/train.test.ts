@@ -1,0 +1,69 @@
+// `npm run cli -- train` as a user runs it: JSON-lines events, the summary line's shape and numbers,
+// the written adapter file (pruned entries exactly zero, masks beside them), and clear errors.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseSafetensors } from '../engine/safetensors';
+
+const ROOT = join(__dirname, '..', '..');
+const cli = (...args: string[]) => spawnSync('npx', ['tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, encoding: 'utf8' });
+/** SwiftShader's Vulkan driver ships with Debian's Chromium; with libvulkan1 it gives Dawn a WebGPU adapter. */
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const hasVulkan = existsSync(SWIFTSHADER_ICD) && ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'].some(existsSync);
+const losses = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; loss?: number }).filter((e) => e.type === 'step').map((e) => e.loss!);
+
+describe('npm run cli -- train', () => {
+  it('prints events and a summary line, and writes the masked adapter', () => {
+    const out = mkdtempSync(join(tmpdir(), 'sparse-'));
+    const run = cli('train', '--model', 'src/engine/fixtures/tiny-bert', '--adapter', 'lora', '--dim', '4', '--sparsity', '0.5', '--pruner', 'snip', '--large-sparse', '2', '--steps', '3', '--batch-size', '4', '--seq-len', '16', '--seed', '7', '--json', '--out', out);
+    expect(run.stderr).not.toMatch(/error:/);
+    expect(run.status).toBe(0);
+    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; [key: string]: unknown });
+    expect(lines.filter((l) => l.type === 'step')).toHaveLength(3);
+    expect(lines.some((l) => l.type === 'pruned')).toBe(true);
+    const summary = lines[lines.length - 1] as unknown as { type: string; config: { dim: number; sparsity: number; kind: string }; budget: Record<string, number>; dev: { accuracy: number }; seconds: number };
+    expect(summary.type).toBe('summary');
+    // Large-Sparse ×2 of LoRA r=4 at 50%: r = 8 at 75%.
+    expect(summary.config).toMatchObject({ kind: 'lora', dim: 8, sparsity: 0.75 });
+    const { plmParams, adapterParams, adapterNonzero, headParams, trainableNonzero, percentOfPlm } = summary.budget as Record<string, number>;
+    expect(plmParams).toBe(84_320);
+    expect(adapterParams).toBe(2 * 2 * 2 * 32 * 8); // layers × (query, value) × (A, B) × H × r
+    expect(adapterNonzero).toBe(adapterParams! - Math.round(0.75 * adapterParams!));
+    expect(trainableNonzero).toBe(adapterNonzero! + headParams!);
+    expect(percentOfPlm).toBeCloseTo((100 * trainableNonzero!) / plmParams!, 10);
+    expect(summary.dev.accuracy).toBeGreaterThanOrEqual(0);
+    expect(summary.seconds).toBeGreaterThan(0);
+
+    const file = parseSafetensors(new Uint8Array(readFileSync(join(out, 'adapter.safetensors'))));
+    const weight = file.readFloat32('layer.0.lora_query.A');
+    const mask = file.readBytes('layer.0.lora_query.A.mask');
+    expect(mask.length).toBe(weight.length);
+    let pruned = 0;
+    mask.forEach((m, i) => { if (m === 0) { pruned += 1; expect(Math.abs(weight[i]!)).toBe(0); } });
+    expect(pruned).toBeGreaterThan(0);
+    expect(JSON.parse(file.metadata.config!)).toMatchObject({ kind: 'lora', dim: 8 });
+    expect(JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'))).toMatchObject({ kind: 'lora', sparsity: 0.75, labels: ['negative', 'positive'] });
+  });
+
+  // The real-GPU path in Node (Dawn): here on SwiftShader, which .ci/run installs (chromium + libvulkan1).
+  it.skipIf(!hasVulkan)('runs on WebGPU in Node (Dawn) with the same losses as cpu, within 1e-3 relative', () => {
+    const args = ['train', '--model', 'src/engine/fixtures/tiny-bert', '--adapter', 'houlsby', '--dim', '8', '--sparsity', '0.5', '--steps', '4', '--batch-size', '4', '--seq-len', '16', '--eval-every', '0', '--json'];
+    const cpu = losses(cli(...args).stdout);
+    const gpu = spawnSync('npx', ['tsx', 'src/cli/main.ts', ...args, '--backend', 'webgpu'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, VK_ICD_FILENAMES: SWIFTSHADER_ICD, XDG_RUNTIME_DIR: tmpdir() } });
+    expect(gpu.stderr).not.toMatch(/error:/);
+    const webgpu = losses(gpu.stdout);
+    expect(webgpu).toHaveLength(4);
+    webgpu.forEach((loss, i) => expect(Math.abs(loss - cpu[i]!) / cpu[i]!).toBeLessThan(1e-3));
+  }, 180_000);
+
+  it('rejects bad flags with a message naming them', () => {
+    const bad = cli('train', '--model', 'src/engine/fixtures/tiny-bert', '--pruner', 'lottery');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('error: --pruner must be one of snip, random, magnitude, grasp, synflow; got "lottery"');
+    const range = cli('train', '--model', 'src/engine/fixtures/tiny-bert', '--sparsity', '1.5');
+    expect(range.status).toBe(1);
+    expect(range.stderr).toContain('error: sparsity must be in [0, 1), got 1.5');
+  });
+});
