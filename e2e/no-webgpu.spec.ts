@@ -14,3 +14,10 @@ test('without WebGPU the page falls back to another backend and says so', async 
   await page.getByRole('button', { name: 'Check numerics against CPU' }).click();
   await expect(page.getByTestId('selfcheck-result')).toHaveAttribute('data-passed', 'true');
 });
+
+test('the WASM backend loads its binaries from the app and computes correctly', async ({ page }) => {
+  await page.goto('/?backend=wasm');
+  await expect(page.getByTestId('backend-name')).toHaveText('wasm');
+  await page.getByRole('button', { name: 'Check numerics against CPU' }).click();
+  await expect(page.getByTestId('selfcheck-result')).toHaveAttribute('data-passed', 'true');
+});

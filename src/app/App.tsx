@@ -8,7 +8,7 @@ import { TrainPanel } from './components/TrainPanel';
 import { useAppStore } from './store';
 import type { BackendPreference } from '../worker/protocol';
 
-const PREFERENCES = new Set<BackendPreference>(['auto', 'webgpu', 'webgl', 'cpu']);
+const PREFERENCES = new Set<BackendPreference>(['auto', 'webgpu', 'webgl', 'wasm', 'cpu']);
 
 /** Reads `?backend=` from the page address; anything unknown means `auto`. */
 function backendFromUrl(): BackendPreference {

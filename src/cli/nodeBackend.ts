@@ -1,17 +1,17 @@
-// Starts a tfjs backend in Node: `cpu`, or `webgpu` through the `webgpu` package (Google's Dawn),
+// Starts a tfjs backend in Node: `cpu`, `wasm` (XNNPACK, SIMD), or `webgpu` through the `webgpu` package (Google's Dawn),
 // which uses the machine's Vulkan driver (a real GPU, or SwiftShader when VK_ICD_FILENAMES points
 // at its ICD). The engine's own backend code does the rest, exactly as in the browser worker.
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendReport } from '../engine/backend';
 
-export const NODE_BACKENDS = ['cpu', 'webgpu'] as const;
+export const NODE_BACKENDS = ['cpu', 'wasm', 'webgpu'] as const;
 export type NodeBackend = (typeof NODE_BACKENDS)[number];
 
 /** Starts `name`; throws with the reason when WebGPU cannot start (no Vulkan driver, no adapter). */
 export async function startNodeBackend(name: NodeBackend): Promise<BackendReport> {
-  if (name === 'cpu') {
-    await tf.setBackend('cpu');
-    return { backend: 'cpu', adapter: null, fallbacks: [] };
+  if (name === 'cpu' || name === 'wasm') {
+    if (!(await tf.setBackend(name))) throw new Error(`tfjs could not start the ${name} backend`);
+    return { backend: name, adapter: null, fallbacks: [] };
   }
   const { create, globals } = await import('webgpu');
   Object.assign(globalThis, globals);

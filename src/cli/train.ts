@@ -22,7 +22,7 @@ export const TRAIN_HELP = `  train    Score, prune and train an adapter on a tas
            --scope <global|local>    --rounds <n>    --large-sparse <k>
            --steps <n> --batch-size <n> --seq-len <n> --lr <x> --seed <n> --eval-every <n>
            --model <dir>             default: ${DEFAULT_MODEL_DIR}
-           --backend <cpu|webgpu>    tfjs backend (webgpu through Dawn and the machine's Vulkan driver)
+           --backend <cpu|wasm|webgpu>  tfjs backend (webgpu through Dawn and the machine's Vulkan driver)
            --out <dir>               write adapter.safetensors (+ .mask tensors) and adapter_config.json
            --json                    print events as JSON lines, then a summary line`;
 

@@ -1,11 +1,12 @@
 // Chooses and starts the tfjs backend. WebGPU is preferred; without a usable adapter the engine
-// falls back to WebGL, then CPU, and says why. The GPU object is passed in (navigator.gpu in a
+// falls back to WebGL, then WASM, then CPU, and says why. The GPU object is passed in (navigator.gpu in a
 // Worker, the `webgpu` package in Node) so that the same code runs in both places.
 import * as tf from '@tensorflow/tfjs';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import '@tensorflow/tfjs-backend-wasm';
 
 /** Backends the engine can run on, in order of preference for `auto`. */
-export const BACKEND_ORDER = ['webgpu', 'webgl', 'cpu'] as const;
+export const BACKEND_ORDER = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_ORDER)[number];
 export type BackendPreference = BackendName | 'auto';
 

@@ -1,5 +1,9 @@
 // The training worker: a thin switch from protocol commands to engine calls.
 // tfjs runs here, never on the page's main thread.
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { initBackend } from '../engine/backend';
 import { disposePlm, encodeText, loadPlm, type Plm } from '../engine/plm';
 import { resolveRun } from '../engine/config';
@@ -9,6 +13,9 @@ import { runSparseAdapter, type RunEvent } from '../engine/train';
 import { PROTOCOL_VERSION, type BackendReport, type FromWorker, type ModelSource, type RunEvents, type ToWorker } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
+
+// Vite serves the WASM backend's binaries as assets; tell tfjs where they are.
+setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
 
 // Starting a backend twice with the same preference (React's StrictMode mounts effects twice)
 // returns the first start's report instead of requesting a second GPU device.

