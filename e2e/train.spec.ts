@@ -28,11 +28,15 @@ test('a pruned Houlsby run on WebGPU streams to the end and matches the cpu engi
   await page.getByLabel('Steps').fill('6');
   await page.getByLabel('Batch size').fill('4');
   await page.getByLabel('Sequence length').fill('16');
+  // The page's exact budget for this configuration, before running.
+  const predicted = (await page.getByTestId('budget-standard-trainableNonzero').textContent())!;
   await page.getByRole('button', { name: 'Run' }).click();
   await expect(page.getByTestId('run-progress')).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
   await expect(page.getByTestId('density')).toBeVisible();
 
   const row = page.getByTestId('run-row').first();
+  // The engine's count after masking equals what the budget panel said.
+  await expect(row.locator('td').nth(2)).toHaveText(predicted);
   const settings = JSON.parse((await row.getAttribute('data-settings'))!) as RunSettings;
   const webgpu = JSON.parse((await row.getAttribute('data-losses'))!) as number[];
   expect(webgpu).toHaveLength(6);

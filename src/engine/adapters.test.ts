@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ADAPTER_KINDS, createAdapters, defaultAdapterOptions, type AdapterKind } from './adapters';
 import { forwardEncoder, type EncoderInput } from './bert';
-import { adapterTensorSizes, computeBudget, largeSparse } from './budget';
+import { adapterTensorSizes, computeBudget, headParameterCount, largeSparse } from './budget';
+import { countHeadParameters, createHead } from './head';
 import type { Plm } from './plm';
 import { createRng } from './random';
 import { loadTinyPlm } from './testing/tinyModel';
@@ -120,6 +121,9 @@ describe('budget and Large-Sparse', () => {
         expect(b.adapterNonzero - a.adapterNonzero).toBe(extraBiases);
       }
     }
+  });
+  it('counts the head as head.ts builds it', () => {
+    for (const kind of ['sequence', 'token'] as const) expect(countHeadParameters(createHead(kind, 32, 5, createRng(1)))).toBe(headParameterCount(kind, 32, 5));
   });
   it('counts the percentage of the PLM exactly', () => {
     const b = computeBudget({ plmParams: 200_000, sizes: { prunable: 1000, fixed: 50 }, sparsity: 0.4, headParams: 30 });

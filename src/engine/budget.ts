@@ -2,7 +2,7 @@
 // masking), the head, and the trainable non-zero total as a percentage of the PLM. Also the
 // Large-Sparse transform: k× the adapter dimension at a sparsity that keeps the same budget.
 import type { BertConfig } from './bert';
-import type { AdapterOptions } from './adapters';
+import type { AdapterOptions } from './settings';
 
 /** The budget of one configuration, every figure an exact count. */
 export interface Budget {
@@ -20,7 +20,7 @@ export interface Budget {
 }
 
 /** Sizes of every adapter tensor for a configuration, by the formulas of adapters.ts (no tensors built). */
-export function adapterTensorSizes(config: BertConfig, options: AdapterOptions): { prunable: number; fixed: number } {
+export function adapterTensorSizes(config: Pick<BertConfig, 'hiddenSize' | 'numLayers'>, options: AdapterOptions): { prunable: number; fixed: number } {
   const H = config.hiddenSize;
   const L = config.numLayers;
   const bottleneck = (d: number) => ({ weights: 2 * H * d, biases: d + H });
@@ -51,6 +51,12 @@ export function adapterTensorSizes(config: BertConfig, options: AdapterOptions):
     else fixed += biases;
   }
   return { prunable, fixed };
+}
+
+/** Parameters of the task head (head.ts): dense H→H + dense H→C for sentences, dense H→C for tokens. */
+export function headParameterCount(kind: 'sequence' | 'token', hiddenSize: number, numLabels: number): number {
+  const out = hiddenSize * numLabels + numLabels;
+  return kind === 'sequence' ? hiddenSize * hiddenSize + hiddenSize + out : out;
 }
 
 /**

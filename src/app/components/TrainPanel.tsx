@@ -3,6 +3,7 @@
 import { useState } from 'react';
 import { ADAPTER_KINDS, PRUNER_KINDS, defaultRunSettings, type AdapterKind, type PrunerKind, type RunSettings } from '../../engine/settings';
 import { useAppStore } from '../store';
+import { BudgetPanel } from './BudgetPanel';
 
 function NumberField({ label, value, onChange, min, max, step }: { label: string; value: number; onChange: (v: number) => void; min?: number; max?: number; step?: number }) {
   return (
@@ -68,6 +69,7 @@ export function TrainPanel() {
           <NumberField label="Learning rate" value={settings.train.learningRate} min={0} step={0.0001} onChange={(learningRate) => patch('train', { learningRate })} />
           <NumberField label="Seed" value={settings.train.seed} onChange={(seed) => patch('train', { seed })} />
         </fieldset>
+        {model && <BudgetPanel settings={settings} model={model} numLabels={2} />}
         <div className="row">
           <button type="submit" disabled={!model || Boolean(running)}>Run</button>
           <button type="button" disabled={!running} onClick={() => running && void stopRun(running.id)}>Stop</button>

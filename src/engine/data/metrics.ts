@@ -1,5 +1,6 @@
 // Classification metrics from predictions and gold labels: accuracy, macro-F1, Matthews correlation
-// (multi-class, Gorodkin's R_K) and the confusion matrix the UI draws.
+// (multi-class, Gorodkin's R_K) and the confusion matrix the UI draws; for tagging, the same over
+// the labelled positions only (token accuracy).
 
 /** Metrics of one evaluation. */
 export interface ClassificationMetrics {
@@ -47,4 +48,33 @@ export function classificationMetrics(predicted: ArrayLike<number>, gold: ArrayL
     confusion,
     count: n,
   };
+}
+
+/** Fraction of labelled positions (gold ≠ `ignoreIndex`) whose prediction is right; 0 when none is labelled. */
+export function tokenAccuracy(predicted: ArrayLike<number>, gold: ArrayLike<number>, ignoreIndex = -100): number {
+  if (predicted.length !== gold.length) throw new Error(`tokenAccuracy: ${predicted.length} predictions for ${gold.length} labels`);
+  let counted = 0;
+  let correct = 0;
+  for (let i = 0; i < gold.length; i++) {
+    if (gold[i] === ignoreIndex) continue;
+    counted += 1;
+    if (predicted[i] === gold[i]) correct += 1;
+  }
+  return counted > 0 ? correct / counted : 0;
+}
+
+/**
+ * Classification metrics over the labelled positions of a tagging split (per-position predictions
+ * and gold labels, [N·T]): `accuracy` is the token accuracy and `confusion` counts words per tag.
+ */
+export function tokenClassificationMetrics(predicted: ArrayLike<number>, gold: ArrayLike<number>, numLabels: number, ignoreIndex = -100): ClassificationMetrics {
+  if (predicted.length !== gold.length) throw new Error(`metrics: ${predicted.length} predictions for ${gold.length} labels`);
+  const keptPredicted: number[] = [];
+  const keptGold: number[] = [];
+  for (let i = 0; i < gold.length; i++) {
+    if (gold[i] === ignoreIndex) continue;
+    keptPredicted.push(predicted[i]!);
+    keptGold.push(gold[i]!);
+  }
+  return classificationMetrics(keptPredicted, keptGold, numLabels);
 }

@@ -1,7 +1,11 @@
-// What a task is to the engine: labelled examples in splits, and how they become tensors.
-// Sentence(-pair) classification for now; token classification joins with the tagging task.
+// What a task is to the engine: labelled examples in fixed splits, and how they become tensors.
+// Two kinds: sentence(-pair) classification ('sequence': one label per example) and token
+// classification ('token': one tag per word, put on the word's first word piece).
 import * as tf from '@tensorflow/tfjs';
-import { encode, padBatch, type WordPieceTokenizer } from '../tokenizer';
+import { alignLabels, encode, encodeWords, padBatch, type WordPieceTokenizer } from '../tokenizer';
+
+/** The label that the loss and the metrics skip: non-first word pieces, `[CLS]`, `[SEP]` and padding. */
+export const IGNORE_INDEX = -100;
 
 /** One labelled sentence or sentence pair. */
 export interface SentenceExample {
@@ -10,56 +14,160 @@ export interface SentenceExample {
   label: number;
 }
 
-/** A classification task with fixed splits. */
-export interface Task {
+/** One sentence split into words, with one tag (an index into the task's labels) per word. */
+export interface TaggedSentence {
+  words: string[];
+  tags: number[];
+}
+
+/** What a task's card states: where the data comes from, under which licence, how it was cut, and its sizes. */
+export interface TaskCard {
+  title: string;
+  description: string;
+  /** Where the raw data comes from (package, version, files). */
+  source: string;
+  licence: string;
+  /** How the text was cleaned, sampled and labelled, one step per entry. */
+  preparation: string[];
+  /** How the splits were made (seed, fractions, unit of splitting). */
+  splits: string;
+  /** Whether the default PLM saw this text during pretraining, and how much of it. */
+  pretrainingOverlap: string;
+  sizes: { train: number; dev: number; test: number };
+  /** Per split, the count of each label (aligned with `labels`); for tagging, counts of words. */
+  labelCounts: { train: number[]; dev: number[]; test: number[] };
+}
+
+interface TaskBase {
   name: string;
-  kind: 'sequence';
   labels: string[];
+  /** Present on built-in and uploaded tasks; the toy task has none. */
+  card?: TaskCard;
+}
+
+/** A sentence(-pair) classification task with fixed splits. */
+export interface SequenceTask extends TaskBase {
+  kind: 'sequence';
   train: SentenceExample[];
   dev: SentenceExample[];
   test: SentenceExample[];
 }
+
+/** A token classification (tagging) task with fixed splits. */
+export interface TaggingTask extends TaskBase {
+  kind: 'token';
+  train: TaggedSentence[];
+  dev: TaggedSentence[];
+  test: TaggedSentence[];
+}
+
+/** Any task the trainer can run. */
+export type Task = SequenceTask | TaggingTask;
+
+/** A split's name. */
+export type SplitName = 'train' | 'dev' | 'test';
 
 /** A split tokenised once, padded to a fixed length so every batch has the same shape. */
 export interface EncodedSplit {
   inputIds: Int32Array; // [N, T]
   tokenTypeIds: Int32Array; // [N, T]
   attentionMask: Int32Array; // [N, T]
-  labels: Int32Array; // [N]
+  /** [N] for sequence tasks; [N, T] (row-major) for tagging, IGNORE_INDEX where no word starts. */
+  labels: Int32Array;
+  /** True when `labels` has one entry per position ([N, T]) rather than one per example ([N]). */
+  labelsPerToken: boolean;
   /** Real (non-padding) tokens per example, for throughput. */
   lengths: Int32Array;
   count: number;
   seqLen: number;
 }
 
-/** Tokenises a split to `seqLen` positions (truncating longer examples). */
-export function encodeSplit(tokenizer: WordPieceTokenizer, examples: readonly SentenceExample[], seqLen: number): EncodedSplit {
-  const encodings = examples.map((e) => encode(tokenizer, e.text, e.text2, { maxLength: seqLen, truncation: true }));
+function isTagged(examples: readonly SentenceExample[] | readonly TaggedSentence[]): examples is readonly TaggedSentence[] {
+  const first = examples[0];
+  return first !== undefined && 'words' in first;
+}
+
+/**
+ * Tokenises a split to `seqLen` positions (truncating longer examples). Tagged sentences are sent to
+ * `encodeTaggingSplit`; an empty split reads as a sequence split, so prefer `encodeTaskSplit`, which
+ * goes by the task's kind.
+ */
+export function encodeSplit(tokenizer: WordPieceTokenizer, examples: readonly SentenceExample[] | readonly TaggedSentence[], seqLen: number): EncodedSplit {
+  if (isTagged(examples)) return encodeTaggingSplit(tokenizer, examples, seqLen);
+  const sentences = examples as readonly SentenceExample[];
+  const encodings = sentences.map((e) => encode(tokenizer, e.text, e.text2, { maxLength: seqLen, truncation: true }));
   const batch = padBatch(tokenizer, encodings, { length: seqLen });
   return {
     inputIds: batch.inputIds,
     tokenTypeIds: batch.tokenTypeIds,
     attentionMask: batch.attentionMask,
-    labels: Int32Array.from(examples, (e) => e.label),
+    labels: Int32Array.from(sentences, (e) => e.label),
+    labelsPerToken: false,
+    lengths: Int32Array.from(encodings, (e) => e.inputIds.length),
+    count: sentences.length,
+    seqLen,
+  };
+}
+
+/**
+ * Tokenises tagged sentences word by word (Hugging Face's `is_split_into_words`) to `seqLen`
+ * positions: each word's tag goes on its first word piece, IGNORE_INDEX on its other pieces, on the
+ * special tokens and on padding. Words cut off by truncation lose their tags.
+ */
+export function encodeTaggingSplit(tokenizer: WordPieceTokenizer, examples: readonly TaggedSentence[], seqLen: number): EncodedSplit {
+  const encodings = examples.map((e, i) => {
+    if (e.words.length !== e.tags.length) throw new Error(`encodeTaggingSplit: example ${i} has ${e.words.length} words but ${e.tags.length} tags`);
+    return encodeWords(tokenizer, e.words, { maxLength: seqLen, truncation: true });
+  });
+  const rowLabels = encodings.map((enc, i) => alignLabels(enc, examples[i]!.tags, IGNORE_INDEX));
+  const batch = padBatch(tokenizer, encodings, { length: seqLen, labels: rowLabels, ignoreIndex: IGNORE_INDEX });
+  return {
+    inputIds: batch.inputIds,
+    tokenTypeIds: batch.tokenTypeIds,
+    attentionMask: batch.attentionMask,
+    labels: batch.labels!, // [N, T]
+    labelsPerToken: true,
     lengths: Int32Array.from(encodings, (e) => e.inputIds.length),
     count: examples.length,
     seqLen,
   };
 }
 
-/** The rows `indices` of a split as tensors (int32), plus their real token count. */
-export function gatherBatch(split: EncodedSplit, indices: readonly number[]): { inputIds: tf.Tensor2D; tokenTypeIds: tf.Tensor2D; attentionMask: tf.Tensor2D; labels: tf.Tensor1D; tokens: number } {
+/** Encodes one split of a task the way its kind asks for. */
+export function encodeTaskSplit(tokenizer: WordPieceTokenizer, task: Task, split: SplitName, seqLen: number): EncodedSplit {
+  return task.kind === 'token' ? encodeTaggingSplit(tokenizer, task[split], seqLen) : encodeSplit(tokenizer, task[split], seqLen);
+}
+
+/** A batch as tensors (int32). */
+export interface Batch {
+  inputIds: tf.Tensor2D; // [B, T]
+  tokenTypeIds: tf.Tensor2D; // [B, T]
+  attentionMask: tf.Tensor2D; // [B, T]
+  /** [B] for sequence splits; [B·T] for tagging splits (IGNORE_INDEX where unlabelled). */
+  labels: tf.Tensor1D;
+  /** Tagging splits only: [B·T] float32, 1 where a label counts and 0 where it is IGNORE_INDEX (the loss weights). */
+  weights?: tf.Tensor1D;
+  /** Real (non-padding) tokens in the batch. */
+  tokens: number;
+}
+
+/** The rows `indices` of a split as tensors, plus their real token count. */
+export function gatherBatch(split: EncodedSplit, indices: readonly number[]): Batch {
   const T = split.seqLen;
-  const take = (source: Int32Array) => {
+  const takeRows = (source: Int32Array) => {
     const out = new Int32Array(indices.length * T);
     indices.forEach((row, i) => out.set(source.subarray(row * T, (row + 1) * T), i * T));
-    return tf.tensor2d(out, [indices.length, T], 'int32');
+    return out;
   };
-  return {
-    inputIds: take(split.inputIds),
-    tokenTypeIds: take(split.tokenTypeIds),
-    attentionMask: take(split.attentionMask),
-    labels: tf.tensor1d(Int32Array.from(indices, (i) => split.labels[i]!), 'int32'),
+  const shape: [number, number] = [indices.length, T];
+  const common = {
+    inputIds: tf.tensor2d(takeRows(split.inputIds), shape, 'int32'),
+    tokenTypeIds: tf.tensor2d(takeRows(split.tokenTypeIds), shape, 'int32'),
+    attentionMask: tf.tensor2d(takeRows(split.attentionMask), shape, 'int32'),
     tokens: indices.reduce((sum, i) => sum + split.lengths[i]!, 0),
   };
+  if (!split.labelsPerToken) return { ...common, labels: tf.tensor1d(Int32Array.from(indices, (i) => split.labels[i]!), 'int32') };
+  const labels = takeRows(split.labels); // [B·T], row-major like the token head's logits
+  const weights = Float32Array.from(labels, (l) => (l === IGNORE_INDEX ? 0 : 1));
+  return { ...common, labels: tf.tensor1d(labels, 'int32'), weights: tf.tensor1d(weights, 'float32') };
 }

@@ -1,7 +1,7 @@
 // A small built-in sentiment task generated from templates, so that the trainer, the CLI and the
 // tests have real text to learn from before the corpus tasks exist. Deterministic from its seed.
 import { createRng } from '../random';
-import type { SentenceExample, Task } from './task';
+import type { SentenceExample, SequenceTask } from './task';
 
 const POSITIVE = ['good', 'great', 'fine', 'happy', 'pleasant', 'beautiful', 'wonderful', 'nice', 'excellent', 'better'];
 const NEGATIVE = ['bad', 'poor', 'sad', 'terrible', 'ugly', 'awful', 'worse', 'dull', 'wrong', 'weak'];
@@ -18,7 +18,7 @@ function make(rng: () => number, count: number): SentenceExample[] {
 }
 
 /** The toy task: `train`/`dev`/`test` sizes are configurable; labels negative (0) and positive (1). */
-export function toyTask(seed = 1, sizes = { train: 256, dev: 64, test: 64 }): Task {
+export function toyTask(seed = 1, sizes = { train: 256, dev: 64, test: 64 }): SequenceTask {
   const rng = createRng(seed);
   return { name: 'toy-sentiment', kind: 'sequence', labels: ['negative', 'positive'], train: make(rng, sizes.train), dev: make(rng, sizes.dev), test: make(rng, sizes.test) };
 }
