@@ -13,7 +13,7 @@ export interface RunRecord {
   status: 'running' | 'done' | 'stopped' | 'failed';
   phase: string;
   scoring: { round: number; rounds: number; batch: number; batches: number } | null;
-  losses: { step: number; loss: number; smooth: number; lr: number; tokensPerSec: number }[];
+  losses: { step: number; loss: number; smooth: number; lr: number; tokensPerSec: number; elapsedMs: number }[];
   evals: { step: number; accuracy: number; macroF1: number; mcc: number }[];
   pruned: Pruned | null;
   summary: Summary | null;
@@ -50,7 +50,7 @@ export function applyRunEvents(run: RunRecord, events: readonly RunEvent[]): Run
       case 'step': {
         const previous = next.losses[next.losses.length - 1];
         const smooth = previous ? SMOOTHING * previous.smooth + (1 - SMOOTHING) * event.loss : event.loss;
-        next.losses.push({ step: event.step, loss: event.loss, smooth, lr: event.lr, tokensPerSec: event.tokensPerSec });
+        next.losses.push({ step: event.step, loss: event.loss, smooth, lr: event.lr, tokensPerSec: event.tokensPerSec, elapsedMs: event.elapsedMs });
         break;
       }
       case 'eval':
@@ -62,4 +62,16 @@ export function applyRunEvents(run: RunRecord, events: readonly RunEvent[]): Run
     }
   }
   return next;
+}
+
+/** Progress of a run in [0, 1] and the estimated seconds left (null before the first two steps). */
+export function runProgress(run: RunRecord): { fraction: number; etaSeconds: number | null } {
+  if (run.status !== 'running') return { fraction: run.status === 'done' ? 1 : run.losses.length / run.settings.train.steps, etaSeconds: null };
+  const steps = run.settings.train.steps;
+  const last = run.losses[run.losses.length - 1];
+  const first = run.losses[0];
+  if (!last || !first || last.step === first.step) return { fraction: last ? last.step / steps : 0, etaSeconds: null };
+  // Time per step measured after the first step, which includes shader compilation on WebGPU.
+  const perStep = (last.elapsedMs - first.elapsedMs) / (last.step - first.step);
+  return { fraction: last.step / steps, etaSeconds: (perStep * (steps - last.step)) / 1000 };
 }

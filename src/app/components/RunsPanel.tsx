@@ -2,7 +2,8 @@
 // where the pruner kept weights (density per layer and per tensor), and a table of all runs.
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useAppStore } from '../store';
-import type { RunRecord } from '../runs';
+import { runProgress, type RunRecord } from '../runs';
+import { PruningCharts } from './PruningCharts';
 
 const COLORS = ['#2f6fde', '#d9480f', '#2b8a3e', '#862e9c', '#e67700', '#0b7285'];
 
@@ -14,6 +15,11 @@ function progress(run: RunRecord): string {
   return run.phase;
 }
 
+function eta(run: RunRecord): string {
+  const { etaSeconds } = runProgress(run);
+  return etaSeconds === null ? '' : ` — about ${etaSeconds < 90 ? `${Math.ceil(etaSeconds)} s` : `${Math.ceil(etaSeconds / 60)} min`} left`;
+}
+
 function LossChart({ runs }: { runs: RunRecord[] }) {
   const data = new Map<number, Record<string, number>>();
   runs.forEach((run) => run.losses.forEach((p) => data.set(p.step, { ...data.get(p.step), step: p.step, [`${run.id}:raw`]: p.loss, [`${run.id}:smooth`]: p.smooth })));
@@ -23,7 +29,7 @@ function LossChart({ runs }: { runs: RunRecord[] }) {
       <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
         <CartesianGrid strokeDasharray="3 3" />
         <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} />
-        <YAxis domain={['auto', 'auto']} width={48} />
+        <YAxis domain={['auto', 'auto']} width={60} tickFormatter={(v: number) => v.toFixed(3)} />
         <Tooltip />
         <Legend />
         {runs.map((run, i) => [
@@ -61,10 +67,12 @@ export function RunsPanel() {
   return (
     <section className="panel" aria-labelledby="runs-title">
       <h2 id="runs-title">Runs</h2>
-      <p data-testid="run-progress" data-status={latest.status}>{latest.label}: {progress(latest)}</p>
+      <p data-testid="run-progress" data-status={latest.status}>{latest.label}: {progress(latest)}{eta(latest)}</p>
+      <progress max={1} value={runProgress(latest).fraction} aria-label="Run progress" />
       {latest.warnings.map((w) => <p key={w} className="warning">{w}</p>)}
       <LossChart runs={runs} />
       <DensityChart run={latest} />
+      <PruningCharts run={latest} />
       <table className="compact" data-testid="runs-table">
         <thead><tr><th>run</th><th>status</th><th>non-zero trainable</th><th>% of PLM</th><th>dev accuracy</th><th>last loss</th><th>time</th></tr></thead>
         <tbody>

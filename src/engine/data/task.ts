@@ -67,6 +67,21 @@ export type Task = SequenceTask | TaggingTask;
 /** A split's name. */
 export type SplitName = 'train' | 'dev' | 'test';
 
+/** Per split, how many examples (sequence tasks) or words (tagging tasks) carry each label. */
+export function countLabels(task: Task): TaskCard['labelCounts'] {
+  const count = (split: SplitName) => {
+    const counts = new Array<number>(task.labels.length).fill(0);
+    const add = (label: number) => {
+      if (!(Number.isInteger(label) && label >= 0 && label < counts.length)) throw new Error(`task ${task.name}: label ${label} in ${split} is outside 0..${counts.length - 1}`);
+      counts[label]! += 1;
+    };
+    if (task.kind === 'token') for (const e of task[split]) e.tags.forEach(add);
+    else for (const e of task[split]) add(e.label);
+    return counts;
+  };
+  return { train: count('train'), dev: count('dev'), test: count('test') };
+}
+
 /** A split tokenised once, padded to a fixed length so every batch has the same shape. */
 export interface EncodedSplit {
   inputIds: Int32Array; // [N, T]
