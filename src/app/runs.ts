@@ -11,6 +11,7 @@ export interface RunRecord {
   label: string;
   settings: RunSettings;
   status: 'running' | 'done' | 'stopped' | 'failed';
+  paused: boolean;
   phase: string;
   scoring: { round: number; rounds: number; batch: number; batches: number } | null;
   losses: { step: number; loss: number; smooth: number; lr: number; tokensPerSec: number; elapsedMs: number }[];
@@ -24,7 +25,7 @@ export interface RunRecord {
 
 /** A new run record in its initial state. */
 export function createRunRecord(id: string, label: string, settings: RunSettings, now: number): RunRecord {
-  return { id, label, settings, status: 'running', phase: 'starting', scoring: null, losses: [], evals: [], pruned: null, summary: null, warnings: [], error: null, startedAt: now };
+  return { id, label, settings, status: 'running', paused: false, phase: 'starting', scoring: null, losses: [], evals: [], pruned: null, summary: null, warnings: [], error: null, startedAt: now };
 }
 
 /** Exponential moving average factor of the smoothed loss curve. */

@@ -89,6 +89,7 @@ export interface RunsSlice {
   runs: RunRecord[];
   startRun(settings: RunSettings, label: string): Promise<void>;
   stopRun(id: string): Promise<void>;
+  pauseRun(id: string, pause: boolean): Promise<void>;
 }
 
 let runCounter = 0;
@@ -111,6 +112,10 @@ export const createRunsSlice: StateCreator<AppState, [], [], RunsSlice> = (set) 
     },
     async stopRun(id) {
       await client.send({ type: 'stop', runId: id });
+    },
+    async pauseRun(id, pause) {
+      const reply = expectReply(await client.send({ type: pause ? 'pause' : 'resume', runId: id }), 'control');
+      if (reply.state === 'paused' || reply.state === 'resumed') update(id, (run) => ({ ...run, paused: reply.state === 'paused' }));
     },
   };
 };

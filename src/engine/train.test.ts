@@ -86,6 +86,30 @@ describe('runSparseAdapter', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('pauses between steps: no step runs until untilResumed resolves', async () => {
+    const steps: number[] = [];
+    let release = () => {};
+    let pausedAt = -1;
+    const signal = {
+      aborted: false,
+      untilResumed: () => {
+        if (steps.length >= 3 && pausedAt < 0) {
+          pausedAt = steps.length;
+          return new Promise<void>((resolve) => { release = resolve; });
+        }
+        return Promise.resolve();
+      },
+    };
+    const run = runSparseAdapter(plm, task, quick({ adapter: { kind: 'lora', dim: 2 }, prune: { sparsity: 0 }, train: { steps: 8 } }), (e) => { if (e.type === 'step') steps.push(e.step); }, signal);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(pausedAt).toBeGreaterThan(0);
+    expect(steps.length).toBe(pausedAt); // nothing happened while paused
+    release();
+    const r = await run;
+    expect(r.losses).toHaveLength(8);
+    r.dispose();
+  });
+
   it('stops between steps when the signal is aborted', async () => {
     const signal = { aborted: false };
     const r = await runSparseAdapter(plm, task, quick({ adapter: { kind: 'lora', dim: 2 }, prune: { sparsity: 0 }, train: { steps: 50 } }), (e) => {

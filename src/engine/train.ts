@@ -48,9 +48,10 @@ export interface RunResult {
   dispose(): void;
 }
 
-/** Stops a run; an AbortSignal fits. */
+/** Stops a run (an AbortSignal fits); `untilResumed`, when given, is awaited between steps to pause. */
 export interface StopSignal {
   readonly aborted: boolean;
+  untilResumed?: () => Promise<void>;
 }
 
 /** How many steps a loss may lag before it is read: the GPU finishes it while later steps queue. */
@@ -184,6 +185,7 @@ export async function runSparseAdapter(plm: Plm, task: Task, config: RunConfig, 
         });
         pending.push({ step, loss, lr, tokens: indices.reduce((s, i) => s + trainSplit.lengths[i]!, 0) });
         await drain(LOSS_LAG);
+        if (signal?.untilResumed) await signal.untilResumed();
         if (opts.evalEvery > 0 && step % opts.evalEvery === 0 && step < opts.steps) {
           await drain(0);
           onEvent({ type: 'phase', phase: 'evaluating' });

@@ -26,6 +26,8 @@ export type ToWorker = Envelope &
     | { type: 'train'; runId: string; settings: RunSettings }
     // Control commands bypass the queue, so they reach a run that is in progress.
     | { type: 'stop'; runId: string }
+    | { type: 'pause'; runId: string }
+    | { type: 'resume'; runId: string }
   );
 
 /** Replies the worker sends. */
@@ -36,7 +38,7 @@ export type FromWorker = Envelope &
     | { type: 'modelLoaded'; model: PlmSummary }
     | { type: 'encoded'; result: EncodeResult }
     | { type: 'trained'; runId: string; stopped: boolean }
-    | { type: 'stopping'; runId: string }
+    | { type: 'control'; runId: string; state: 'stopping' | 'paused' | 'resumed' | 'not running' }
     | { type: 'error'; message: string }
   );
 

@@ -21,8 +21,22 @@ setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm
 // returns the first start's report instead of requesting a second GPU device.
 let started: { preference: string; report: Promise<BackendReport> } | null = null;
 let plm: Plm | null = null;
-/** Stop flags of runs in progress, by run id. */
-const runs = new Map<string, { aborted: boolean }>();
+/** Controls of runs in progress, by run id: stop, and pause as a promise the trainer awaits. */
+interface RunControl {
+  aborted: boolean;
+  paused: { promise: Promise<void>; resume: () => void } | null;
+  untilResumed(): Promise<void>;
+}
+const runs = new Map<string, RunControl>();
+
+function createRunControl(): RunControl {
+  const control: RunControl = {
+    aborted: false,
+    paused: null,
+    untilResumed: () => control.paused?.promise ?? Promise.resolve(),
+  };
+  return control;
+}
 /** Events are sent at most this often, so a fast backend does not flood the page. */
 const EVENT_INTERVAL_MS = 100;
 
@@ -71,7 +85,7 @@ async function handle(command: ToWorker): Promise<FromWorker> {
       if (!plm) throw new Error('No model is loaded yet.');
       if (command.settings.task !== 'toy') throw new Error(`unknown task "${command.settings.task}"`);
       const config = resolveRun(command.settings);
-      const signal = { aborted: false };
+      const signal = createRunControl();
       runs.set(command.runId, signal);
       let buffer: RunEvent[] = [];
       let lastFlush = 0;
@@ -94,10 +108,21 @@ async function handle(command: ToWorker): Promise<FromWorker> {
       }
       return { ...envelope, type: 'trained', runId: command.runId, stopped: signal.aborted };
     }
-    case 'stop': {
-      const signal = runs.get(command.runId);
-      if (signal) signal.aborted = true;
-      return { ...envelope, type: 'stopping', runId: command.runId };
+    case 'stop':
+    case 'pause':
+    case 'resume': {
+      const control = runs.get(command.runId);
+      if (!control) return { ...envelope, type: 'control', runId: command.runId, state: 'not running' };
+      if (command.type === 'pause' && !control.paused) {
+        let resume = () => {};
+        const promise = new Promise<void>((resolve) => { resume = resolve; });
+        control.paused = { promise, resume };
+        return { ...envelope, type: 'control', runId: command.runId, state: 'paused' };
+      }
+      if (command.type === 'stop') control.aborted = true;
+      control.paused?.resume(); // stopping a paused run lets it reach the stop check
+      control.paused = null;
+      return { ...envelope, type: 'control', runId: command.runId, state: command.type === 'stop' ? 'stopping' : 'resumed' };
     }
     default: {
       const unknown: never = command;
@@ -116,7 +141,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   }
   const reply = (message: FromWorker) => self.postMessage(message);
   const fail = (error: unknown) => reply({ v: PROTOCOL_VERSION, id: command.id, type: 'error', message: error instanceof Error ? error.message : String(error) });
-  if (command.type === 'stop') {
+  if (command.type === 'stop' || command.type === 'pause' || command.type === 'resume') {
     handle(command).then(reply, fail);
     return;
   }

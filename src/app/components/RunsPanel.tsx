@@ -9,6 +9,7 @@ const COLORS = ['#2f6fde', '#d9480f', '#2b8a3e', '#862e9c', '#e67700', '#0b7285'
 
 function progress(run: RunRecord): string {
   if (run.status === 'failed') return `failed: ${run.error}`;
+  if (run.paused) return 'paused';
   if (run.phase === 'scoring' && run.scoring) return `scoring batch ${run.scoring.batch} of ${run.scoring.batches} (round ${run.scoring.round}/${run.scoring.rounds})`;
   const last = run.losses[run.losses.length - 1];
   if (run.phase === 'training' && last) return `training step ${last.step} of ${run.settings.train.steps}`;

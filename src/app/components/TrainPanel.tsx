@@ -27,6 +27,7 @@ export function TrainPanel() {
   const runs = useAppStore((s) => s.runs);
   const startRun = useAppStore((s) => s.startRun);
   const stopRun = useAppStore((s) => s.stopRun);
+  const pauseRun = useAppStore((s) => s.pauseRun);
   const running = runs.find((r) => r.status === 'running');
   const patch = <K extends keyof RunSettings>(key: K, value: Partial<RunSettings[K]>) => setSettings((s) => ({ ...s, [key]: { ...(s[key] as object), ...value } }));
   const setKind = (kind: AdapterKind) => setSettings((s) => ({ ...s, adapter: defaultRunSettings(kind).adapter }));
@@ -72,6 +73,7 @@ export function TrainPanel() {
         {model && <BudgetPanel settings={settings} model={model} numLabels={2} />}
         <div className="row">
           <button type="submit" disabled={!model || Boolean(running)}>Run</button>
+          <button type="button" disabled={!running} onClick={() => running && void pauseRun(running.id, !running.paused)}>{running?.paused ? 'Resume' : 'Pause'}</button>
           <button type="button" disabled={!running} onClick={() => running && void stopRun(running.id)}>Stop</button>
           <span className="muted">Run: {runLabel(settings)}</span>
         </div>
