@@ -36,7 +36,7 @@ test('a pruned Houlsby run on WebGPU streams to the end and matches the cpu engi
 
   const row = page.getByTestId('run-row').first();
   // The engine's count after masking equals what the budget panel said.
-  await expect(row.locator('td').nth(2)).toHaveText(predicted);
+  await expect(row.locator('td').nth(3)).toHaveText(predicted);
   const settings = JSON.parse((await row.getAttribute('data-settings'))!) as RunSettings;
   const webgpu = JSON.parse((await row.getAttribute('data-losses'))!) as number[];
   expect(webgpu).toHaveLength(6);

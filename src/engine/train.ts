@@ -35,7 +35,7 @@ export type RunEvent =
   | { type: 'warning'; message: string }
   | { type: 'step'; step: number; loss: number; lr: number; tokensPerSec: number; elapsedMs: number }
   | { type: 'eval'; step: number; split: 'dev'; metrics: ClassificationMetrics }
-  | { type: 'summary'; budget: Budget; dev: ClassificationMetrics; seconds: number; firstLossMs: number };
+  | { type: 'summary'; budget: Budget; dev: ClassificationMetrics; labels: string[]; seconds: number; firstLossMs: number };
 
 /** What a finished run returns; the trained adapters and head stay alive until `dispose`. */
 export interface RunResult {
@@ -203,7 +203,7 @@ export async function runSparseAdapter(plm: Plm, task: Task, config: RunConfig, 
     dev = await evaluate(plm, adapters, head, masks, devSplit, opts.batchSize);
     onEvent({ type: 'eval', step: losses.length, split: 'dev', metrics: dev });
     onEvent({ type: 'phase', phase: 'done' });
-    onEvent({ type: 'summary', budget, dev, seconds: (Date.now() - started) / 1000, firstLossMs });
+    onEvent({ type: 'summary', budget, dev, labels: task.labels, seconds: (Date.now() - started) / 1000, firstLossMs });
     return { adapters, head, masks, budget, dev, losses, dispose };
   } catch (error) {
     dispose();

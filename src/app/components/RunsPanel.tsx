@@ -1,11 +1,11 @@
 // Live results: each run's phase and progress, its loss curves (raw and smoothed) and dev metric,
 // where the pruner kept weights (density per layer and per tensor), and a table of all runs.
-import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { useState } from 'react';
+import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useAppStore } from '../store';
 import { runProgress, type RunRecord } from '../runs';
 import { PruningCharts } from './PruningCharts';
-
-const COLORS = ['#2f6fde', '#d9480f', '#2b8a3e', '#862e9c', '#e67700', '#0b7285'];
+import { ConfusionMatrix, LOSS_SERIES, LR_SERIES, METRIC_SERIES, StepChart, THROUGHPUT_SERIES } from './RunCharts';
 
 function progress(run: RunRecord): string {
   if (run.status === 'failed') return `failed: ${run.error}`;
@@ -19,27 +19,6 @@ function progress(run: RunRecord): string {
 function eta(run: RunRecord): string {
   const { etaSeconds } = runProgress(run);
   return etaSeconds === null ? '' : ` — about ${etaSeconds < 90 ? `${Math.ceil(etaSeconds)} s` : `${Math.ceil(etaSeconds / 60)} min`} left`;
-}
-
-function LossChart({ runs }: { runs: RunRecord[] }) {
-  const data = new Map<number, Record<string, number>>();
-  runs.forEach((run) => run.losses.forEach((p) => data.set(p.step, { ...data.get(p.step), step: p.step, [`${run.id}:raw`]: p.loss, [`${run.id}:smooth`]: p.smooth })));
-  const rows = [...data.values()].sort((a, b) => (a.step ?? 0) - (b.step ?? 0));
-  return (
-    <ResponsiveContainer width="100%" height={260}>
-      <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
-        <CartesianGrid strokeDasharray="3 3" />
-        <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} />
-        <YAxis domain={['auto', 'auto']} width={60} tickFormatter={(v: number) => v.toFixed(3)} />
-        <Tooltip />
-        <Legend />
-        {runs.map((run, i) => [
-          <Line key={`${run.id}:raw`} dataKey={`${run.id}:raw`} name={`${run.label} (raw)`} stroke={COLORS[i % COLORS.length]} strokeOpacity={0.3} dot={false} isAnimationActive={false} />,
-          <Line key={`${run.id}:smooth`} dataKey={`${run.id}:smooth`} name={`${run.label}`} stroke={COLORS[i % COLORS.length]} dot={false} strokeWidth={2} isAnimationActive={false} />,
-        ])}
-      </LineChart>
-    </ResponsiveContainer>
-  );
 }
 
 function DensityChart({ run }: { run: RunRecord }) {
@@ -63,19 +42,29 @@ function DensityChart({ run }: { run: RunRecord }) {
 
 export function RunsPanel() {
   const runs = useAppStore((s) => s.runs);
+  // Runs unticked in the table are hidden from the charts; all are shown by default.
+  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   if (runs.length === 0) return null;
   const latest = runs[runs.length - 1]!;
+  const shown = runs.filter((r) => !hidden.has(r.id));
+  const toggle = (id: string) => setHidden((h) => { const next = new Set(h); if (next.has(id)) next.delete(id); else next.add(id); return next; });
   return (
     <section className="panel" aria-labelledby="runs-title">
       <h2 id="runs-title">Runs</h2>
       <p data-testid="run-progress" data-status={latest.status}>{latest.label}: {progress(latest)}{eta(latest)}</p>
       <progress max={1} value={runProgress(latest).fraction} aria-label="Run progress" />
       {latest.warnings.map((w) => <p key={w} className="warning">{w}</p>)}
-      <LossChart runs={runs} />
+      <StepChart runs={shown} series={LOSS_SERIES} height={260} title="Training loss (smoothed; raw faint)" />
+      <div className="two">
+        <StepChart runs={shown} series={METRIC_SERIES} title="Dev accuracy" />
+        <StepChart runs={shown} series={LR_SERIES} digits={2} title="Learning rate" />
+      </div>
+      <StepChart runs={shown} series={THROUGHPUT_SERIES} height={160} digits={4} title="Throughput (tokens/s)" />
+      {latest.summary && <ConfusionMatrix run={latest} labels={latest.summary.labels} />}
       <DensityChart run={latest} />
       <PruningCharts run={latest} />
       <table className="compact" data-testid="runs-table">
-        <thead><tr><th>run</th><th>status</th><th>non-zero trainable</th><th>% of PLM</th><th>dev accuracy</th><th>last loss</th><th>time</th></tr></thead>
+        <thead><tr><th>show</th><th>run</th><th>status</th><th>non-zero trainable</th><th>% of PLM</th><th>dev accuracy</th><th>last loss</th><th>time</th></tr></thead>
         <tbody>
           {runs.map((run) => {
             const budget = run.summary?.budget ?? run.pruned?.budget;
@@ -83,6 +72,7 @@ export function RunsPanel() {
             const best = run.evals.reduce((m, e) => Math.max(m, e.accuracy), -Infinity);
             return (
               <tr key={run.id} data-testid="run-row" data-settings={JSON.stringify(run.settings)} data-losses={JSON.stringify(run.losses.map((l) => l.loss))}>
+                <td><input type="checkbox" aria-label={`Show ${run.label}`} checked={!hidden.has(run.id)} onChange={() => toggle(run.id)} /></td>
                 <td>{run.label}</td><td>{run.status}</td>
                 <td>{budget ? budget.trainableNonzero.toLocaleString('en-US') : '—'}</td>
                 <td>{budget ? budget.percentOfPlm.toFixed(3) : '—'}</td>

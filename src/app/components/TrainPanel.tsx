@@ -1,7 +1,7 @@
 // The run controls: adapter, dimension, pruner and sparsity, Large-Sparse factor, training settings;
 // Run and Stop. Builds RunSettings from the settings table's defaults and sends them to the worker.
 import { useState } from 'react';
-import { ADAPTER_KINDS, PRUNER_KINDS, defaultRunSettings, type AdapterKind, type PrunerKind, type RunSettings } from '../../engine/settings';
+import { ADAPTER_KINDS, NONLINEARITIES, PRUNER_KINDS, defaultRunSettings, type AdapterInit, type AdapterKind, type Nonlinearity, type PruneSchedule, type PrunerKind, type RunSettings } from '../../engine/settings';
 import { useAppStore } from '../store';
 import { BudgetPanel } from './BudgetPanel';
 
@@ -70,6 +70,46 @@ export function TrainPanel() {
           <NumberField label="Learning rate" value={settings.train.learningRate} min={0} step={0.0001} onChange={(learningRate) => patch('train', { learningRate })} />
           <NumberField label="Seed" value={settings.train.seed} onChange={(seed) => patch('train', { seed })} />
         </fieldset>
+        <details>
+          <summary>Advanced settings</summary>
+          <fieldset>
+            <legend>Adapter details</legend>
+            <label>Non-linearity
+              <select aria-label="Non-linearity" value={settings.adapter.nonlinearity} onChange={(e) => patch('adapter', { nonlinearity: e.target.value as Nonlinearity })}>
+                {NONLINEARITIES.map((k) => <option key={k} value={k}>{k}</option>)}
+              </select>
+            </label>
+            <label>Initialisation
+              <select aria-label="Initialisation" value={settings.adapter.init} onChange={(e) => patch('adapter', { init: e.target.value as AdapterInit })}>
+                <option value="bert">bert: every matrix N(0, 0.02)</option>
+                <option value="standard">standard: zero LoRA B / parallel up</option>
+              </select>
+            </label>
+            {settings.adapter.kind === 'lora' && <NumberField label="LoRA alpha" value={settings.adapter.loraAlpha} min={1} onChange={(loraAlpha) => patch('adapter', { loraAlpha })} />}
+            {(settings.adapter.kind === 'parallel' || settings.adapter.kind === 'mam') && <NumberField label="Parallel scale" value={settings.adapter.parallelScale} min={0} step={0.5} onChange={(parallelScale) => patch('adapter', { parallelScale })} />}
+            {settings.adapter.kind === 'mam' && <NumberField label="Parallel bottleneck" value={settings.adapter.mamParallelDim} min={1} onChange={(mamParallelDim) => patch('adapter', { mamParallelDim })} />}
+            {(settings.adapter.kind === 'prefix' || settings.adapter.kind === 'mam') && <NumberField label="Prefix MLP width" value={settings.adapter.prefixHidden} min={1} onChange={(prefixHidden) => patch('adapter', { prefixHidden })} />}
+            <label className="check"><input type="checkbox" checked={settings.adapter.pruneBiases} onChange={(e) => patch('adapter', { pruneBiases: e.target.checked })} /> also prune biases</label>
+            {(settings.adapter.kind === 'prefix' || settings.adapter.kind === 'mam') && <label className="check"><input type="checkbox" checked={settings.adapter.prunePrefix} onChange={(e) => patch('adapter', { prunePrefix: e.target.checked })} /> prune the prefix MLP (this project's extension, not in the paper)</label>}
+          </fieldset>
+          <fieldset>
+            <legend>Pruning details</legend>
+            <NumberField label="Rounds" value={settings.prune.rounds} min={1} onChange={(rounds) => patch('prune', { rounds })} />
+            <label>Schedule
+              <select aria-label="Schedule" value={settings.prune.schedule} onChange={(e) => patch('prune', { schedule: e.target.value as PruneSchedule })}>
+                <option value="exponential">exponential</option><option value="linear">linear</option>
+              </select>
+            </label>
+            <NumberField label="Scoring batches" value={settings.prune.scoringBatches} min={1} onChange={(scoringBatches) => patch('prune', { scoringBatches })} />
+          </fieldset>
+          <fieldset>
+            <legend>Optimiser</legend>
+            <NumberField label="Warmup ratio" value={settings.train.warmupRatio} min={0} max={1} step={0.01} onChange={(warmupRatio) => patch('train', { warmupRatio })} />
+            <NumberField label="Weight decay" value={settings.train.weightDecay} min={0} step={0.01} onChange={(weightDecay) => patch('train', { weightDecay })} />
+            <NumberField label="Gradient clip" value={settings.train.maxGradNorm} min={0} step={0.1} onChange={(maxGradNorm) => patch('train', { maxGradNorm })} />
+            <NumberField label="Eval every (steps)" value={settings.train.evalEvery} min={0} onChange={(evalEvery) => patch('train', { evalEvery })} />
+          </fieldset>
+        </details>
         {model && <BudgetPanel settings={settings} model={model} numLabels={2} />}
         <div className="row">
           <button type="submit" disabled={!model || Boolean(running)}>Run</button>
