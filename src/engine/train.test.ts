@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bertTensors } from './bert';
 import { mergeSettings, resolveRun, type RunOverrides } from './config';
+import type { TaggingTask } from './data/task';
 import { toyTask } from './data/toy';
 import type { Plm } from './plm';
 import { loadTinyPlm } from './testing/tinyModel';
@@ -76,6 +77,25 @@ describe('runSparseAdapter', () => {
     const r = await runSparseAdapter(plm, { ...small, dev: small.train }, quick({ adapter: { kind: 'houlsby', dim: 8 }, prune: { sparsity: 0.4 }, train: { steps: 150, batchSize: 16, learningRate: 1e-2, weightDecay: 0 } }), () => {});
     expect(r.losses.slice(-5).reduce((a, b) => a + b) / 5).toBeLessThan(0.45);
     expect(r.dev.accuracy).toBeGreaterThanOrEqual(0.85);
+    r.dispose();
+  });
+
+  it('trains a token-classification head: tags on first word pieces, untagged positions ignored', async () => {
+    // Tag = the word's class in a fixed lexicon; words like "terrible" split into several pieces.
+    const lexicon: [string, number][] = [['the', 0], ['a', 0], ['film', 1], ['book', 1], ['house', 1], ['was', 2], ['is', 2], ['terrible', 3], ['good', 3], ['awful', 3]];
+    const sentence = (i: number) => {
+      const pick = (cls: number) => lexicon.filter(([, c]) => c === cls)[(i * 7 + cls) % lexicon.filter(([, c]) => c === cls).length]!;
+      const words = [pick(0), pick(1), pick(2), pick(3)];
+      return { words: words.map(([w]) => w), tags: words.map(([, t]) => t) };
+    };
+    const tagging: TaggingTask = { name: 'lexicon', kind: 'token', labels: ['DET', 'NOUN', 'VERB', 'ADJ'], train: Array.from({ length: 48 }, (_, i) => sentence(i)), dev: Array.from({ length: 16 }, (_, i) => sentence(i + 100)), test: [] };
+    const events: RunEvent[] = [];
+    const r = await runSparseAdapter(plm, tagging, quick({ adapter: { kind: 'lora', dim: 4 }, prune: { sparsity: 0.5 }, train: { steps: 60, learningRate: 1e-2 } }), (e) => events.push(e));
+    // Each dev sentence has 4 tagged words: the metrics count words, not word pieces or padding.
+    expect(r.dev.count).toBe(16 * 4);
+    expect(r.dev.confusion).toHaveLength(4);
+    expect(r.dev.accuracy).toBeGreaterThan(0.9);
+    expect(r.losses[r.losses.length - 1]!).toBeLessThan(r.losses[0]!);
     r.dispose();
   });
 

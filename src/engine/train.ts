@@ -6,8 +6,8 @@ import { createAdapters, disposeAdapters, type AdapterOptions, type Adapters } f
 import { takeGpuErrors } from './backend';
 import { forwardEncoder } from './bert';
 import { adapterTensorSizes, computeBudget, type Budget } from './budget';
-import { classificationMetrics, type ClassificationMetrics } from './data/metrics';
-import { encodeSplit, gatherBatch, type EncodedSplit, type Task } from './data/task';
+import { classificationMetrics, tokenClassificationMetrics, type ClassificationMetrics } from './data/metrics';
+import { encodeTaskSplit, gatherBatch, IGNORE_INDEX, type Batch, type EncodedSplit, type Task } from './data/task';
 import { createHead, countHeadParameters, type Head } from './head';
 import { softmaxCrossEntropy } from './ops';
 import { clipByGlobalNorm, createAdamW, linearSchedule } from './optim';
@@ -59,21 +59,28 @@ const LOSS_LAG = 2;
 /** Weight decay applies to weight matrices only, as in the Hugging Face trainer. */
 const decays = (name: string) => !name.endsWith('.bias') && !name.startsWith('prefix.embedding');
 
-function logits(plm: Plm, adapters: Adapters, head: Head, masks: ReadonlyMap<string, tf.Tensor>, batch: ReturnType<typeof gatherBatch>): tf.Tensor2D {
+function logits(plm: Plm, adapters: Adapters, head: Head, masks: ReadonlyMap<string, tf.Tensor>, batch: Batch): tf.Tensor2D {
   const hidden = forwardEncoder(plm.model, batch, { hooks: adapters.hooks(masks) }).lastHiddenState; // [B, T, H]
-  return head.apply(hidden); // [B, C]
+  return head.apply(hidden); // [B, C] for sentences, [B·T, C] for tagging
 }
 
-/** Evaluates on an encoded split in batches; one readback per batch. */
+/** Cross-entropy of a batch; tagging batches weigh out the positions that carry no tag (IGNORE_INDEX). */
+function batchLoss(plm: Plm, adapters: Adapters, head: Head, masks: ReadonlyMap<string, tf.Tensor>, batch: Batch): tf.Scalar {
+  const labels = batch.weights ? (tf.maximum(batch.labels, tf.zerosLike(batch.labels)) as tf.Tensor1D) : batch.labels; // oneHot needs ids ≥ 0
+  return softmaxCrossEntropy(logits(plm, adapters, head, masks, batch), labels, batch.weights);
+}
+
+/** Evaluates on an encoded split in batches (one readback per batch); tagging counts tagged positions only. */
 export async function evaluate(plm: Plm, adapters: Adapters, head: Head, masks: ReadonlyMap<string, tf.Tensor>, split: EncodedSplit, batchSize: number): Promise<ClassificationMetrics> {
-  const predicted = new Int32Array(split.count);
+  const perRow = split.labelsPerToken ? split.seqLen : 1;
+  const predicted = new Int32Array(split.count * perRow);
   for (let start = 0; start < split.count; start += batchSize) {
     const indices = Array.from({ length: Math.min(batchSize, split.count - start) }, (_, i) => start + i);
     const argmax = tf.tidy(() => tf.argMax(logits(plm, adapters, head, masks, gatherBatch(split, indices)), -1));
-    predicted.set(await argmax.data(), start);
+    predicted.set(await argmax.data(), start * perRow);
     argmax.dispose();
   }
-  return classificationMetrics(predicted, split.labels, head.numLabels);
+  return split.labelsPerToken ? tokenClassificationMetrics(predicted, split.labels, head.numLabels, IGNORE_INDEX) : classificationMetrics(predicted, split.labels, head.numLabels);
 }
 
 /** Runs scoring, masking, training and evaluation for `config` on `task`. */
@@ -82,7 +89,7 @@ export async function runSparseAdapter(plm: Plm, task: Task, config: RunConfig, 
   const { train: opts } = config;
   const rng = createRng(opts.seed);
   const adapters = createAdapters(plm.model.config, config.adapter, rng);
-  const head = createHead('sequence', plm.model.config.hiddenSize, task.labels.length, rng);
+  const head = createHead(task.kind === 'token' ? 'token' : 'sequence', plm.model.config.hiddenSize, task.labels.length, rng);
   let masks = new Map<string, tf.Tensor>();
   const dispose = () => {
     disposeAdapters(adapters);
@@ -90,8 +97,8 @@ export async function runSparseAdapter(plm: Plm, task: Task, config: RunConfig, 
     tf.dispose([...masks.values()]);
   };
   try {
-    const trainSplit = encodeSplit(plm.tokenizer, task.train, opts.seqLen);
-    const devSplit = encodeSplit(plm.tokenizer, task.dev, opts.seqLen);
+    const trainSplit = encodeTaskSplit(plm.tokenizer, task, 'train', opts.seqLen);
+    const devSplit = encodeTaskSplit(plm.tokenizer, task, 'dev', opts.seqLen);
     if (trainSplit.count === 0) throw new Error(`task ${task.name} has no training examples`);
     // A seeded shuffle per epoch; the first batches also serve as the pruner's scoring batches.
     let order: number[] = [];
@@ -106,7 +113,7 @@ export async function runSparseAdapter(plm: Plm, task: Task, config: RunConfig, 
       }
       return order.splice(0, opts.batchSize);
     };
-    const lossOn = (batch: ReturnType<typeof gatherBatch>, m: ReadonlyMap<string, tf.Tensor>) => softmaxCrossEntropy(logits(plm, adapters, head, m, batch), batch.labels);
+    const lossOn = (batch: Batch, m: ReadonlyMap<string, tf.Tensor>) => batchLoss(plm, adapters, head, m, batch);
 
     const sizes = adapterTensorSizes(plm.model.config, config.adapter);
     const headParams = countHeadParameters(head);
