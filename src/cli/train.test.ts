@@ -1,7 +1,7 @@
 // `npm run cli -- train` as a user runs it: JSON-lines events, the summary line's shape and numbers,
 // the written adapter file (pruned entries exactly zero, masks beside them), and clear errors.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -57,6 +57,33 @@ describe('npm run cli -- train', () => {
     expect(webgpu).toHaveLength(4);
     webgpu.forEach((loss, i) => expect(Math.abs(loss - cpu[i]!) / cpu[i]!).toBeLessThan(1e-3));
   }, 180_000);
+
+  it('trains on a built-in tagging task and on a user CSV, reporting the data and skipped rows', () => {
+    const pos = cli('train', '--task', 'pos', '--model', 'src/engine/fixtures/tiny-bert', '--adapter', 'lora', '--dim', '2', '--steps', '2', '--batch-size', '4', '--seq-len', '24', '--json');
+    expect(pos.status).toBe(0);
+    const posSummary = JSON.parse(pos.stdout.trim().split('\n').pop()!) as { data: { train: number; labels: string[] }; dev: { count: number } };
+    expect(posSummary.data.labels).toContain('NOUN');
+    expect(posSummary.data.train).toBeGreaterThan(1000);
+
+    const dir = mkdtempSync(join(tmpdir(), 'csv-'));
+    const csv = join(dir, 'mine.csv');
+    writeFileSync(csv, '\ufeffsentence,label\r\n"great film, really",pos\r\nawful,neg\r\n"so bad\nreally",neg\r\nnice,pos\r\n,pos\r\ngood,pos\r\nbad,neg\r\nfine,pos\r\nugly,neg\r\nsad,neg\r\n\r\n');
+    const mine = cli('train', '--data', csv, '--model', 'src/engine/fixtures/tiny-bert', '--steps', '2', '--batch-size', '4', '--seq-len', '16', '--json');
+    expect(mine.status).toBe(0);
+    const summary = JSON.parse(mine.stdout.trim().split('\n').pop()!) as { data: { train: number; dev: number; skipped: number; labels: string[] } };
+    expect(summary.data.skipped).toBe(1);
+    expect(summary.data.train + summary.data.dev).toBe(9);
+    expect(summary.data.labels).toEqual(['neg', 'pos']);
+    expect(mine.stderr).toContain('line 7: empty text');
+
+    writeFileSync(csv, 'a,b\n');
+    const bad = cli('train', '--data', csv, '--model', 'src/engine/fixtures/tiny-bert');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/error: .*mine\.csv/);
+    const unknown = cli('train', '--task', 'sentiment140', '--model', 'src/engine/fixtures/tiny-bert');
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toContain('error: unknown task "sentiment140" (available: toy, spam, genre, pos)');
+  }, 120_000);
 
   it('rejects bad flags with a message naming them', () => {
     const bad = cli('train', '--model', 'src/engine/fixtures/tiny-bert', '--pruner', 'lottery');

@@ -1,12 +1,13 @@
 // `npm run cli -- train`: one SparseAdapter run from the command line, events as JSON lines.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ADAPTER_KINDS, type AdapterKind } from '../engine/adapters';
 import { adapterToSafetensors } from '../engine/adapterFile';
 import { mergeSettings, resolveRun } from '../engine/config';
-import { toyTask } from '../engine/data/toy';
 import type { Task } from '../engine/data/task';
+import { BUILTIN_TASKS, loadBuiltinTask, type BuiltinTaskName } from '../engine/data/tasks';
+import { parseUpload } from '../engine/data/upload';
 import { loadPlm } from '../engine/plm';
 import { PRUNER_KINDS, type PrunerKind, type PruneScope } from '../engine/pruning';
 import { runSparseAdapter, type RunEvent } from '../engine/train';
@@ -14,7 +15,9 @@ import { DEFAULT_MODEL_DIR, folderReader } from './modelFolder';
 import { NODE_BACKENDS, startNodeBackend } from './nodeBackend';
 
 export const TRAIN_HELP = `  train    Score, prune and train an adapter on a task.
-           --task <toy>              the task (toy: a built-in template sentiment task)
+           --task <${BUILTIN_TASKS.join('|')}>   a built-in task (toy: template sentiment; spam, genre, pos: see public/tasks/*.md)
+           --data <file>             train on your own .tsv/.csv/.jsonl instead (sentence[,sentence2],label)
+           --text-column <c> --text2-column <c> --label-column <c>   column names or 0-based indices, when ambiguous
            --adapter <${ADAPTER_KINDS.join('|')}>
            --dim <d>                 bottleneck size / LoRA rank / prefix length
            --sparsity <s>            fraction of prunable adapter weights REMOVED, 0 ≤ s < 1
@@ -39,9 +42,23 @@ function number(value: string | undefined, flag: string): number | undefined {
   return n;
 }
 
-function taskByName(name: string, seed: number): Task {
-  if (name === 'toy') return toyTask(seed);
-  throw new Error(`unknown task "${name}" (available: toy)`);
+/** A built-in task, read from public/ like the browser fetches it. */
+async function builtinTask(name: string, seed: number): Promise<Task> {
+  if (!BUILTIN_TASKS.includes(name as BuiltinTaskName)) throw new Error(`unknown task "${name}" (available: ${BUILTIN_TASKS.join(', ')})`);
+  return loadBuiltinTask(name as BuiltinTaskName, (path) => readFile(join('public', path.replace(/^\//, '')), 'utf8'), seed);
+}
+
+/** A user's file; an unusable file is an error naming the file, the line and the problem. */
+async function uploadedTask(file: string, columns: { text?: string; text2?: string; label?: string }, seed: number): Promise<{ task: Task; skipped: number }> {
+  const column = (c: string | undefined) => (c === undefined ? undefined : /^\d+$/.test(c) ? Number(c) : c);
+  const result = parseUpload(await readFile(file, 'utf8'), file, { textColumn: column(columns.text), text2Column: column(columns.text2), labelColumn: column(columns.label), seed });
+  if (!result.task) {
+    const q = result.needsMapping;
+    throw new Error(`${q.reason}; say which columns to use with --text-column (one of ${q.textCandidates.join(', ')}) and --label-column (one of ${q.labelCandidates.join(', ')})`);
+  }
+  for (const note of result.notes) console.error(`note: ${note}`);
+  if (result.skipped.count > 0) console.error(`note: ${file}: skipped ${result.skipped.count} rows: ${result.skipped.first.map((r) => `line ${r.line}: ${r.reason}`).join('; ')}`);
+  return { task: result.task, skipped: result.skipped.count };
 }
 
 /** Runs the train sub-command. */
@@ -54,13 +71,15 @@ export async function trainCommand(args: string[]): Promise<void> {
       task: { type: 'string' }, adapter: { type: 'string' }, dim: { type: 'string' }, sparsity: { type: 'string' }, pruner: { type: 'string' },
       scope: { type: 'string' }, rounds: { type: 'string' }, 'large-sparse': { type: 'string' }, steps: { type: 'string' }, 'batch-size': { type: 'string' },
       'seq-len': { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' }, 'eval-every': { type: 'string' }, model: { type: 'string' },
-      backend: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
+      backend: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, data: { type: 'string' },
+      'text-column': { type: 'string' }, 'text2-column': { type: 'string' }, 'label-column': { type: 'string' },
     },
   });
   const backend = oneOf(v.backend, NODE_BACKENDS, '--backend') ?? 'cpu';
   const kind = oneOf(v.adapter, ADAPTER_KINDS, '--adapter') ?? ('houlsby' as AdapterKind);
+  if (v.task !== undefined && v.data !== undefined) throw new Error('give either --task or --data, not both');
   const settings = mergeSettings({
-    task: v.task ?? 'toy',
+    task: v.data !== undefined ? `file:${v.data}` : v.task ?? 'toy',
     adapter: { kind, ...(v.dim !== undefined && { dim: number(v.dim, '--dim') }) },
     prune: {
       ...(v.sparsity !== undefined && { sparsity: number(v.sparsity, '--sparsity') }),
@@ -83,7 +102,9 @@ export async function trainCommand(args: string[]): Promise<void> {
   if (backendReport.adapter?.isFallbackAdapter && !v.json) console.log('warning: the WebGPU adapter is a software fallback: this will be slow');
   const dir = v.model ?? DEFAULT_MODEL_DIR;
   const plm = await loadPlm(folderReader(dir), dir);
-  const task = taskByName(settings.task, run.train.seed);
+  const { task, skipped } = v.data !== undefined
+    ? await uploadedTask(v.data, { text: v['text-column'], text2: v['text2-column'], label: v['label-column'] }, run.train.seed)
+    : { task: await builtinTask(settings.task, run.train.seed), skipped: 0 };
   const print = (event: RunEvent) => {
     if (v.json) {
       if (event.type === 'summary') return; // the summary line below carries the resolved configuration
@@ -100,7 +121,8 @@ export async function trainCommand(args: string[]): Promise<void> {
   const { confusion: _confusion, ...devMetrics } = result.dev;
   const config = { task: settings.task, model: dir, backend, largeSparse: settings.largeSparse, ...run.adapter, ...run.prune, ...run.train };
   const seconds = (Date.now() - startedAt) / 1000;
-  const summary = { type: 'summary', config, budget: result.budget, dev: devMetrics, seconds };
+  const data = { train: task.train.length, dev: task.dev.length, test: task.test.length, skipped, labels: task.labels };
+  const summary = { type: 'summary', config, data, budget: result.budget, dev: devMetrics, seconds };
   if (v.out) {
     await mkdir(v.out, { recursive: true });
     await writeFile(join(v.out, 'adapter.safetensors'), await adapterToSafetensors(result.adapters, result.head, result.masks, config));
