@@ -19,11 +19,12 @@ function backendFromUrl(): BackendPreference {
 export function App() {
   const startBackend = useAppStore((s) => s.startBackend);
   const loadModel = useAppStore((s) => s.loadModel);
+  const loadTask = useAppStore((s) => s.loadTask);
   const preference = backendFromUrl();
   useEffect(() => {
     // The worker handles commands in order, so the model loads on the backend just chosen.
-    void startBackend(preference).then(() => loadModel(DEFAULT_MODEL));
-  }, [startBackend, loadModel, preference]);
+    void startBackend(preference).then(() => loadModel(DEFAULT_MODEL)).then(() => loadTask({ kind: 'builtin', name: 'toy' }));
+  }, [startBackend, loadModel, loadTask, preference]);
 
   return (
     <main>

@@ -1,7 +1,7 @@
 // The page's state: a zustand store split into slices. Components select narrow values;
 // actions live beside the state they change and talk to the worker through the client.
 import { create, type StateCreator } from 'zustand';
-import type { BackendPreference, BackendReport, EncodeResult, FromWorker, ModelSource, ParityReport, PlmSummary, RunSettings } from '../worker/protocol';
+import type { BackendPreference, BackendReport, EncodeResult, FromWorker, MappingQuestion, ModelSource, ParityReport, PlmSummary, RunSettings, TaskSource, TaskSummary } from '../worker/protocol';
 import { applyRunEvents, createRunRecord, type RunRecord } from './runs';
 import { createWorkerClient } from './workerClient';
 
@@ -84,6 +84,38 @@ export const createModelSlice: StateCreator<AppState, [], [], ModelSlice> = (set
   },
 });
 
+/** Tasks: the built-in ones and the user's files, loaded (and checked) in the worker. */
+export interface TasksSlice {
+  tasks: TaskSummary[];
+  taskLoad: Status<TaskSummary>;
+  /** A file whose columns need choosing: the question, and the text to parse again with the answer. */
+  mapping: { source: Extract<TaskSource, { kind: 'file' }>; question: MappingQuestion } | null;
+  loadTask(source: TaskSource): Promise<TaskSummary | null>;
+}
+
+export const createTasksSlice: StateCreator<AppState, [], [], TasksSlice> = (set) => ({
+  tasks: [],
+  taskLoad: { state: 'idle' },
+  mapping: null,
+  async loadTask(source) {
+    set({ taskLoad: { state: 'busy' } });
+    try {
+      const reply = await client.send({ type: 'loadTask', source });
+      if (reply.type === 'taskNeedsMapping' && source.kind === 'file') {
+        set({ taskLoad: { state: 'idle' }, mapping: { source, question: reply.question } });
+        return null;
+      }
+      const { task } = expectReply(reply, 'taskLoaded');
+      set((state) => ({ tasks: [...state.tasks.filter((t) => t.id !== task.id), task], taskLoad: { state: 'done', value: task }, mapping: null }));
+      return task;
+    } catch (error) {
+      // A bad file is reported; the tasks already loaded stay as they were.
+      set({ taskLoad: { state: 'failed', message: message(error) } });
+      return null;
+    }
+  },
+});
+
 /** Training runs: started from the controls, updated by the worker's event stream. */
 export interface RunsSlice {
   runs: RunRecord[];
@@ -120,10 +152,11 @@ export const createRunsSlice: StateCreator<AppState, [], [], RunsSlice> = (set) 
   };
 };
 
-export type AppState = BackendSlice & ModelSlice & RunsSlice;
+export type AppState = BackendSlice & ModelSlice & TasksSlice & RunsSlice;
 
 export const useAppStore = create<AppState>()((...args) => ({
   ...createBackendSlice(...args),
   ...createModelSlice(...args),
+  ...createTasksSlice(...args),
   ...createRunsSlice(...args),
 }));

@@ -4,6 +4,8 @@
 import type { BackendPreference, BackendReport } from '../engine/backend';
 import type { EncodeResult, PlmSummary } from '../engine/plm';
 import type { RunSettings } from '../engine/config';
+import type { TaskCard } from '../engine/data/task';
+import type { MappingQuestion, UploadOptions } from '../engine/data/upload';
 import type { ParityReport } from '../engine/selfcheck';
 import type { RunEvent } from '../engine/train';
 
@@ -14,6 +16,23 @@ export type ModelSource =
   | { kind: 'url'; url: string; label: string }
   | { kind: 'files'; label: string; files: { name: string; bytes: ArrayBuffer }[] };
 
+/** A task to load: a built-in one by name, or a user's file (its text; columns when the worker asked). */
+export type TaskSource =
+  | { kind: 'builtin'; name: string }
+  | { kind: 'file'; name: string; text: string; columns?: Pick<UploadOptions, 'textColumn' | 'text2Column' | 'labelColumn'> };
+
+/** What the page knows about a loaded task; `id` is what RunSettings.task refers to. */
+export interface TaskSummary {
+  id: string;
+  name: string;
+  kind: 'sequence' | 'token';
+  labels: string[];
+  sizes: { train: number; dev: number; test: number };
+  skipped: { count: number; first: { line: number; reason: string }[] };
+  notes: string[];
+  card: TaskCard | null;
+}
+
 type Envelope = { v: typeof PROTOCOL_VERSION; id: number };
 
 /** Commands the page sends. `id` pairs a command with its reply. */
@@ -23,6 +42,7 @@ export type ToWorker = Envelope &
     | { type: 'selfcheck' }
     | { type: 'loadModel'; source: ModelSource }
     | { type: 'encode'; text: string; text2: string | null }
+    | { type: 'loadTask'; source: TaskSource }
     | { type: 'train'; runId: string; settings: RunSettings }
     // Control commands bypass the queue, so they reach a run that is in progress.
     | { type: 'stop'; runId: string }
@@ -37,6 +57,8 @@ export type FromWorker = Envelope &
     | { type: 'selfcheck'; report: ParityReport }
     | { type: 'modelLoaded'; model: PlmSummary }
     | { type: 'encoded'; result: EncodeResult }
+    | { type: 'taskLoaded'; task: TaskSummary }
+    | { type: 'taskNeedsMapping'; name: string; question: MappingQuestion }
     | { type: 'trained'; runId: string; stopped: boolean }
     | { type: 'control'; runId: string; state: 'stopping' | 'paused' | 'resumed' | 'not running' }
     | { type: 'error'; message: string }
@@ -45,4 +67,4 @@ export type FromWorker = Envelope &
 /** Events of a run in progress, batched (a few per message) so the page can draw them; `id` is the train command's. */
 export type RunEvents = { v: typeof PROTOCOL_VERSION; id: number; type: 'events'; runId: string; events: RunEvent[] };
 
-export type { BackendPreference, BackendReport, EncodeResult, ParityReport, PlmSummary, RunEvent, RunSettings };
+export type { BackendPreference, BackendReport, EncodeResult, MappingQuestion, ParityReport, PlmSummary, RunEvent, RunSettings };

@@ -7,10 +7,12 @@ import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-t
 import { initBackend } from '../engine/backend';
 import { disposePlm, encodeText, loadPlm, type Plm } from '../engine/plm';
 import { resolveRun } from '../engine/config';
-import { toyTask } from '../engine/data/toy';
+import type { Task } from '../engine/data/task';
+import { BUILTIN_TASKS, loadBuiltinTask, type BuiltinTaskName } from '../engine/data/tasks';
+import { parseUpload } from '../engine/data/upload';
 import { runParityCheck } from '../engine/selfcheck';
 import { runSparseAdapter, type RunEvent } from '../engine/train';
-import { PROTOCOL_VERSION, type BackendReport, type FromWorker, type ModelSource, type RunEvents, type ToWorker } from './protocol';
+import { PROTOCOL_VERSION, type BackendReport, type FromWorker, type ModelSource, type RunEvents, type TaskSource, type TaskSummary, type ToWorker } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -21,6 +23,38 @@ setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm
 // returns the first start's report instead of requesting a second GPU device.
 let started: { preference: string; report: Promise<BackendReport> } | null = null;
 let plm: Plm | null = null;
+/** Tasks loaded so far, by id (`spam`, `file:mine.csv`); built-in ones load on first use. */
+const tasks = new Map<string, Task>();
+
+async function fetchText(path: string): Promise<string> {
+  const response = await fetch(new URL(path, new URL(import.meta.env.BASE_URL, self.location.href)));
+  if (!response.ok || response.headers.get('content-type')?.startsWith('text/html')) throw new Error(`${path}: the app could not serve this task file (${response.status})`);
+  return response.text();
+}
+
+async function taskById(id: string): Promise<Task> {
+  const loaded = tasks.get(id);
+  if (loaded) return loaded;
+  if (!BUILTIN_TASKS.includes(id as BuiltinTaskName)) throw new Error(`task "${id}" is not loaded: upload its file again`);
+  const task = await loadBuiltinTask(id as BuiltinTaskName, fetchText);
+  tasks.set(id, task);
+  return task;
+}
+
+function summarise(id: string, task: Task, skipped: TaskSummary['skipped'] = { count: 0, first: [] }, notes: string[] = []): TaskSummary {
+  return { id, name: task.name, kind: task.kind, labels: task.labels, sizes: { train: task.train.length, dev: task.dev.length, test: task.test.length }, skipped, notes, card: task.card ?? null };
+}
+
+/** Loads a task; a file whose columns cannot be told apart returns the question to ask instead. */
+async function loadTask(source: TaskSource): Promise<{ summary: TaskSummary } | { question: NonNullable<ReturnType<typeof parseUpload>['needsMapping']> }> {
+  if (source.kind === 'builtin') return { summary: summarise(source.name, await taskById(source.name)) };
+  const result = parseUpload(source.text, source.name, source.columns ?? {});
+  if (!result.task) return { question: result.needsMapping };
+  const id = `file:${source.name}`;
+  tasks.set(id, result.task);
+  return { summary: summarise(id, result.task, result.skipped, result.notes) };
+}
+
 /** Controls of runs in progress, by run id: stop, and pause as a promise the trainer awaits. */
 interface RunControl {
   aborted: boolean;
@@ -83,7 +117,7 @@ async function handle(command: ToWorker): Promise<FromWorker> {
     }
     case 'train': {
       if (!plm) throw new Error('No model is loaded yet.');
-      if (command.settings.task !== 'toy') throw new Error(`unknown task "${command.settings.task}"`);
+      const task = await taskById(command.settings.task);
       const config = resolveRun(command.settings);
       const signal = createRunControl();
       runs.set(command.runId, signal);
@@ -96,7 +130,7 @@ async function handle(command: ToWorker): Promise<FromWorker> {
         lastFlush = Date.now();
       };
       try {
-        const result = await runSparseAdapter(plm, toyTask(config.train.seed), config, (event) => {
+        const result = await runSparseAdapter(plm, task, config, (event) => {
           buffer.push(event);
           if (event.type !== 'step' || Date.now() - lastFlush > EVENT_INTERVAL_MS) flush();
         }, signal);
@@ -107,6 +141,11 @@ async function handle(command: ToWorker): Promise<FromWorker> {
         runs.delete(command.runId);
       }
       return { ...envelope, type: 'trained', runId: command.runId, stopped: signal.aborted };
+    }
+    case 'loadTask': {
+      const loaded = await loadTask(command.source);
+      if ('question' in loaded) return { ...envelope, type: 'taskNeedsMapping', name: command.source.name, question: loaded.question };
+      return { ...envelope, type: 'taskLoaded', task: loaded.summary };
     }
     case 'stop':
     case 'pause':

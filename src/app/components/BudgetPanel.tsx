@@ -19,9 +19,9 @@ function format(key: keyof Budget, value: number): string {
 }
 
 /** Budgets of the standard configuration (k = 1) and of the Large-Sparse one at factor k (at least 2). */
-export function budgetPair(settings: RunSettings, model: PlmSummary, numLabels: number): { k: number; standard: { dim: number; sparsity: number; budget: Budget }; large: { dim: number; sparsity: number; budget: Budget } | null } {
+export function budgetPair(settings: RunSettings, model: PlmSummary, numLabels: number, tagging = false): { k: number; standard: { dim: number; sparsity: number; budget: Budget }; large: { dim: number; sparsity: number; budget: Budget } | null } {
   const config = { hiddenSize: model.hiddenSize, numLayers: model.layers };
-  const headParams = headParameterCount('sequence', model.hiddenSize, numLabels);
+  const headParams = headParameterCount(tagging ? 'token' : 'sequence', model.hiddenSize, numLabels);
   const budget = (adapter: RunSettings['adapter'], sparsity: number) => computeBudget({ plmParams: model.parameters, sizes: adapterTensorSizes(config, adapter), sparsity, headParams });
   const dimOf = (a: RunSettings['adapter']) => (a.kind === 'mam' ? a.mamParallelDim : a.kind === 'prefix' ? a.prefixHidden : a.dim);
   const standard = { dim: dimOf(settings.adapter), sparsity: settings.prune.sparsity, budget: budget(settings.adapter, settings.prune.sparsity) };
@@ -37,8 +37,8 @@ export function budgetPair(settings: RunSettings, model: PlmSummary, numLabels: 
   return { k, standard, large };
 }
 
-export function BudgetPanel({ settings, model, numLabels }: { settings: RunSettings; model: PlmSummary; numLabels: number }) {
-  const { k, standard, large } = budgetPair(settings, model, numLabels);
+export function BudgetPanel({ settings, model, numLabels, tagging = false }: { settings: RunSettings; model: PlmSummary; numLabels: number; tagging?: boolean }) {
+  const { k, standard, large } = budgetPair(settings, model, numLabels, tagging);
   return (
     <div className="budget" data-testid="budget">
       <h3>Parameter budget (exact counts)</h3>

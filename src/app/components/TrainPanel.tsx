@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { ADAPTER_KINDS, NONLINEARITIES, PRUNER_KINDS, defaultRunSettings, type AdapterInit, type AdapterKind, type Nonlinearity, type PruneSchedule, type PrunerKind, type RunSettings } from '../../engine/settings';
 import { useAppStore } from '../store';
 import { BudgetPanel } from './BudgetPanel';
+import { TaskPicker } from './TaskPicker';
 
 function NumberField({ label, value, onChange, min, max, step }: { label: string; value: number; onChange: (v: number) => void; min?: number; max?: number; step?: number }) {
   return (
@@ -29,6 +30,7 @@ export function TrainPanel() {
   const stopRun = useAppStore((s) => s.stopRun);
   const pauseRun = useAppStore((s) => s.pauseRun);
   const running = runs.find((r) => r.status === 'running');
+  const task = useAppStore((s) => s.tasks.find((t) => t.id === settings.task));
   const patch = <K extends keyof RunSettings>(key: K, value: Partial<RunSettings[K]>) => setSettings((s) => ({ ...s, [key]: { ...(s[key] as object), ...value } }));
   const setKind = (kind: AdapterKind) => setSettings((s) => ({ ...s, adapter: defaultRunSettings(kind).adapter }));
 
@@ -63,7 +65,8 @@ export function TrainPanel() {
           <NumberField label="Large-Sparse factor k" value={settings.largeSparse} min={1} max={8} onChange={(largeSparse) => setSettings((s) => ({ ...s, largeSparse }))} />
         </fieldset>
         <fieldset>
-          <legend>Training (toy sentiment task)</legend>
+          <legend>Task and training</legend>
+          <TaskPicker value={settings.task} onChange={(id) => setSettings((s) => ({ ...s, task: id }))} />
           <NumberField label="Steps" value={settings.train.steps} min={1} onChange={(steps) => patch('train', { steps })} />
           <NumberField label="Batch size" value={settings.train.batchSize} min={1} onChange={(batchSize) => patch('train', { batchSize })} />
           <NumberField label="Sequence length" value={settings.train.seqLen} min={8} onChange={(seqLen) => patch('train', { seqLen })} />
@@ -110,9 +113,9 @@ export function TrainPanel() {
             <NumberField label="Eval every (steps)" value={settings.train.evalEvery} min={0} onChange={(evalEvery) => patch('train', { evalEvery })} />
           </fieldset>
         </details>
-        {model && <BudgetPanel settings={settings} model={model} numLabels={2} />}
+        {model && <BudgetPanel settings={settings} model={model} numLabels={task?.labels.length ?? 2} tagging={task?.kind === 'token'} />}
         <div className="row">
-          <button type="submit" disabled={!model || Boolean(running)}>Run</button>
+          <button type="submit" disabled={!model || Boolean(running) || (settings.task !== 'toy' && !task)}>Run</button>
           <button type="button" disabled={!running} onClick={() => running && void pauseRun(running.id, !running.paused)}>{running?.paused ? 'Resume' : 'Pause'}</button>
           <button type="button" disabled={!running} onClick={() => running && void stopRun(running.id)}>Stop</button>
           <span className="muted">Run: {runLabel(settings)}</span>
