@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { initBackend, summariseAdapter } from './backend';
 
 describe('initBackend', () => {
-  it('falls back from webgpu to cpu in Node without a GPU, listing each reason', async () => {
+  it('falls back from webgpu past webgl to wasm in Node without a GPU, listing each reason', async () => {
     const report = await initBackend('auto', undefined);
-    expect(report.backend).toBe('cpu');
-    expect(tf.getBackend()).toBe('cpu');
+    expect(report.backend).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
     expect(report.adapter).toBeNull();
     expect(report.fallbacks[0]).toMatch(/^webgpu: WebGPU is not available/);
     expect(report.fallbacks[1]).toMatch(/^webgl: /);
@@ -16,7 +16,7 @@ describe('initBackend', () => {
     const gpu = { requestAdapter: async () => null } as unknown as GPU;
     const report = await initBackend('webgpu', gpu);
     expect(report.fallbacks[0]).toBe('webgpu: navigator.gpu.requestAdapter() returned no adapter');
-    expect(report.backend).toBe('cpu');
+    expect(report.backend).toBe('wasm');
   });
   it('starts the cpu backend directly when asked', async () => {
     const report = await initBackend('cpu', undefined);

@@ -56,7 +56,7 @@ export function parseTaskFile(text: string, fileName: string): Task {
   try {
     json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (error) {
-    throw new Error(`${fileName}: not valid JSON (${(error as Error).message})`);
+    throw new Error(`${fileName}: not valid JSON (${(error as Error).message})`, { cause: error });
   }
   if (!isObject(json)) return fail('the file', 'is not a JSON object');
   if (json.format !== TASK_FILE_FORMAT) fail('format', `is ${JSON.stringify(json.format)}, expected "${TASK_FILE_FORMAT}" (is this a task file?)`);

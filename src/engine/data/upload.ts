@@ -2,6 +2,8 @@
 // task. Rows are read with Papa Parse (quotes, separators and newlines inside fields, CRLF), the
 // header and the GLUE column layouts are recognised, labels may be strings or integers, and a dev
 // split is cut deterministically when the file has none. Unusable rows are counted and reported.
+// The reference brings papaparse.d.ts to every tsconfig that compiles this file (see that file for why).
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="./papaparse.d.ts" />
 import Papa from 'papaparse/papaparse.js';
 import { createRng } from '../random';
@@ -176,7 +178,11 @@ function labelIndex(values: string[]): { labels: string[]; index: Map<string, nu
 function cutDev(train: SentenceExample[], fraction: number, seed: number): { train: SentenceExample[]; dev: SentenceExample[] } {
   const rng = createRng(seed);
   const byLabel = new Map<number, number[]>();
-  train.forEach((e, i) => byLabel.set(e.label, [...(byLabel.get(e.label) ?? []), i]));
+  train.forEach((e, i) => {
+    const rows = byLabel.get(e.label);
+    if (rows) rows.push(i);
+    else byLabel.set(e.label, [i]);
+  });
   const toDev = new Set<number>();
   for (const label of [...byLabel.keys()].sort((a, b) => a - b)) {
     const rows = byLabel.get(label)!;
@@ -198,7 +204,8 @@ function cutDev(train: SentenceExample[], fraction: number, seed: number): { tra
 export function parseUpload(text: string, fileName: string, options: UploadOptions = {}): UploadResult {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   const bytes = utf8Bytes(text, maxBytes);
-  if (bytes > maxBytes) throw new Error(`${fileName} is larger than ${(maxBytes / 1048576).toFixed(0)} MB, too large to train on in the browser: take a sample of its rows`);
+  const limit = maxBytes >= 1048576 ? `${Math.round(maxBytes / 1048576)} MB` : `${Math.round(maxBytes / 1024)} KB`;
+  if (bytes > maxBytes) throw new Error(`${fileName} is larger than ${limit}, too large to train on in the browser: take a sample of its rows`);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 byte-order mark
   if (text.trim() === '') throw new Error(`${fileName} is empty`);
   const extension = /\.([a-z]+)$/i.exec(fileName)?.[1]?.toLowerCase() ?? '';
@@ -224,6 +231,7 @@ export function parseUpload(text: string, fileName: string, options: UploadOptio
   } else {
     const read = readDelimited(text, fileName, extension === 'tsv' ? '\t' : extension === 'csv' ? ',' : '', notes);
     rows = read.rows;
+    if (rows.length === 0) throw new Error(`${fileName} has no rows`);
     format = read.delimiter === '\t' ? 'tsv' : 'csv';
     if (read.delimiter !== (format === 'tsv' ? '\t' : ',')) notes.push(`fields are separated by ${JSON.stringify(read.delimiter)}`);
     header = options.header ?? detectHeader(rows, (j, from) => isLabelLike(rows.slice(from).map((r) => r.cells[j])));
@@ -254,7 +262,8 @@ export function parseUpload(text: string, fileName: string, options: UploadOptio
   const lowered = names.map(norm);
   const byName = (name: string) => lowered.indexOf(name);
   const splitCol = lowered.findIndex((n) => SPLIT_NAMES.has(n));
-  const ignored = new Set(lowered.flatMap((n, j) => (ID_NAMES.has(n) || j === splitCol ? [j] : [])));
+  // Ids, the split column and columns with no value at all (a separator at every line's end) are never text or labels.
+  const ignored = new Set(lowered.flatMap((n, j) => (ID_NAMES.has(n) || j === splitCol || rows.every((r) => isBlank(r.cells[j])) ? [j] : [])));
   const labelLike = lowered.map((_, j) => !ignored.has(j) && isLabelLike(rows.map((r) => r.cells[j])));
   let label = options.labelColumn !== undefined ? column(options.labelColumn, 'label') : LABEL_NAMES.map(byName).find((j) => j >= 0) ?? -1;
   if (label < 0) {
