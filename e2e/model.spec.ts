@@ -55,3 +55,15 @@ test('a corrupt checkpoint is reported by name and the loaded model stays usable
   await page.getByRole('button', { name: 'Encode' }).click();
   await expect(page.getByTestId('encoding')).toBeVisible();
 });
+
+test('the default model loads from the app itself on start, and encodes on WebGPU', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('model-label')).toContainText('default');
+  const card = JSON.parse(readFileSync(join(process.cwd(), 'public', 'models', 'default', 'config.json'), 'utf8')) as { num_hidden_layers: number; hidden_size: number };
+  await expect(page.getByTestId('model-facts')).toContainText(`${card.num_hidden_layers} layers · hidden ${card.hidden_size}`);
+  await page.getByRole('button', { name: 'Encode' }).click();
+  const table = page.getByTestId('encoding');
+  await expect(table).toBeVisible();
+  const hidden = JSON.parse((await table.getAttribute('data-hidden'))!) as number[][];
+  expect(hidden[0]).toHaveLength(card.hidden_size);
+});

@@ -25,7 +25,7 @@ test('a pruned Houlsby run on WebGPU streams to the end and matches the cpu engi
   await page.getByLabel('Adapter type').selectOption('houlsby');
   await page.getByLabel('Bottleneck').fill('8');
   await page.getByLabel('Sparsity').fill('0.5');
-  await page.getByLabel('Steps').fill('6');
+  await page.getByLabel('Steps', { exact: true }).fill('6');
   await page.getByLabel('Batch size').fill('4');
   await page.getByLabel('Sequence length').fill('16');
   // The page's exact budget for this configuration, before running.

@@ -21,11 +21,31 @@ export interface RunRecord {
   warnings: string[];
   error: string | null;
   startedAt: number;
+  /** Set on the two runs of a "Large-Sparse vs standard" comparison. */
+  comparison: { group: string; role: 'standard' | 'large-sparse' } | null;
 }
 
 /** A new run record in its initial state. */
-export function createRunRecord(id: string, label: string, settings: RunSettings, now: number): RunRecord {
-  return { id, label, settings, status: 'running', paused: false, phase: 'starting', scoring: null, losses: [], evals: [], pruned: null, summary: null, warnings: [], error: null, startedAt: now };
+export function createRunRecord(id: string, label: string, settings: RunSettings, now: number, comparison: RunRecord['comparison'] = null): RunRecord {
+  return { id, label, settings, status: 'running', paused: false, phase: 'queued', scoring: null, losses: [], evals: [], pruned: null, summary: null, warnings: [], error: null, startedAt: now, comparison };
+}
+
+/** The finished comparisons: each standard run beside its Large-Sparse counterpart, with the metric difference. */
+export function comparisons(runs: readonly RunRecord[]): { group: string; standard: RunRecord; large: RunRecord; accuracyGain: number | null }[] {
+  const groups = new Map<string, { standard?: RunRecord; large?: RunRecord }>();
+  for (const run of runs) {
+    if (!run.comparison) continue;
+    const entry = groups.get(run.comparison.group) ?? {};
+    if (run.comparison.role === 'standard') entry.standard = run;
+    else entry.large = run;
+    groups.set(run.comparison.group, entry);
+  }
+  return [...groups.entries()].flatMap(([group, { standard, large }]) => {
+    if (!standard || !large) return [];
+    const a = standard.summary?.dev.accuracy;
+    const b = large.summary?.dev.accuracy;
+    return [{ group, standard, large, accuracyGain: a === undefined || b === undefined ? null : b - a }];
+  });
 }
 
 /** Exponential moving average factor of the smoothed loss curve. */

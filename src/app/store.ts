@@ -119,21 +119,23 @@ export const createTasksSlice: StateCreator<AppState, [], [], TasksSlice> = (set
 /** Training runs: started from the controls, updated by the worker's event stream. */
 export interface RunsSlice {
   runs: RunRecord[];
-  startRun(settings: RunSettings, label: string): Promise<void>;
+  startRun(settings: RunSettings, label: string, comparison?: RunRecord['comparison']): Promise<void>;
+  /** Queues the standard adapter (k = 1) and its Large-Sparse counterpart (k), same task, data order and seed. */
+  compareLargeSparse(settings: RunSettings, k: number, label: (s: RunSettings) => string): Promise<void>;
   stopRun(id: string): Promise<void>;
   pauseRun(id: string, pause: boolean): Promise<void>;
 }
 
 let runCounter = 0;
 
-export const createRunsSlice: StateCreator<AppState, [], [], RunsSlice> = (set) => {
+export const createRunsSlice: StateCreator<AppState, [], [], RunsSlice> = (set, get) => {
   const update = (id: string, change: (run: RunRecord) => RunRecord) => set((state) => ({ runs: state.runs.map((r) => (r.id === id ? change(r) : r)) }));
   return {
     runs: [],
-    async startRun(settings, label) {
+    async startRun(settings, label, comparison = null) {
       runCounter += 1;
       const id = `run-${Date.now().toString(36)}-${runCounter}`;
-      set((state) => ({ runs: [...state.runs, createRunRecord(id, label, settings, Date.now())] }));
+      set((state) => ({ runs: [...state.runs, createRunRecord(id, label, settings, Date.now(), comparison)] }));
       try {
         const reply = expectReply(await client.send({ type: 'train', runId: id, settings }, [], (message) => update(id, (run) => applyRunEvents(run, message.events))), 'trained');
         update(id, (run) => ({ ...run, status: reply.stopped ? 'stopped' : 'done', phase: reply.stopped ? 'stopped' : 'done' }));
@@ -141,6 +143,13 @@ export const createRunsSlice: StateCreator<AppState, [], [], RunsSlice> = (set) 
         // What was recorded up to the failure stays; the run says what happened.
         update(id, (run) => ({ ...run, status: 'failed', phase: 'failed', error: message(error) }));
       }
+    },
+    async compareLargeSparse(settings, k, label) {
+      const group = `cmp-${Date.now().toString(36)}`;
+      const standard = { ...settings, largeSparse: 1 };
+      const large = { ...settings, largeSparse: k };
+      // The worker runs commands in order, so the second run starts when the first ends.
+      await Promise.all([get().startRun(standard, label(standard), { group, role: 'standard' }), get().startRun(large, label(large), { group, role: 'large-sparse' })]);
     },
     async stopRun(id) {
       await client.send({ type: 'stop', runId: id });

@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useAppStore } from '../store';
-import { runProgress, type RunRecord } from '../runs';
+import { comparisons, runProgress, type RunRecord } from '../runs';
 import { PruningCharts } from './PruningCharts';
 import { ConfusionMatrix, LOSS_SERIES, LR_SERIES, METRIC_SERIES, StepChart, THROUGHPUT_SERIES } from './RunCharts';
 
@@ -51,8 +51,12 @@ export function RunsPanel() {
   return (
     <section className="panel" aria-labelledby="runs-title">
       <h2 id="runs-title">Runs</h2>
-      <p data-testid="run-progress" data-status={latest.status}>{latest.label}: {progress(latest)}{eta(latest)}</p>
-      <progress max={1} value={runProgress(latest).fraction} aria-label="Run progress" />
+      {(runs.filter((r) => r.status === 'running').length > 0 ? runs.filter((r) => r.status === 'running') : [latest]).map((run) => (
+        <div key={run.id}>
+          <p data-testid="run-progress" data-status={run.status}>{run.label}: {progress(run)}{eta(run)}</p>
+          <progress max={1} value={runProgress(run).fraction} aria-label={`Progress of ${run.label}`} />
+        </div>
+      ))}
       {latest.warnings.map((w) => <p key={w} className="warning">{w}</p>)}
       <StepChart runs={shown} series={LOSS_SERIES} height={260} title="Training loss (smoothed; raw faint)" />
       <div className="two">
@@ -63,6 +67,12 @@ export function RunsPanel() {
       {latest.summary && <ConfusionMatrix run={latest} labels={latest.summary.labels} />}
       <DensityChart run={latest} />
       <PruningCharts run={latest} />
+      {comparisons(runs).map(({ group, standard, large, accuracyGain }) => (
+        <p key={group} className="comparison" data-testid="comparison" data-standard={standard.summary?.budget.trainableNonzero} data-large={large.summary?.budget.trainableNonzero} data-gain={accuracyGain ?? undefined}>
+          <strong>Large-Sparse vs standard</strong>: {large.label} keeps {large.summary?.budget.trainableNonzero.toLocaleString('en-US') ?? '…'} trainable non-zero parameters, {standard.label} {standard.summary?.budget.trainableNonzero.toLocaleString('en-US') ?? '…'}
+          {accuracyGain !== null && <>; dev accuracy {accuracyGain >= 0 ? '+' : '−'}{Math.abs(accuracyGain).toFixed(3)} for Large-Sparse</>}.
+        </p>
+      ))}
       <table className="compact" data-testid="runs-table">
         <thead><tr><th>show</th><th>run</th><th>status</th><th>non-zero trainable</th><th>% of PLM</th><th>dev accuracy</th><th>last loss</th><th>time</th></tr></thead>
         <tbody>

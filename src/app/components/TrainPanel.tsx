@@ -29,6 +29,8 @@ export function TrainPanel() {
   const startRun = useAppStore((s) => s.startRun);
   const stopRun = useAppStore((s) => s.stopRun);
   const pauseRun = useAppStore((s) => s.pauseRun);
+  const compareLargeSparse = useAppStore((s) => s.compareLargeSparse);
+  const compareK = Math.max(2, settings.largeSparse);
   const running = runs.find((r) => r.status === 'running');
   const task = useAppStore((s) => s.tasks.find((t) => t.id === settings.task));
   const patch = <K extends keyof RunSettings>(key: K, value: Partial<RunSettings[K]>) => setSettings((s) => ({ ...s, [key]: { ...(s[key] as object), ...value } }));
@@ -116,6 +118,7 @@ export function TrainPanel() {
         {model && <BudgetPanel settings={settings} model={model} numLabels={task?.labels.length ?? 2} tagging={task?.kind === 'token'} />}
         <div className="row">
           <button type="submit" disabled={!model || Boolean(running) || (settings.task !== 'toy' && !task)}>Run</button>
+          <button type="button" disabled={!model || Boolean(running) || (settings.task !== 'toy' && !task) || settings.adapter.kind === 'prefix'} onClick={() => void compareLargeSparse(settings, compareK, runLabel)}>Large-Sparse ×{compareK} vs standard</button>
           <button type="button" disabled={!running} onClick={() => running && void pauseRun(running.id, !running.paused)}>{running?.paused ? 'Resume' : 'Pause'}</button>
           <button type="button" disabled={!running} onClick={() => running && void stopRun(running.id)}>Stop</button>
           <span className="muted">Run: {runLabel(settings)}</span>
