@@ -10,6 +10,7 @@ import { resolveRun } from '../src/engine/config';
 import { toyTask } from '../src/engine/data/toy';
 import { loadPlm } from '../src/engine/plm';
 import type { RunSettings } from '../src/engine/settings';
+import { predict } from '../src/engine/predict';
 import { runSparseAdapter } from '../src/engine/train';
 
 const TINY = join(process.cwd(), 'src', 'engine', 'fixtures', 'tiny-bert');
@@ -44,8 +45,18 @@ test('a pruned Houlsby run on WebGPU streams to the end and matches the cpu engi
   await tf.setBackend('cpu');
   const plm = await loadPlm(folderReader(TINY), 'tiny');
   const config = resolveRun(settings);
-  const cpu = (await runSparseAdapter(plm, toyTask(config.train.seed), config, () => {})).losses;
+  const cpuRun = await runSparseAdapter(plm, toyTask(config.train.seed), config, () => {});
+  const cpu = cpuRun.losses;
   const relative = webgpu.map((loss, i) => Math.abs(loss - cpu[i]!) / Math.abs(cpu[i]!));
   console.log(`losses webgpu ${webgpu.map((l) => l.toFixed(5)).join(' ')}\nlosses cpu    ${cpu.map((l) => l.toFixed(5)).join(' ')}\nmax relative difference ${Math.max(...relative).toExponential(2)}`);
   for (const r of relative) expect(r).toBeLessThanOrEqual(1e-3);
+
+  // "Try it" runs the adapter trained on WebGPU; its probabilities match the cpu-trained one.
+  const sentence = 'the music was awful.';
+  await page.getByLabel('Sentence to classify', { exact: true }).fill(sentence);
+  await page.getByRole('button', { name: 'Predict' }).click();
+  const shown = JSON.parse((await page.getByTestId('prediction').getAttribute('data-probabilities'))!) as number[];
+  const expected = await predict(plm, cpuRun, ['negative', 'positive'], sentence, null);
+  expect(expected.kind).toBe('sequence');
+  if (expected.kind === 'sequence') shown.forEach((p, i) => expect(Math.abs(p - expected.probabilities[i]!)).toBeLessThan(1e-3));
 });

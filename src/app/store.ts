@@ -1,7 +1,7 @@
 // The page's state: a zustand store split into slices. Components select narrow values;
 // actions live beside the state they change and talk to the worker through the client.
 import { create, type StateCreator } from 'zustand';
-import type { BackendPreference, BackendReport, EncodeResult, FromWorker, MappingQuestion, ModelSource, ParityReport, PlmSummary, RunSettings, TaskSource, TaskSummary } from '../worker/protocol';
+import type { BackendPreference, BackendReport, EncodeResult, FromWorker, MappingQuestion, ModelSource, ParityReport, PlmSummary, Prediction, RunSettings, TaskSource, TaskSummary } from '../worker/protocol';
 import { applyRunEvents, createRunRecord, type RunRecord } from './runs';
 import { createWorkerClient } from './workerClient';
 
@@ -124,6 +124,8 @@ export interface RunsSlice {
   compareLargeSparse(settings: RunSettings, k: number, label: (s: RunSettings) => string): Promise<void>;
   stopRun(id: string): Promise<void>;
   pauseRun(id: string, pause: boolean): Promise<void>;
+  prediction: Status<Prediction & { runId: string }>;
+  predict(runId: string, text: string, text2: string | null): Promise<void>;
 }
 
 let runCounter = 0;
@@ -153,6 +155,16 @@ export const createRunsSlice: StateCreator<AppState, [], [], RunsSlice> = (set, 
     },
     async stopRun(id) {
       await client.send({ type: 'stop', runId: id });
+    },
+    prediction: { state: 'idle' },
+    async predict(runId, text, text2) {
+      set({ prediction: { state: 'busy' } });
+      try {
+        const reply = expectReply(await client.send({ type: 'predict', runId, text, text2 }), 'prediction');
+        set({ prediction: { state: 'done', value: { ...reply.prediction, runId } } });
+      } catch (error) {
+        set({ prediction: { state: 'failed', message: message(error) } });
+      }
     },
     async pauseRun(id, pause) {
       const reply = expectReply(await client.send({ type: pause ? 'pause' : 'resume', runId: id }), 'control');

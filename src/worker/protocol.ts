@@ -6,6 +6,7 @@ import type { EncodeResult, PlmSummary } from '../engine/plm';
 import type { RunSettings } from '../engine/config';
 import type { TaskCard } from '../engine/data/task';
 import type { MappingQuestion, UploadOptions } from '../engine/data/upload';
+import type { Prediction } from '../engine/predict';
 import type { ParityReport } from '../engine/selfcheck';
 import type { RunEvent } from '../engine/train';
 
@@ -43,6 +44,7 @@ export type ToWorker = Envelope &
     | { type: 'loadModel'; source: ModelSource }
     | { type: 'encode'; text: string; text2: string | null }
     | { type: 'loadTask'; source: TaskSource }
+    | { type: 'predict'; runId: string; text: string; text2: string | null }
     | { type: 'train'; runId: string; settings: RunSettings }
     // Control commands bypass the queue, so they reach a run that is in progress.
     | { type: 'stop'; runId: string }
@@ -58,6 +60,7 @@ export type FromWorker = Envelope &
     | { type: 'modelLoaded'; model: PlmSummary }
     | { type: 'encoded'; result: EncodeResult }
     | { type: 'taskLoaded'; task: TaskSummary }
+    | { type: 'prediction'; runId: string; prediction: Prediction }
     | { type: 'taskNeedsMapping'; name: string; question: MappingQuestion }
     | { type: 'trained'; runId: string; stopped: boolean }
     | { type: 'control'; runId: string; state: 'stopping' | 'paused' | 'resumed' | 'not running' }
@@ -67,4 +70,4 @@ export type FromWorker = Envelope &
 /** Events of a run in progress, batched (a few per message) so the page can draw them; `id` is the train command's. */
 export type RunEvents = { v: typeof PROTOCOL_VERSION; id: number; type: 'events'; runId: string; events: RunEvent[] };
 
-export type { BackendPreference, BackendReport, EncodeResult, MappingQuestion, ParityReport, PlmSummary, RunEvent, RunSettings };
+export type { BackendPreference, BackendReport, EncodeResult, MappingQuestion, ParityReport, PlmSummary, Prediction, RunEvent, RunSettings };

@@ -11,7 +11,8 @@ import type { Task } from '../engine/data/task';
 import { BUILTIN_TASKS, loadBuiltinTask, type BuiltinTaskName } from '../engine/data/tasks';
 import { parseUpload } from '../engine/data/upload';
 import { runParityCheck } from '../engine/selfcheck';
-import { runSparseAdapter, type RunEvent } from '../engine/train';
+import { predict } from '../engine/predict';
+import { runSparseAdapter, type RunEvent, type RunResult } from '../engine/train';
 import { PROTOCOL_VERSION, type BackendReport, type FromWorker, type ModelSource, type RunEvents, type TaskSource, type TaskSummary, type ToWorker } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -53,6 +54,19 @@ async function loadTask(source: TaskSource): Promise<{ summary: TaskSummary } | 
   const id = `file:${source.name}`;
   tasks.set(id, result.task);
   return { summary: summarise(id, result.task, result.skipped, result.notes) };
+}
+
+/** Trained adapters kept for "Try it", newest last; older ones are freed beyond KEPT_RESULTS. */
+const results = new Map<string, { result: RunResult; labels: string[] }>();
+const KEPT_RESULTS = 4;
+
+function keepResult(runId: string, result: RunResult, labels: string[]): void {
+  results.set(runId, { result, labels });
+  while (results.size > KEPT_RESULTS) {
+    const [oldest, entry] = results.entries().next().value as [string, { result: RunResult }];
+    entry.result.dispose();
+    results.delete(oldest);
+  }
 }
 
 /** Controls of runs in progress, by run id: stop, and pause as a promise the trainer awaits. */
@@ -107,6 +121,9 @@ async function handle(command: ToWorker): Promise<FromWorker> {
     case 'loadModel': {
       // The previous model stays in use until the new one has loaded completely.
       const loaded = await loadPlm(readerFor(command.source), command.source.label);
+      // Adapters trained on the previous model cannot run on the new one.
+      for (const { result } of results.values()) result.dispose();
+      results.clear();
       if (plm) disposePlm(plm);
       plm = loaded;
       return { ...envelope, type: 'modelLoaded', model: loaded.summary };
@@ -135,12 +152,17 @@ async function handle(command: ToWorker): Promise<FromWorker> {
           if (event.type !== 'step' || Date.now() - lastFlush > EVENT_INTERVAL_MS) flush();
         }, signal);
         flush();
-        result.dispose();
+        keepResult(command.runId, result, task.labels);
       } finally {
         flush();
         runs.delete(command.runId);
       }
       return { ...envelope, type: 'trained', runId: command.runId, stopped: signal.aborted };
+    }
+    case 'predict': {
+      const kept = results.get(command.runId);
+      if (!plm || !kept) throw new Error('This run\'s adapter is no longer in memory: run it again to try it.');
+      return { ...envelope, type: 'prediction', runId: command.runId, prediction: await predict(plm, kept.result, kept.labels, command.text, command.text2) };
     }
     case 'loadTask': {
       const loaded = await loadTask(command.source);

@@ -5,6 +5,7 @@ import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxi
 import { useAppStore } from '../store';
 import { comparisons, runProgress, type RunRecord } from '../runs';
 import { PruningCharts } from './PruningCharts';
+import { TryIt } from './TryIt';
 import { ConfusionMatrix, LOSS_SERIES, LR_SERIES, METRIC_SERIES, StepChart, THROUGHPUT_SERIES } from './RunCharts';
 
 function progress(run: RunRecord): string {
@@ -65,6 +66,7 @@ export function RunsPanel() {
       </div>
       <StepChart runs={shown} series={THROUGHPUT_SERIES} height={160} digits={4} title="Throughput (tokens/s)" />
       {latest.summary && <ConfusionMatrix run={latest} labels={latest.summary.labels} />}
+      {latest.status === 'done' && <TryIt run={latest} />}
       <DensityChart run={latest} />
       <PruningCharts run={latest} />
       {comparisons(runs).map(({ group, standard, large, accuracyGain }) => (
