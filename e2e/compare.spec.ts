@@ -11,6 +11,7 @@ const file = (name: string) => ({ name, mimeType: 'application/octet-stream', bu
 test('Large-Sparse vs standard queues two runs and shows equal budgets', async ({ page }, testInfo) => {
   test.setTimeout(400_000);
   await page.goto('/');
+  await expect(page.getByTestId('model-label')).toContainText('default');
   await page.getByLabel('Model files').setInputFiles([file('config.json'), file('vocab.txt'), file('model.safetensors')]);
   await expect(page.getByTestId('model-parameters')).toContainText('84,320');
   await page.getByLabel('Bottleneck').fill('8');

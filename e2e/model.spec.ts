@@ -18,6 +18,7 @@ async function pickTinyModel(page: Page, weights = file('model.safetensors')) {
 test('a picked BERT folder loads, and its encoder on WebGPU matches the cpu engine within 1e-4', async ({ page }) => {
   await page.goto('/');
   await expect(page.getByTestId('backend-name')).toHaveText('webgpu');
+  await expect(page.getByTestId('model-label')).toContainText('default');
   await pickTinyModel(page);
   await expect(page.getByTestId('model-parameters')).toContainText('84,320');
   const text = 'The cat sat on the mat.';
@@ -40,6 +41,7 @@ test('a picked BERT folder loads, and its encoder on WebGPU matches the cpu engi
 
 test('a corrupt checkpoint is reported by name and the loaded model stays usable', async ({ page }) => {
   await page.goto('/');
+  await expect(page.getByTestId('model-label')).toContainText('default');
   await pickTinyModel(page);
   await expect(page.getByTestId('model-parameters')).toContainText('84,320');
   const label = await page.getByTestId('model-label').textContent();

@@ -20,6 +20,7 @@ test('a pruned Houlsby run on WebGPU streams to the end and matches the cpu engi
   test.setTimeout(300_000);
   await page.goto('/');
   await expect(page.getByTestId('backend-name')).toHaveText('webgpu');
+  await expect(page.getByTestId('model-label')).toContainText('default');
   await page.getByLabel('Model files').setInputFiles([file('config.json'), file('vocab.txt'), file('model.safetensors')]);
   await expect(page.getByTestId('model-parameters')).toContainText('84,320');
 

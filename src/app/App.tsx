@@ -18,7 +18,7 @@ function backendFromUrl(): BackendPreference {
 
 export function App() {
   const startBackend = useAppStore((s) => s.startBackend);
-  const loadModel = useAppStore((s) => s.loadModel);
+  const loadModel = useAppStore((s) => s.loadModelUnlessChosen);
   const loadTask = useAppStore((s) => s.loadTask);
   const preference = backendFromUrl();
   useEffect(() => {

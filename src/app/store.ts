@@ -56,10 +56,12 @@ export interface ModelSlice {
   modelLoad: Status<PlmSummary>;
   encoding: Status<EncodeResult>;
   loadModel(source: ModelSource): Promise<void>;
+  /** Loads `source` only if the user has not loaded or started loading a model already. */
+  loadModelUnlessChosen(source: ModelSource): Promise<void>;
   encode(text: string, text2: string | null): Promise<void>;
 }
 
-export const createModelSlice: StateCreator<AppState, [], [], ModelSlice> = (set) => ({
+export const createModelSlice: StateCreator<AppState, [], [], ModelSlice> = (set, get) => ({
   model: null,
   modelLoad: { state: 'idle' },
   encoding: { state: 'idle' },
@@ -72,6 +74,11 @@ export const createModelSlice: StateCreator<AppState, [], [], ModelSlice> = (set
     } catch (error) {
       set({ modelLoad: { state: 'failed', message: message(error) } });
     }
+  },
+  async loadModelUnlessChosen(source) {
+    // The default model loads after the backend starts; a model the user picked meanwhile wins.
+    if (get().model || get().modelLoad.state !== 'idle') return;
+    await get().loadModel(source);
   },
   async encode(text, text2) {
     set({ encoding: { state: 'busy' } });
