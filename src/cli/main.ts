@@ -1,11 +1,13 @@
 // The command line over the same engine as the browser: one entry point with sub-commands.
 //   npm run cli -- encode [--model <dir>] --text "<sentence>" [--text2 "<second>"] [--json]
 //   npm run cli -- train --adapter houlsby --dim 16 --sparsity 0.5 --pruner snip --steps 100 --json
-// More sub-commands (experiment, bench) join here as they are built.
+//   npm run bench -- --quick --json
+// More sub-commands (experiment) join here as they are built.
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { encodeText, loadPlm } from '../engine/plm';
+import { BENCH_HELP, benchCommand } from './bench';
 import { DEFAULT_MODEL_DIR, folderReader } from './modelFolder';
 import { TRAIN_HELP, trainCommand } from './train';
 
@@ -21,6 +23,7 @@ Commands:
            --text2 <s>      an optional second sentence
            --json           print one JSON object: input_ids, token_type_ids, tokens, last_hidden_state
 ${TRAIN_HELP}
+${BENCH_HELP}
   help     Show this help.
 
 Runs on tfjs's cpu backend in Node.`;
@@ -51,6 +54,8 @@ async function main(argv: string[]): Promise<void> {
       return encodeCommand(rest);
     case 'train':
       return trainCommand(rest);
+    case 'bench':
+      return benchCommand(rest);
     case undefined:
     case 'help':
     case '--help':

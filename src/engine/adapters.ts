@@ -11,6 +11,7 @@
 // it is used, so pruned entries get no gradient and contribute nothing.
 import * as tf from '@tensorflow/tfjs';
 import type { BertConfig, EncoderHooks } from './bert';
+import { matMul2d } from './dense';
 import { gelu } from './ops';
 import { normalArray } from './random';
 import type { AdapterOptions, Nonlinearity } from './settings';
@@ -129,16 +130,16 @@ export function createAdapters(config: BertConfig, options: AdapterOptions, rng:
         return mask ? tf.mul(variable, mask) : variable;
       };
       const runBottleneck = (m: Bottleneck, x: tf.Tensor2D): tf.Tensor2D => {
-        const down = activate(tf.add(tf.matMul(x, w(m.down) as tf.Tensor2D), w(m.downBias)), options.nonlinearity); // [N, d]
-        return tf.add(tf.matMul(down as tf.Tensor2D, w(m.up) as tf.Tensor2D), w(m.upBias)) as tf.Tensor2D; // [N, H]
+        const down = activate(tf.add(matMul2d(x, w(m.down) as tf.Tensor2D), w(m.downBias)), options.nonlinearity); // [N, d]
+        return tf.add(matMul2d(down as tf.Tensor2D, w(m.up) as tf.Tensor2D), w(m.upBias)) as tf.Tensor2D; // [N, H]
       };
       // The prefix MLP runs once per forward pass and serves every layer.
       let prefixes: tf.Tensor2D[] | null = null;
       const prefixFor = (layer: number) => {
         if (!prefix) return null;
         if (!prefixes) {
-          const h1 = tf.tanh(tf.add(tf.matMul(w(prefix.embedding) as tf.Tensor2D, w(prefix.w1) as tf.Tensor2D), w(prefix.b1))); // [P, hidden]
-          const all = tf.add(tf.matMul(h1 as tf.Tensor2D, w(prefix.w2) as tf.Tensor2D), w(prefix.b2)); // [P, L·2·H]
+          const h1 = tf.tanh(tf.add(matMul2d(w(prefix.embedding) as tf.Tensor2D, w(prefix.w1) as tf.Tensor2D), w(prefix.b1))); // [P, hidden]
+          const all = tf.add(matMul2d(h1 as tf.Tensor2D, w(prefix.w2) as tf.Tensor2D), w(prefix.b2)); // [P, L·2·H]
           prefixes = tf.split(all, config.numLayers * 2, 1) as tf.Tensor2D[]; // 2L × [P, H]
         }
         return { key: prefixes[2 * layer]!, value: prefixes[2 * layer + 1]! };
@@ -149,7 +150,7 @@ export function createAdapters(config: BertConfig, options: AdapterOptions, rng:
         hooks.projection = (layer, which, x, y) => {
           if (which === 'key') return y;
           const [a, b] = lora[layer]![which];
-          return tf.add(y, tf.mul(tf.matMul(tf.matMul(x, w(a) as tf.Tensor2D), w(b) as tf.Tensor2D), scale)); // [N, H]
+          return tf.add(y, tf.mul(matMul2d(matMul2d(x, w(a) as tf.Tensor2D), w(b) as tf.Tensor2D), scale)); // [N, H]
         };
       }
       if (prefix) hooks.prefix = prefixFor;

@@ -2,6 +2,7 @@
 // insertion points adapters need. Weights are plain tensors (never tf.Variables): gradients flow
 // through them to the adapters but they are never trained, copied or updated.
 import * as tf from '@tensorflow/tfjs';
+import { frozenDense } from './dense';
 import { gelu, layerNorm } from './ops';
 
 /** The architecture, read from a Hugging Face config.json. */
@@ -85,8 +86,9 @@ export interface EncoderOutput {
 /** An additive mask value that zeroes a position after softmax without overflowing float32 arithmetic. */
 const MASKED = -1e9;
 
+/** The gradient reaches x only (the weights are frozen), through the backend's fast matMul layout (dense.ts). */
 function dense(x: tf.Tensor2D, layer: Dense): tf.Tensor2D {
-  return tf.add(tf.matMul(x, layer.w), layer.b); // [N, in]·[in, out] → [N, out]
+  return frozenDense(x, layer.w, layer.b); // [N, in]·[in, out] + [out] → [N, out]
 }
 
 /** Multi-head self-attention of one layer on x [B·T, H]; returns the context before the output dense. */

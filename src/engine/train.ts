@@ -55,7 +55,7 @@ export interface StopSignal {
 }
 
 /** How many steps a loss may lag before it is read: the GPU finishes it while later steps queue. */
-const LOSS_LAG = 2;
+export const LOSS_LAG = 2;
 /** Weight decay applies to weight matrices only, as in the Hugging Face trainer. */
 const decays = (name: string) => !name.endsWith('.bias') && !name.startsWith('prefix.embedding');
 
