@@ -2,12 +2,13 @@
 //   npm run cli -- encode [--model <dir>] --text "<sentence>" [--text2 "<second>"] [--json]
 //   npm run cli -- train --adapter houlsby --dim 16 --sparsity 0.5 --pruner snip --steps 100 --json
 //   npm run bench -- --quick --json
-// More sub-commands (experiment) join here as they are built.
+//   npm run cli -- experiment --preset paper --out results/paper --jobs 2
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { encodeText, loadPlm } from '../engine/plm';
 import { BENCH_HELP, benchCommand } from './bench';
+import { EXPERIMENT_HELP, experimentCommand, experimentWorker } from './experiment';
 import { DEFAULT_MODEL_DIR, folderReader } from './modelFolder';
 import { TRAIN_HELP, trainCommand } from './train';
 
@@ -23,6 +24,7 @@ Commands:
            --text2 <s>      an optional second sentence
            --json           print one JSON object: input_ids, token_type_ids, tokens, last_hidden_state
 ${TRAIN_HELP}
+${EXPERIMENT_HELP}
 ${BENCH_HELP}
   help     Show this help.
 
@@ -54,6 +56,10 @@ async function main(argv: string[]): Promise<void> {
       return encodeCommand(rest);
     case 'train':
       return trainCommand(rest);
+    case 'experiment':
+      return experimentCommand(rest);
+    case 'experiment-worker':
+      return experimentWorker(rest);
     case 'bench':
       return benchCommand(rest);
     case undefined:

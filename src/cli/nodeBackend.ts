@@ -6,9 +6,24 @@ import { initBackend, type BackendReport } from '../engine/backend';
 
 export const NODE_BACKENDS = ['cpu', 'wasm', 'webgpu'] as const;
 export type NodeBackend = (typeof NODE_BACKENDS)[number];
+/** `auto`: WebGPU when Dawn finds a hardware adapter, otherwise wasm (a software WebGPU adapter is far slower than wasm). */
+export const NODE_BACKEND_CHOICES = [...NODE_BACKENDS, 'auto'] as const;
+export type NodeBackendChoice = (typeof NODE_BACKEND_CHOICES)[number];
 
 /** Starts `name`; throws with the reason when WebGPU cannot start (no Vulkan driver, no adapter). */
-export async function startNodeBackend(name: NodeBackend): Promise<BackendReport> {
+export async function startNodeBackend(name: NodeBackendChoice): Promise<BackendReport> {
+  if (name === 'auto') {
+    const skipped: string[] = [];
+    try {
+      const report = await startNodeBackend('webgpu');
+      if (!report.adapter?.isFallbackAdapter) return report;
+      skipped.push('webgpu: the only adapter is a software fallback');
+    } catch (error) {
+      skipped.push(`webgpu: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const report = await startNodeBackend('wasm');
+    return { ...report, fallbacks: skipped };
+  }
   if (name === 'cpu' || name === 'wasm') {
     if (!(await tf.setBackend(name))) throw new Error(`tfjs could not start the ${name} backend`);
     return { backend: name, adapter: null, fallbacks: [] };

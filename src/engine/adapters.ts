@@ -180,6 +180,11 @@ export function createAdapters(config: BertConfig, options: AdapterOptions, rng:
   };
 }
 
+/** No adapter at all: the frozen encoder feeds the head unchanged (the "linear head only" baseline). */
+export function noAdapters(options: AdapterOptions): Adapters {
+  return { options, params: [], chains: [], hooks: () => ({}) };
+}
+
 /** Frees the adapters' variables. */
 export function disposeAdapters(adapters: Adapters): void {
   for (const p of adapters.params) p.variable.dispose();

@@ -2,7 +2,7 @@
 // train the kept weights with AdamW while the PLM stays frozen. Progress goes out as typed events
 // through `onEvent`; an AbortSignal-like object stops the run. No DOM, no UI, no store.
 import * as tf from '@tensorflow/tfjs';
-import { createAdapters, disposeAdapters, type AdapterOptions, type Adapters } from './adapters';
+import { createAdapters, disposeAdapters, noAdapters, type AdapterOptions, type Adapters } from './adapters';
 import { takeGpuErrors } from './backend';
 import { forwardEncoder } from './bert';
 import { adapterTensorSizes, computeBudget, type Budget } from './budget';
@@ -23,6 +23,8 @@ export interface RunConfig {
   adapter: AdapterOptions;
   prune: PruneOptions;
   train: TrainOptions;
+  /** Train the head only, with no adapter (a baseline); the prune settings must ask for sparsity 0. */
+  headOnly?: boolean;
 }
 
 export type Phase = 'scoring' | 'masking' | 'training' | 'evaluating' | 'done';
@@ -88,7 +90,8 @@ export async function runSparseAdapter(plm: Plm, task: Task, config: RunConfig, 
   const started = Date.now();
   const { train: opts } = config;
   const rng = createRng(opts.seed);
-  const adapters = createAdapters(plm.model.config, config.adapter, rng);
+  if (config.headOnly && config.prune.sparsity > 0) throw new Error('a head-only run has no adapter to prune: its sparsity must be 0');
+  const adapters = config.headOnly ? noAdapters(config.adapter) : createAdapters(plm.model.config, config.adapter, rng);
   const head = createHead(task.kind === 'token' ? 'token' : 'sequence', plm.model.config.hiddenSize, task.labels.length, rng);
   let masks = new Map<string, tf.Tensor>();
   const dispose = () => {
@@ -115,7 +118,7 @@ export async function runSparseAdapter(plm: Plm, task: Task, config: RunConfig, 
     };
     const lossOn = (batch: Batch, m: ReadonlyMap<string, tf.Tensor>) => batchLoss(plm, adapters, head, m, batch);
 
-    const sizes = adapterTensorSizes(plm.model.config, config.adapter);
+    const sizes = config.headOnly ? { prunable: 0, fixed: 0 } : adapterTensorSizes(plm.model.config, config.adapter);
     const headParams = countHeadParameters(head);
     const plmParams = plm.summary.parameters;
     let budget = computeBudget({ plmParams, sizes, sparsity: 0, headParams });

@@ -1,0 +1,201 @@
+// `npm run cli -- experiment`: runs a grid of configurations (a preset or a grid file), writes
+// results.json after every run (so an interrupted grid resumes where it stopped), a Markdown report
+// with mean ± std over seeds and SVG charts. With --jobs n, n worker processes share the queue.
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { expandExperiment, parseGridFile, PRESETS, type Experiment, type PlannedRun } from './experiment/grid';
+import { buildReport } from './experiment/report';
+import { ExperimentContext, type RunRecord } from './experiment/runOne';
+import { DEFAULT_MODEL_DIR } from './modelFolder';
+import { NODE_BACKEND_CHOICES, startNodeBackend, type NodeBackendChoice } from './nodeBackend';
+
+export const EXPERIMENT_HELP = `  experiment  Run a grid of configurations; resumable.
+           --preset <${Object.keys(PRESETS).join('|')}>   or   --grid <file.json>
+                                     a grid: {"tasks":["spam"],"adapters":["houlsby"],"dims":[8],"sparsities":[0,0.5],
+                                     "pruners":["snip"],"seeds":[1],"steps":3} (optional: largeSparse, encoders, scope,
+                                     rounds, scoringBatches, batchSize, seqLen, learningRate, warmupRatio, weightDecay,
+                                     evalEvery); or {"grids":[…]}
+           --out <dir>               results.json, results.md and charts/*.svg (rerun to resume)
+           --backend <${NODE_BACKEND_CHOICES.join('|')}>  default wasm; auto: WebGPU on a real GPU, else wasm
+           --jobs <n>                worker processes (default 1; one core each on wasm/cpu)
+           --model <dir>             default: ${DEFAULT_MODEL_DIR}
+           --dry-run                 list the runs and exit`;
+
+const RESULTS_FORMAT = 'sparseadapter-experiment';
+const RESULTS_VERSION = 1;
+
+interface ResultsFile {
+  format: typeof RESULTS_FORMAT;
+  version: number;
+  experiment: Experiment;
+  command: string;
+  runs: RunRecord[];
+  failed: { key: string; message: string }[];
+}
+
+/** Reads the records of an earlier, possibly interrupted, run of the same output folder. */
+async function readPrevious(file: string): Promise<RunRecord[]> {
+  if (!existsSync(file)) return [];
+  let data: Partial<ResultsFile>;
+  try {
+    data = JSON.parse(await readFile(file, 'utf8')) as Partial<ResultsFile>;
+  } catch (error) {
+    throw new Error(`${file} exists but is not valid JSON (${(error as Error).message}); move it away or choose another --out`, { cause: error });
+  }
+  if (data.format !== RESULTS_FORMAT || !Array.isArray(data.runs)) throw new Error(`${file} is not an experiment results file; choose another --out`);
+  if (data.version !== RESULTS_VERSION) throw new Error(`${file} has results format version ${String(data.version)}, this program writes ${RESULTS_VERSION}; choose another --out`);
+  return data.runs;
+}
+
+/** Writes through a temporary file and a rename, so a kill mid-write never leaves half a file. */
+async function writeAtomically(file: string, text: string): Promise<void> {
+  await writeFile(`${file}.tmp`, text);
+  await rename(`${file}.tmp`, file);
+}
+
+const formatDuration = (s: number) => (s >= 3600 ? `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min` : s >= 60 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${s.toFixed(0)} s`);
+export const describeRun = (p: PlannedRun) => {
+  const s = p.spec;
+  const what = s.adapter === 'none' ? 'head only' : `${s.adapter} d${s.dim}${s.largeSparse > 1 ? ` k${s.largeSparse}` : ''} s${s.sparsity}${s.pruner ? ` ${s.pruner}` : ''}`;
+  return `${s.task} ${what}${s.encoder === 'random' ? ' (random encoder)' : ''} seed ${s.seed}`;
+};
+
+/** Runs the queue on `jobs` forked workers (or in this process for 1), calling back per result. */
+async function runQueue(queue: PlannedRun[], jobs: number, start: () => Promise<ExperimentContext>, childArgs: string[], onDone: (planned: PlannedRun, outcome: { record: RunRecord } | { error: string }) => Promise<void>): Promise<void> {
+  if (jobs === 1) {
+    const context = await start();
+    try {
+      for (const planned of queue) {
+        try {
+          await onDone(planned, { record: await context.run(planned) });
+        } catch (error) {
+          await onDone(planned, { error: error instanceof Error ? error.message : String(error) });
+        }
+      }
+    } finally {
+      context.dispose();
+    }
+    return;
+  }
+  let next = 0;
+  const worker = (): Promise<void> => new Promise((resolve, reject) => {
+    const child: ChildProcess = fork(process.argv[1]!, ['experiment-worker', ...childArgs], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let current: PlannedRun | null = null;
+    const give = () => {
+      current = next < queue.length ? queue[next++]! : null;
+      if (current) child.send({ type: 'run', planned: current });
+      else child.send({ type: 'exit' });
+    };
+    child.on('message', (message: { type: 'ready' } | { type: 'done'; record: RunRecord } | { type: 'error'; message: string }) => {
+      if (message.type === 'ready') return give();
+      const finished = current!;
+      void onDone(finished, message.type === 'done' ? { record: message.record } : { error: message.message }).then(give, reject);
+    });
+    child.on('exit', (code) => (current ? reject(new Error(`a worker process exited with code ${code} during "${describeRun(current)}"`)) : resolve()));
+  });
+  await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, worker));
+}
+
+/** The hidden worker side of --jobs: runs what the parent sends, one at a time. */
+export async function experimentWorker(args: string[]): Promise<void> {
+  const { values: v } = parseArgs({ args, strict: true, options: { backend: { type: 'string' }, model: { type: 'string' } } });
+  const report = await startNodeBackend(v.backend as NodeBackendChoice);
+  const context = new ExperimentContext(v.model ?? DEFAULT_MODEL_DIR, report.backend);
+  const send = (m: unknown) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
+  process.on('message', (message: { type: 'run'; planned: PlannedRun } | { type: 'exit' }) => {
+    if (message.type === 'exit') {
+      context.dispose();
+      process.disconnect();
+      return;
+    }
+    context.run(message.planned).then(
+      (record) => send({ type: 'done', record }),
+      (error: unknown) => send({ type: 'error', message: error instanceof Error ? error.message : String(error) }),
+    );
+  });
+  await send({ type: 'ready' });
+}
+
+/** Runs the experiment sub-command. */
+export async function experimentCommand(args: string[]): Promise<void> {
+  const { values: v } = parseArgs({
+    args,
+    strict: true,
+    options: { preset: { type: 'string' }, grid: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, jobs: { type: 'string' }, model: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+  });
+  if ((v.preset === undefined) === (v.grid === undefined)) throw new Error('experiment needs exactly one of --preset <name> and --grid <file.json>');
+  let experiment: Experiment;
+  if (v.preset !== undefined) {
+    const preset = PRESETS[v.preset];
+    if (!preset) throw new Error(`unknown preset "${v.preset}" (available: ${Object.keys(PRESETS).join(', ')})`);
+    experiment = preset;
+  } else {
+    if (!existsSync(v.grid!)) throw new Error(`grid file ${v.grid} does not exist`);
+    experiment = parseGridFile(await readFile(v.grid!, 'utf8'), v.grid!);
+  }
+  const backend = (v.backend ?? 'wasm') as NodeBackendChoice;
+  if (!NODE_BACKEND_CHOICES.includes(backend)) throw new Error(`--backend must be one of ${NODE_BACKEND_CHOICES.join(', ')}; got "${v.backend}"`);
+  const jobs = v.jobs === undefined ? 1 : Number(v.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new Error(`--jobs must be a whole number from 1 to 64; got "${v.jobs}"`);
+  const modelDir = v.model ?? DEFAULT_MODEL_DIR;
+  if (!existsSync(join(modelDir, 'config.json'))) throw new Error(`model folder ${modelDir} has no config.json`);
+  const planned = expandExperiment(experiment);
+  if (v['dry-run']) {
+    planned.forEach((p, i) => console.log(`${String(i + 1).padStart(4)}  [${p.grid}] ${describeRun(p)}`));
+    console.log(`${planned.length} runs`);
+    return;
+  }
+  if (v.out === undefined) throw new Error('experiment needs --out <dir> (where results.json, results.md and charts/ go)');
+  const out = v.out;
+  await mkdir(join(out, 'charts'), { recursive: true });
+  const resultsFile = join(out, 'results.json');
+  const wanted = new Set(planned.map((p) => p.key));
+  const previous = (await readPrevious(resultsFile)).filter((r) => wanted.has(r.key));
+  const done = new Map(previous.map((r) => [r.key, r]));
+  const queue = planned.filter((p) => !done.has(p.key));
+  const failed: ResultsFile['failed'] = [];
+  const command = `npm run cli -- experiment ${args.filter((a) => a !== '--dry-run').join(' ')}`;
+  const log = (line: string) => process.stderr.write(line + '\n');
+  log(`${experiment.name}: ${planned.length} runs, ${done.size} already in ${resultsFile}, ${queue.length} to go on ${backend} with ${jobs} job(s)`);
+
+  const save = async () => {
+    const runs = planned.map((p) => done.get(p.key)).filter((r): r is RunRecord => r !== undefined);
+    const file: ResultsFile = { format: RESULTS_FORMAT, version: RESULTS_VERSION, experiment, command, runs, failed };
+    await writeAtomically(resultsFile, JSON.stringify(file, null, 1) + '\n');
+    const report = buildReport(`Experiment: ${experiment.name}`, experiment.description, runs, planned.length, command);
+    await writeAtomically(join(out, 'results.md'), report.markdown);
+    for (const [name, svg] of report.charts) await writeAtomically(join(out, 'charts', name), svg);
+  };
+  const began = Date.now();
+  let finishedHere = 0;
+  await runQueue(
+    queue,
+    jobs,
+    async () => {
+      const report = await startNodeBackend(backend);
+      log(`backend: ${report.backend}${report.adapter ? ` (${[report.adapter.vendor, report.adapter.architecture].filter(Boolean).join(' ')}${report.adapter.isFallbackAdapter ? ', software fallback' : ''})` : ''}`);
+      return new ExperimentContext(modelDir, report.backend);
+    },
+    ['--backend', backend, '--model', modelDir],
+    async (p, outcome) => {
+      finishedHere++;
+      const total = done.size + failed.length + 1;
+      const elapsed = (Date.now() - began) / 1000;
+      const eta = (elapsed / finishedHere) * (queue.length - finishedHere);
+      if ('record' in outcome) {
+        done.set(p.key, outcome.record);
+        log(`[${total}/${planned.length}] ${describeRun(p)}: dev ${(100 * outcome.record.dev.accuracy).toFixed(1)}% in ${outcome.record.seconds.toFixed(1)} s; ETA ${formatDuration(eta)}`);
+      } else {
+        failed.push({ key: p.key, message: outcome.error });
+        log(`[${total}/${planned.length}] ${describeRun(p)}: FAILED: ${outcome.error}`);
+      }
+      await save();
+    },
+  );
+  await save();
+  log(`${done.size} of ${planned.length} runs in ${resultsFile}; report in ${join(out, 'results.md')} (${formatDuration((Date.now() - began) / 1000)} this time)`);
+  if (failed.length > 0) throw new Error(`${failed.length} run(s) failed (listed under "failed" in ${resultsFile}); rerun the same command to retry them`);
+}

@@ -1,0 +1,87 @@
+// The report's arithmetic against hand-computed values, its grouping of seeds, the Large-Sparse
+// pairing, and the charts' geometry (every point where its value says, nothing undefined).
+import { describe, expect, it } from 'vitest';
+import { expandExperiment, parseGridFile, type PlannedRun } from './grid';
+import { aggregate, buildReport, largeSparseComparisons, meanStd, sparsitySeries } from './report';
+import type { RunRecord } from './runOne';
+
+function record(p: PlannedRun, accuracy: number): RunRecord {
+  return {
+    key: p.key, group: p.group, grid: p.grid, spec: p.spec,
+    trained: { dim: p.config.adapter.dim, sparsity: p.config.prune.sparsity },
+    budget: { trainableNonzero: Math.round(1000 * (1 - p.config.prune.sparsity)), adapterNonzero: 0, headParams: 0, percentOfPlm: 0.1, plmParams: 1e6 },
+    dev: { accuracy, macroF1: accuracy / 2, mcc: 0, count: 100 },
+    losses: [1, 0.5], lossEvery: 1, warnings: [], seconds: 2, backend: 'cpu', finishedAt: '2026-11-25T00:00:00Z',
+  };
+}
+
+const planned = expandExperiment(parseGridFile(JSON.stringify({ grids: [
+  { name: 'sweep', tasks: ['spam'], adapters: ['houlsby'], dims: [8], sparsities: [0, 0.5, 0.9], pruners: ['snip', 'random'], seeds: [1, 2, 3], steps: 3 },
+  { name: 'ls', tasks: ['spam'], adapters: ['houlsby'], dims: [8], sparsities: [0], pruners: ['snip'], largeSparse: [1, 2], seeds: [1, 2, 3], steps: 3 },
+] }), 'g.json'));
+// accuracy = 0.8 − sparsity/10 (+ 0.1 for Large-Sparse) + seed/100: the mean over seeds 1..3 adds 0.02, the std is 0.01.
+const records = planned.map((p) => record(p, 0.8 - p.spec.sparsity / 10 + (p.spec.largeSparse > 1 ? 0.1 : 0) + p.spec.seed / 100));
+
+describe('meanStd', () => {
+  it('gives the mean and the sample standard deviation', () => {
+    expect(meanStd([2, 4, 4, 4, 5, 5, 7, 9]).mean).toBe(5);
+    expect(meanStd([2, 4, 4, 4, 5, 5, 7, 9]).std).toBeCloseTo(Math.sqrt(32 / 7), 12);
+    expect(meanStd([0.7])).toEqual({ mean: 0.7, std: 0, n: 1 });
+    expect(meanStd([]).n).toBe(0);
+  });
+});
+
+describe('aggregate and the views', () => {
+  it('averages over seeds only, once per configuration', () => {
+    const aggs = aggregate(records);
+    // 1 dense + 2 sparsities × 2 pruners + the Large-Sparse k = 2 run (its k = 1 is the dense one).
+    expect(aggs).toHaveLength(6);
+    for (const a of aggs) {
+      expect(a.seeds).toEqual([1, 2, 3]);
+      expect(a.accuracy.std).toBeCloseTo(0.01, 12);
+    }
+    const ls = aggs.find((a) => a.spec.largeSparse === 2)!;
+    expect(ls.accuracy.mean).toBeCloseTo(0.8 + 0.1 + 0.02, 12); // the spec keeps the base sparsity 0
+    expect(ls.trained).toEqual({ dim: 16, sparsity: 0.5 });
+  });
+
+  it('starts every pruner’s sparsity line at the shared dense run', () => {
+    const series = sparsitySeries(aggregate(records));
+    expect(series.map((s) => s.pruner).sort()).toEqual(['random', 'snip']);
+    for (const s of series) expect(s.points.map((p) => p.x)).toEqual([0, 0.5, 0.9]);
+  });
+
+  it('pairs the Large-Sparse run with the standard adapter of the same base configuration', () => {
+    const [c, ...rest] = largeSparseComparisons(aggregate(records));
+    expect(rest).toHaveLength(0);
+    expect(c!.byK.map((b) => b.k)).toEqual([1, 2]);
+    expect(c!.byK[0]!.agg.spec.pruner).toBeNull();
+  });
+});
+
+describe('buildReport', () => {
+  const { markdown, charts } = buildReport('Experiment: t', 'what it is', records, planned.length + 1, 'npm run cli -- experiment --grid g.json --out x');
+
+  it('writes the tables with mean ± std in percent and says how many runs finished', () => {
+    expect(markdown).toContain(`${records.length} of ${planned.length + 1} runs finished`);
+    // Dense: 0.8 + 0.02 → "82.0 ± 1.0"; SNIP at 0.9: 0.8 − 0.09 + 0.02 → "73.0 ± 1.0".
+    expect(markdown).toMatch(/\| spam \| houlsby \(dim 8\) \| snip \| 82\.0 ± 1\.0 \| 77\.0 ± 1\.0 \| 73\.0 ± 1\.0 \| 1,000 → 500 → 100 \|/);
+    expect(markdown).toMatch(/\| spam \| houlsby \| 0% \| 82\.0 ± 1\.0<br>dim 8, s 0%, 1,000 \| 92\.0 ± 1\.0 \(Δ \+10\.0\)<br>dim 16, s 50%, 500 \|/);
+    expect(markdown).toContain('![spam: metric vs sparsity](charts/sparsity-spam.svg)');
+  });
+
+  it('draws each point at its value on the chart’s axis', () => {
+    const svg = charts.get('sparsity-spam.svg')!;
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).not.toMatch(/NaN|undefined|Infinity/);
+    // Tick labels and the y of their grid lines give the axis; the circles must lie on it.
+    const ticks = [...svg.matchAll(/<text x="\d+" y="([\d.]+)" text-anchor="end">([\d.]+)<\/text>/g)].map((m) => ({ y: Number(m[1]) - 4, v: Number(m[2]) / 100 }));
+    const [a, b] = [ticks[0]!, ticks[ticks.length - 1]!];
+    const valueAt = (y: number) => a.v + ((y - a.y) * (b.v - a.v)) / (b.y - a.y);
+    const circles = [...svg.matchAll(/<circle cx="[\d.]+" cy="([\d.]+)"/g)].map((m) => valueAt(Number(m[1])));
+    expect(circles).toHaveLength(6);
+    const expected = [0.82, 0.77, 0.73, 0.82, 0.77, 0.73];
+    circles.forEach((v, i) => expect(Math.abs(v - expected[i]!)).toBeLessThan(0.002));
+    expect(charts.get('large-sparse-spam.svg')).toMatch(/<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="[\d.]+" fill="#0072B2"><title>houlsby k=1/);
+  });
+});

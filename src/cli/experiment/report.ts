@@ -1,0 +1,304 @@
+// Turns an experiment's run records into what people read: per configuration the mean ± standard
+// deviation over seeds with the budget, a Markdown report with the sparsity sweep, the pruners and
+// Large-Sparse against the standard adapter, and SVG charts. Plain strings, no DOM.
+import type { RunRecord } from './runOne';
+import type { RunSpec } from './grid';
+
+/** Mean and sample standard deviation (0 for a single value). */
+export function meanStd(values: number[]): { mean: number; std: number; n: number } {
+  const n = values.length;
+  if (n === 0) return { mean: NaN, std: NaN, n };
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const std = n > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : 0;
+  return { mean, std, n };
+}
+
+/** One configuration over its seeds. */
+export interface Aggregate {
+  group: string;
+  spec: Omit<RunSpec, 'seed'>;
+  trained: RunRecord['trained'];
+  /** The budget of the first seed (budgets differ between seeds only by a few kept ties, if at all). */
+  trainableNonzero: number;
+  percentOfPlm: number;
+  accuracy: ReturnType<typeof meanStd>;
+  macroF1: ReturnType<typeof meanStd>;
+  mcc: ReturnType<typeof meanStd>;
+  seeds: number[];
+  seconds: number;
+}
+
+/** Groups records by configuration (everything but the seed), in the order they first appear. */
+export function aggregate(records: RunRecord[]): Aggregate[] {
+  const groups = new Map<string, RunRecord[]>();
+  for (const r of records) groups.set(r.group, [...(groups.get(r.group) ?? []), r]);
+  return [...groups.entries()].map(([group, rs]) => {
+    const { seed: _seed, ...spec } = rs[0]!.spec;
+    return {
+      group,
+      spec,
+      trained: rs[0]!.trained,
+      trainableNonzero: rs[0]!.budget.trainableNonzero,
+      percentOfPlm: rs[0]!.budget.percentOfPlm,
+      accuracy: meanStd(rs.map((r) => r.dev.accuracy)),
+      macroF1: meanStd(rs.map((r) => r.dev.macroF1)),
+      mcc: meanStd(rs.map((r) => r.dev.mcc)),
+      seeds: rs.map((r) => r.spec.seed),
+      seconds: rs.reduce((a, r) => a + r.seconds, 0),
+    };
+  });
+}
+
+const pct = (x: number, digits = 1) => `${(100 * x).toFixed(digits)}`;
+/** "85.3 ± 1.2" in percent. */
+export const formatMeanStd = (m: { mean: number; std: number; n: number }) => (m.n === 0 ? '—' : m.n === 1 ? pct(m.mean) : `${pct(m.mean)} ± ${pct(m.std)}`);
+const adapterLabel = (s: Pick<RunSpec, 'adapter' | 'encoder'>) => `${s.adapter === 'none' ? 'linear head only' : s.adapter}${s.encoder === 'random' ? ' (random encoder)' : ''}`;
+const sparsityLabel = (s: number) => `${pct(s, s * 100 % 1 === 0 ? 0 : 1)}%`;
+const metricName = (task: string) => (task === 'pos' ? 'token accuracy' : 'accuracy');
+/** Sorting numbers-with-nulls the same way every time. */
+const byNumber = (a: number, b: number) => a - b;
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** Every configuration, one row each. */
+export function fullTable(aggs: Aggregate[]): string {
+  return table(
+    ['Task', 'Adapter', 'k', 'Dim trained', 'Sparsity trained', 'Pruner', 'Trainable non-zero', '% of PLM', 'Dev metric (%)', 'Macro-F1 (%)', 'Seeds'],
+    aggs.map((a) => [
+      a.spec.task, adapterLabel(a.spec), String(a.spec.largeSparse), a.spec.adapter === 'none' ? '—' : String(a.trained.dim), sparsityLabel(a.trained.sparsity),
+      a.spec.pruner ?? '—', a.trainableNonzero.toLocaleString('en-US'), a.percentOfPlm.toFixed(3), formatMeanStd(a.accuracy), formatMeanStd(a.macroF1), String(a.seeds.length),
+    ]),
+  );
+}
+
+/** Standard-adapter (k = 1) rows of one task and adapter kind/dimension, keyed for the sweep views. */
+const sweepKey = (a: Aggregate) => JSON.stringify([a.spec.task, a.spec.adapter, a.spec.dim, a.spec.encoder]);
+
+/**
+ * Metric against sparsity: rows are task × adapter × pruner, columns the sparsities found. A dense
+ * run (sparsity 0) belongs to every pruner's row.
+ */
+export function sparsityTable(aggs: Aggregate[]): string | null {
+  const standard = aggs.filter((a) => a.spec.largeSparse === 1 && a.spec.adapter !== 'none');
+  const sparsities = [...new Set(standard.map((a) => a.spec.sparsity))].sort(byNumber);
+  if (sparsities.length < 2) return null;
+  const rows: string[][] = [];
+  for (const series of sparsitySeries(standard)) {
+    if (series.points.length < 2) continue;
+    const cells = sparsities.map((s) => {
+      const p = series.points.find((q) => q.x === s);
+      return p ? `${formatMeanStd(p.agg.accuracy)}` : '';
+    });
+    const budgets = sparsities.map((s) => series.points.find((q) => q.x === s)?.agg.trainableNonzero.toLocaleString('en-US') ?? '').filter(Boolean).join(' → ');
+    rows.push([series.task, `${series.adapter} (dim ${series.dim})`, series.pruner, ...cells, budgets]);
+  }
+  return rows.length === 0 ? null : table(['Task', 'Adapter', 'Pruner', ...sparsities.map((s) => `s = ${sparsityLabel(s)}`), 'Trainable non-zero'], rows);
+}
+
+/** One line of a metric-vs-sparsity chart. */
+export interface SparsitySeries {
+  task: string;
+  adapter: string;
+  dim: number;
+  pruner: string;
+  points: { x: number; agg: Aggregate }[];
+}
+
+/** Lines per task × adapter × pruner; the dense point starts every pruner's line. */
+export function sparsitySeries(aggs: Aggregate[]): SparsitySeries[] {
+  const standard = aggs.filter((a) => a.spec.largeSparse === 1 && a.spec.adapter !== 'none' && a.spec.encoder === 'pretrained');
+  const byKey = new Map<string, Aggregate[]>();
+  for (const a of standard) byKey.set(sweepKey(a), [...(byKey.get(sweepKey(a)) ?? []), a]);
+  const out: SparsitySeries[] = [];
+  for (const group of byKey.values()) {
+    const dense = group.find((a) => a.spec.pruner === null);
+    const pruners = [...new Set(group.map((a) => a.spec.pruner).filter((p): p is NonNullable<typeof p> => p !== null))];
+    for (const pruner of pruners) {
+      const points = [...(dense ? [dense] : []), ...group.filter((a) => a.spec.pruner === pruner)].map((agg) => ({ x: agg.spec.sparsity, agg })).sort((p, q) => p.x - q.x);
+      const first = group[0]!.spec;
+      out.push({ task: first.task, adapter: first.adapter, dim: first.dim, pruner, points });
+    }
+  }
+  return out;
+}
+
+/** Large-Sparse comparisons: per task × adapter × base sparsity, the standard adapter and each k > 1. */
+export interface LargeSparseComparison {
+  task: string;
+  adapter: string;
+  sparsity: number;
+  byK: { k: number; agg: Aggregate }[];
+}
+
+export function largeSparseComparisons(aggs: Aggregate[]): LargeSparseComparison[] {
+  const groups = new Map<string, Aggregate[]>();
+  for (const a of aggs.filter((x) => x.spec.adapter !== 'none' && x.spec.encoder === 'pretrained')) {
+    const key = JSON.stringify([a.spec.task, a.spec.adapter, a.spec.dim, a.spec.sparsity, a.spec.largeSparse === 1 || a.spec.sparsity === 0 ? null : a.spec.pruner]);
+    groups.set(key, [...(groups.get(key) ?? []), a]);
+  }
+  const out: LargeSparseComparison[] = [];
+  for (const group of groups.values()) {
+    const ks = [...new Set(group.map((a) => a.spec.largeSparse))];
+    if (!ks.includes(1) || ks.length < 2) continue;
+    const first = group[0]!.spec;
+    out.push({ task: first.task, adapter: first.adapter, sparsity: first.sparsity, byK: group.map((agg) => ({ k: agg.spec.largeSparse, agg })).sort((p, q) => p.k - q.k) });
+  }
+  return out;
+}
+
+export function largeSparseTable(comparisons: LargeSparseComparison[]): string | null {
+  if (comparisons.length === 0) return null;
+  const ks = [...new Set(comparisons.flatMap((c) => c.byK.map((b) => b.k)))].sort(byNumber);
+  const rows = comparisons.map((c) => {
+    const standard = c.byK.find((b) => b.k === 1)!.agg;
+    const cells = ks.map((k) => {
+      const b = c.byK.find((x) => x.k === k);
+      if (!b) return '';
+      const delta = k === 1 ? '' : ` (Δ ${b.agg.accuracy.mean >= standard.accuracy.mean ? '+' : '−'}${pct(Math.abs(b.agg.accuracy.mean - standard.accuracy.mean))})`;
+      return `${formatMeanStd(b.agg.accuracy)}${delta}<br>dim ${b.agg.trained.dim}, s ${sparsityLabel(b.agg.trained.sparsity)}, ${b.agg.trainableNonzero.toLocaleString('en-US')}`;
+    });
+    return [c.task, c.adapter, sparsityLabel(c.sparsity), ...cells];
+  });
+  return table(['Task', 'Adapter', 'Base sparsity', ...ks.map((k) => (k === 1 ? 'Standard (k = 1)' : `Large-Sparse k = ${k}`))], rows);
+}
+
+// ---------------------------------------------------------------- SVG charts
+
+/** A colour-blind-safe palette (Okabe–Ito). */
+const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442', '#000000'];
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const num = (x: number) => Number(x.toFixed(2));
+
+/** A frame with a y axis in percent over [lo, hi]; returns the SVG parts and the y mapping. */
+function frame(title: string, width: number, height: number, lo: number, hi: number, yLabel: string) {
+  const m = { left: 56, right: 170, top: 34, bottom: 44 };
+  const plotH = height - m.top - m.bottom;
+  const y = (v: number) => m.top + plotH * (1 - (v - lo) / (hi - lo || 1));
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
+    `<text transform="translate(14 ${m.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeXml(yLabel)}</text>`,
+  ];
+  for (let i = 0; i <= 4; i++) {
+    const v = lo + ((hi - lo) * i) / 4;
+    parts.push(`<line x1="${m.left}" x2="${width - m.right}" y1="${num(y(v))}" y2="${num(y(v))}" stroke="#e0e0e0"/>`, `<text x="${m.left - 6}" y="${num(y(v)) + 4}" text-anchor="end">${pct(v)}</text>`);
+  }
+  parts.push(`<line x1="${m.left}" x2="${m.left}" y1="${m.top}" y2="${height - m.bottom}" stroke="#333"/>`, `<line x1="${m.left}" x2="${width - m.right}" y1="${height - m.bottom}" y2="${height - m.bottom}" stroke="#333"/>`);
+  return { parts, y, m, plotW: width - m.left - m.right };
+}
+
+/** y range over means ± std, padded, clamped to [0, 1]. */
+function yRange(values: { mean: number; std: number }[]): [number, number] {
+  const lo = Math.min(...values.map((v) => v.mean - v.std));
+  const hi = Math.max(...values.map((v) => v.mean + v.std));
+  const pad = Math.max(0.02, (hi - lo) * 0.1);
+  return [Math.max(0, Math.floor((lo - pad) * 20) / 20), Math.min(1, Math.ceil((hi + pad) * 20) / 20)];
+}
+
+function legend(parts: string[], x: number, y0: number, entries: string[]) {
+  entries.forEach((label, i) => {
+    const y = y0 + i * 18;
+    parts.push(`<rect x="${x}" y="${y - 9}" width="12" height="12" fill="${PALETTE[i % PALETTE.length]}"/>`, `<text x="${x + 18}" y="${y + 2}">${escapeXml(label)}</text>`);
+  });
+}
+
+/** Metric vs sparsity for one task: one line per adapter × pruner, error bars ± 1 std over seeds. */
+export function sparsityChart(task: string, series: SparsitySeries[]): string {
+  const width = 720;
+  const height = 360;
+  const xs = [...new Set(series.flatMap((s) => s.points.map((p) => p.x)))].sort(byNumber);
+  const [lo, hi] = yRange(series.flatMap((s) => s.points.map((p) => p.agg.accuracy)));
+  const f = frame(`${task}: dev ${metricName(task)} vs sparsity (mean ± std over seeds)`, width, height, lo, hi, `dev ${metricName(task)} (%)`);
+  const xMax = Math.max(0.9, ...xs);
+  const x = (v: number) => f.m.left + 10 + ((f.plotW - 20) * v) / xMax;
+  for (const v of xs) f.parts.push(`<text x="${num(x(v))}" y="${height - f.m.bottom + 16}" text-anchor="middle">${sparsityLabel(v)}</text>`);
+  f.parts.push(`<text x="${f.m.left + f.plotW / 2}" y="${height - 8}" text-anchor="middle">sparsity (fraction of adapter weights pruned)</text>`);
+  series.forEach((s, i) => {
+    const colour = PALETTE[i % PALETTE.length];
+    const pts = s.points.map((p) => `${num(x(p.x))},${num(f.y(p.agg.accuracy.mean))}`).join(' ');
+    f.parts.push(`<polyline points="${pts}" fill="none" stroke="${colour}" stroke-width="2"/>`);
+    for (const p of s.points) {
+      const cx = num(x(p.x));
+      const { mean, std } = p.agg.accuracy;
+      f.parts.push(`<line x1="${cx}" x2="${cx}" y1="${num(f.y(mean - std))}" y2="${num(f.y(mean + std))}" stroke="${colour}"/>`, `<circle cx="${cx}" cy="${num(f.y(mean))}" r="3.5" fill="${colour}"><title>${escapeXml(`${s.adapter} ${s.pruner} s=${sparsityLabel(p.x)}: ${formatMeanStd(p.agg.accuracy)}`)}</title></circle>`);
+    }
+  });
+  legend(f.parts, width - f.m.right + 14, f.m.top + 8, series.map((s) => `${s.adapter} d${s.dim}, ${s.pruner}`));
+  f.parts.push('</svg>');
+  return f.parts.join('\n') + '\n';
+}
+
+/** Large-Sparse vs standard for one task: grouped bars per adapter (k = 1, 2, 4 …), ± 1 std. */
+export function largeSparseChart(task: string, comparisons: LargeSparseComparison[]): string {
+  const width = 720;
+  const height = 360;
+  const ks = [...new Set(comparisons.flatMap((c) => c.byK.map((b) => b.k)))].sort(byNumber);
+  const [lo, hi] = yRange(comparisons.flatMap((c) => c.byK.map((b) => b.agg.accuracy)));
+  const f = frame(`${task}: Large-Sparse vs standard at the same budget`, width, height, lo, hi, `dev ${metricName(task)} (%)`);
+  const groupW = f.plotW / comparisons.length;
+  const barW = Math.min(40, (groupW * 0.8) / ks.length);
+  comparisons.forEach((c, g) => {
+    const left = f.m.left + g * groupW + (groupW - barW * ks.length) / 2;
+    f.parts.push(`<text x="${num(f.m.left + (g + 0.5) * groupW)}" y="${height - f.m.bottom + 16}" text-anchor="middle">${escapeXml(c.sparsity > 0 ? `${c.adapter} (s ${sparsityLabel(c.sparsity)})` : c.adapter)}</text>`);
+    ks.forEach((k, i) => {
+      const b = c.byK.find((q) => q.k === k);
+      if (!b) return;
+      const { mean, std } = b.agg.accuracy;
+      const bx = num(left + i * barW);
+      const top = num(f.y(mean));
+      f.parts.push(`<rect x="${bx}" y="${top}" width="${num(barW - 2)}" height="${num(f.y(lo) - top)}" fill="${PALETTE[i % PALETTE.length]}"><title>${escapeXml(`${c.adapter} k=${k}: dim ${b.agg.trained.dim}, sparsity ${sparsityLabel(b.agg.trained.sparsity)}, ${b.agg.trainableNonzero} trainable non-zero: ${formatMeanStd(b.agg.accuracy)}`)}</title></rect>`);
+      const cx = num(left + i * barW + (barW - 2) / 2);
+      f.parts.push(`<line x1="${cx}" x2="${cx}" y1="${num(f.y(mean - std))}" y2="${num(f.y(mean + std))}" stroke="#222"/>`);
+    });
+  });
+  legend(f.parts, width - f.m.right + 14, f.m.top + 8, ks.map((k) => (k === 1 ? 'standard (k = 1)' : `Large-Sparse k = ${k}`)));
+  f.parts.push('</svg>');
+  return f.parts.join('\n') + '\n';
+}
+
+/** The Markdown report and the charts (file name → SVG text) for a set of records. */
+export function buildReport(title: string, description: string, records: RunRecord[], planned: number, command: string): { markdown: string; charts: Map<string, string> } {
+  const aggs = aggregate(records);
+  const charts = new Map<string, string>();
+  const tasks = [...new Set(aggs.map((a) => a.spec.task))];
+  const lines = [`# ${title}`, ''];
+  if (description) lines.push(description, '');
+  const seconds = records.reduce((a, r) => a + r.seconds, 0);
+  const backends = [...new Set(records.map((r) => r.backend))].join(', ');
+  lines.push(
+    `Command: \`${command}\``,
+    '',
+    `${records.length} of ${planned} runs finished; ${(seconds / 60).toFixed(1)} min of training time in total (backend: ${backends || '—'}).`,
+    'Metric: accuracy on the dev split (token accuracy for pos), in percent, mean ± sample standard deviation over seeds. "Trainable non-zero" counts the adapter weights kept after pruning plus the classification head; "sparsity trained" is the fraction of prunable adapter weights removed.',
+    '',
+  );
+  const sweep = sparsityTable(aggs);
+  if (sweep) {
+    lines.push('## Dev metric vs sparsity', '', sweep, '');
+    for (const task of tasks) {
+      const series = sparsitySeries(aggs).filter((s) => s.task === task && s.points.length >= 2);
+      if (series.length === 0) continue;
+      const file = `sparsity-${task}.svg`;
+      charts.set(file, sparsityChart(task, series));
+      lines.push(`![${task}: metric vs sparsity](charts/${file})`, '');
+    }
+  }
+  const comparisons = largeSparseComparisons(aggs);
+  const lsTable = largeSparseTable(comparisons);
+  if (lsTable) {
+    lines.push('## Large-Sparse vs standard at the same budget', '', lsTable, '');
+    for (const task of tasks) {
+      const mine = comparisons.filter((c) => c.task === task);
+      if (mine.length === 0) continue;
+      const file = `large-sparse-${task}.svg`;
+      charts.set(file, largeSparseChart(task, mine));
+      lines.push(`![${task}: Large-Sparse vs standard](charts/${file})`, '');
+    }
+  }
+  lines.push('## Every configuration', '', fullTable(aggs), '');
+  return { markdown: lines.join('\n'), charts };
+}
