@@ -119,12 +119,26 @@ export async function experimentWorker(args: string[]): Promise<void> {
   await send({ type: 'ready' });
 }
 
+/** The flags shared by the commands that run grids: --backend, --jobs, --model. */
+export const RUNNER_FLAGS = { backend: { type: 'string' }, jobs: { type: 'string' }, model: { type: 'string' } } as const;
+
+/** Checks --backend, --jobs and --model. */
+export function runnerOptions(v: { backend?: string; jobs?: string; model?: string }): Pick<ExperimentOptions, 'backend' | 'jobs' | 'modelDir'> {
+  const backend = (v.backend ?? 'wasm') as NodeBackendChoice;
+  if (!NODE_BACKEND_CHOICES.includes(backend)) throw new Error(`--backend must be one of ${NODE_BACKEND_CHOICES.join(', ')}; got "${v.backend}"`);
+  const jobs = v.jobs === undefined ? 1 : Number(v.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new Error(`--jobs must be a whole number from 1 to 64; got "${v.jobs}"`);
+  const modelDir = v.model ?? DEFAULT_MODEL_DIR;
+  if (!existsSync(join(modelDir, 'config.json'))) throw new Error(`model folder ${modelDir} has no config.json`);
+  return { backend, jobs, modelDir };
+}
+
 /** Runs the experiment sub-command. */
 export async function experimentCommand(args: string[]): Promise<void> {
   const { values: v } = parseArgs({
     args,
     strict: true,
-    options: { preset: { type: 'string' }, grid: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, jobs: { type: 'string' }, model: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+    options: { preset: { type: 'string' }, grid: { type: 'string' }, out: { type: 'string' }, 'dry-run': { type: 'boolean' }, ...RUNNER_FLAGS },
   });
   if ((v.preset === undefined) === (v.grid === undefined)) throw new Error('experiment needs exactly one of --preset <name> and --grid <file.json>');
   let experiment: Experiment;
@@ -136,20 +150,31 @@ export async function experimentCommand(args: string[]): Promise<void> {
     if (!existsSync(v.grid!)) throw new Error(`grid file ${v.grid} does not exist`);
     experiment = parseGridFile(await readFile(v.grid!, 'utf8'), v.grid!);
   }
-  const backend = (v.backend ?? 'wasm') as NodeBackendChoice;
-  if (!NODE_BACKEND_CHOICES.includes(backend)) throw new Error(`--backend must be one of ${NODE_BACKEND_CHOICES.join(', ')}; got "${v.backend}"`);
-  const jobs = v.jobs === undefined ? 1 : Number(v.jobs);
-  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new Error(`--jobs must be a whole number from 1 to 64; got "${v.jobs}"`);
-  const modelDir = v.model ?? DEFAULT_MODEL_DIR;
-  if (!existsSync(join(modelDir, 'config.json'))) throw new Error(`model folder ${modelDir} has no config.json`);
-  const planned = expandExperiment(experiment);
+  const { backend, jobs, modelDir } = runnerOptions(v);
   if (v['dry-run']) {
+    const planned = expandExperiment(experiment);
     planned.forEach((p, i) => console.log(`${String(i + 1).padStart(4)}  [${p.grid}] ${describeRun(p)}`));
     console.log(`${planned.length} runs`);
     return;
   }
   if (v.out === undefined) throw new Error('experiment needs --out <dir> (where results.json, results.md and charts/ go)');
-  const out = v.out;
+  await runExperiment(experiment, { out: v.out, backend, jobs, modelDir, command: `npm run cli -- experiment ${args.join(' ')}` });
+}
+
+/** Where and how an experiment runs. */
+export interface ExperimentOptions {
+  out: string;
+  backend: NodeBackendChoice;
+  jobs: number;
+  modelDir: string;
+  /** The command line that reproduces it, for the report. */
+  command: string;
+}
+
+/** Runs (or resumes) an experiment into `options.out`; returns the records of every finished run. */
+export async function runExperiment(experiment: Experiment, options: ExperimentOptions): Promise<RunRecord[]> {
+  const { out, backend, jobs, modelDir, command } = options;
+  const planned = expandExperiment(experiment);
   await mkdir(join(out, 'charts'), { recursive: true });
   const resultsFile = join(out, 'results.json');
   const wanted = new Set(planned.map((p) => p.key));
@@ -157,7 +182,6 @@ export async function experimentCommand(args: string[]): Promise<void> {
   const done = new Map(previous.map((r) => [r.key, r]));
   const queue = planned.filter((p) => !done.has(p.key));
   const failed: ResultsFile['failed'] = [];
-  const command = `npm run cli -- experiment ${args.filter((a) => a !== '--dry-run').join(' ')}`;
   const log = (line: string) => process.stderr.write(line + '\n');
   log(`${experiment.name}: ${planned.length} runs, ${done.size} already in ${resultsFile}, ${queue.length} to go on ${backend} with ${jobs} job(s)`);
 
@@ -198,4 +222,5 @@ export async function experimentCommand(args: string[]): Promise<void> {
   await save();
   log(`${done.size} of ${planned.length} runs in ${resultsFile}; report in ${join(out, 'results.md')} (${formatDuration((Date.now() - began) / 1000)} this time)`);
   if (failed.length > 0) throw new Error(`${failed.length} run(s) failed (listed under "failed" in ${resultsFile}); rerun the same command to retry them`);
+  return planned.map((p) => done.get(p.key)!);
 }

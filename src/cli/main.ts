@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { encodeText, loadPlm } from '../engine/plm';
+import { BASELINES_HELP, baselinesCommand } from './baselines';
 import { BENCH_HELP, benchCommand } from './bench';
 import { EXPERIMENT_HELP, experimentCommand, experimentWorker } from './experiment';
 import { DEFAULT_MODEL_DIR, folderReader } from './modelFolder';
@@ -25,6 +26,7 @@ Commands:
            --json           print one JSON object: input_ids, token_type_ids, tokens, last_hidden_state
 ${TRAIN_HELP}
 ${EXPERIMENT_HELP}
+${BASELINES_HELP}
 ${BENCH_HELP}
   help     Show this help.
 
@@ -58,6 +60,8 @@ async function main(argv: string[]): Promise<void> {
       return trainCommand(rest);
     case 'experiment':
       return experimentCommand(rest);
+    case 'baselines':
+      return baselinesCommand(rest);
     case 'experiment-worker':
       return experimentWorker(rest);
     case 'bench':
