@@ -1,6 +1,7 @@
 // Runs as the page keeps them: what was asked, what the worker reported, folded by a pure reducer
 // (`applyRunEvents`) so that the charts read plain arrays and the logic is testable without React.
 import type { RunEvent, RunSettings } from '../worker/protocol';
+import { downsample, roundTo, type SharedRun } from './share';
 
 type Pruned = Extract<RunEvent, { type: 'pruned' }>;
 type Summary = Extract<RunEvent, { type: 'summary' }>;
@@ -10,7 +11,8 @@ export interface RunRecord {
   id: string;
   label: string;
   settings: RunSettings;
-  status: 'running' | 'done' | 'stopped' | 'failed';
+  /** `shared`: opened from a link; its figures came with the link and it has no weights. */
+  status: 'running' | 'done' | 'stopped' | 'failed' | 'shared';
   paused: boolean;
   phase: string;
   scoring: { round: number; rounds: number; batch: number; batches: number } | null;
@@ -95,4 +97,44 @@ export function runProgress(run: RunRecord): { fraction: number; etaSeconds: num
   // Time per step measured after the first step, which includes shader compilation on WebGPU.
   const perStep = (last.elapsedMs - first.elapsedMs) / (last.step - first.step);
   return { fraction: last.step / steps, etaSeconds: (perStep * (steps - last.step)) / 1000 };
+}
+
+/** A run as a link carries it: its settings and, when asked and available, its final figures and down-sampled curves. */
+export function toSharedRun(run: RunRecord, withResults: boolean): SharedRun {
+  const summary = run.summary;
+  const status = run.status === 'shared' || run.status === 'running' ? null : run.status;
+  const results = withResults && summary && status
+    ? {
+      status,
+      seconds: roundTo(summary.seconds),
+      budget: { ...summary.budget, percentOfPlm: roundTo(summary.budget.percentOfPlm, 6) },
+      dev: { accuracy: summary.dev.accuracy, macroF1: roundTo(summary.dev.macroF1, 6), mcc: roundTo(summary.dev.mcc, 6), count: summary.dev.count },
+      labels: summary.labels,
+      confusion: summary.dev.confusion.length <= 64 ? summary.dev.confusion : null,
+      losses: downsample(run.losses).map((l) => [l.step, roundTo(l.loss)] as [number, number]),
+      evals: downsample(run.evals).map((e) => [e.step, roundTo(e.accuracy, 6), roundTo(e.macroF1, 6), roundTo(e.mcc, 6)] as [number, number, number, number]),
+    }
+    : null;
+  return { label: run.label, settings: run.settings, results, comparison: run.comparison };
+}
+
+/** A run opened from a link: charts and figures from the link, nothing to train or try. */
+export function fromSharedRun(shared: SharedRun, id: string, now: number): RunRecord {
+  const run = createRunRecord(id, shared.label, shared.settings, now, shared.comparison && { group: `shared-${shared.comparison.group}`, role: shared.comparison.role });
+  const r = shared.results;
+  if (!r) return { ...run, status: 'shared', phase: 'shared (settings only)' };
+  let smooth = NaN;
+  const losses = r.losses.map(([step, loss]) => {
+    smooth = Number.isNaN(smooth) ? loss : SMOOTHING * smooth + (1 - SMOOTHING) * loss;
+    return { step, loss, smooth, lr: NaN, tokensPerSec: NaN, elapsedMs: NaN };
+  });
+  const dev = r.dev ?? { accuracy: 0, macroF1: 0, mcc: 0, count: 0 };
+  return {
+    ...run,
+    status: 'shared',
+    phase: `shared (${r.status})`,
+    losses,
+    evals: r.evals.map(([step, accuracy, macroF1, mcc]) => ({ step, accuracy, macroF1, mcc })),
+    summary: r.dev ? { type: 'summary', budget: r.budget, dev: { ...dev, confusion: r.confusion ?? [] }, labels: r.labels, seconds: r.seconds, firstLossMs: NaN } : null,
+  };
 }

@@ -2,7 +2,9 @@
 // actions live beside the state they change and talk to the worker through the client.
 import { create, type StateCreator } from 'zustand';
 import type { BackendPreference, BackendReport, EncodeResult, FromWorker, MappingQuestion, ModelSource, ParityReport, PlmSummary, Prediction, RunSettings, TaskSource, TaskSummary } from '../worker/protocol';
-import { applyRunEvents, createRunRecord, type RunRecord } from './runs';
+import { defaultRunSettings } from '../engine/settings';
+import { applyRunEvents, createRunRecord, fromSharedRun, type RunRecord } from './runs';
+import type { DecodedShare } from './share';
 import { createWorkerClient } from './workerClient';
 
 const client = createWorkerClient();
@@ -180,11 +182,50 @@ export const createRunsSlice: StateCreator<AppState, [], [], RunsSlice> = (set, 
   };
 };
 
-export type AppState = BackendSlice & ModelSlice & TasksSlice & RunsSlice;
+/** The controls' settings (the next run), and what a share link brought. */
+export interface DraftSlice {
+  draft: RunSettings;
+  setDraft(change: (draft: RunSettings) => RunSettings): void;
+  /** Puts a run's settings in the controls (loading its built-in task if needed); never starts a run. */
+  applySettings(settings: RunSettings): Promise<void>;
+  /** What the last opened link could not use, in words; empty when it was fine. */
+  shareNotice: string[];
+  dismissShareNotice(): void;
+  /** Adds the runs of a link as shared runs and puts the first one's settings in the controls (its task loads with the page's start-up). */
+  openShared(decoded: DecodedShare): void;
+}
+
+/** The controls' first settings: small enough to train in seconds on a laptop. */
+export const INITIAL_DRAFT: RunSettings = { ...defaultRunSettings('houlsby'), train: { ...defaultRunSettings().train, steps: 60, seqLen: 32, evalEvery: 20 } };
+
+let sharedCounter = 0;
+
+export const createDraftSlice: StateCreator<AppState, [], [], DraftSlice> = (set, get) => ({
+  draft: INITIAL_DRAFT,
+  setDraft(change) {
+    set((state) => ({ draft: change(state.draft) }));
+  },
+  async applySettings(settings) {
+    set({ draft: settings });
+    if (settings.task !== 'toy' && !settings.task.startsWith('file:') && !get().tasks.some((t) => t.id === settings.task)) await get().loadTask({ kind: 'builtin', name: settings.task });
+  },
+  shareNotice: [],
+  dismissShareNotice() {
+    set({ shareNotice: [] });
+  },
+  openShared(decoded) {
+    const now = Date.now();
+    const runs = decoded.runs.map((shared) => fromSharedRun(shared, `shared-${now.toString(36)}-${++sharedCounter}`, now));
+    set((state) => ({ runs: [...state.runs, ...runs], shareNotice: decoded.problems, ...(decoded.runs[0] && { draft: decoded.runs[0].settings }) }));
+  },
+});
+
+export type AppState = BackendSlice & ModelSlice & TasksSlice & RunsSlice & DraftSlice;
 
 export const useAppStore = create<AppState>()((...args) => ({
   ...createBackendSlice(...args),
   ...createModelSlice(...args),
   ...createTasksSlice(...args),
   ...createRunsSlice(...args),
+  ...createDraftSlice(...args),
 }));

@@ -3,7 +3,8 @@
 import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useAppStore } from '../store';
-import { comparisons, runProgress, type RunRecord } from '../runs';
+import { comparisons, runProgress, toSharedRun, type RunRecord } from '../runs';
+import { encodeShare, MAX_SHARED_RUNS } from '../share';
 import { PruningCharts } from './PruningCharts';
 import { TryIt } from './TryIt';
 import { ConfusionMatrix, LOSS_SERIES, LR_SERIES, METRIC_SERIES, StepChart, THROUGHPUT_SERIES } from './RunCharts';
@@ -41,8 +42,34 @@ function DensityChart({ run }: { run: RunRecord }) {
   );
 }
 
+/** Makes a link for runs and copies it; the box shows it whatever the clipboard allows. */
+function ShareBar({ shown }: { shown: RunRecord[] }) {
+  const [withResults, setWithResults] = useState(true);
+  const [link, setLink] = useState<{ url: string; note: string } | null>(null);
+  const shareable = shown.filter((r) => r.status !== 'running').slice(-MAX_SHARED_RUNS);
+  const share = async (runs: RunRecord[]) => {
+    const url = `${location.origin}${location.pathname}${encodeShare(runs.map((r) => toSharedRun(r, withResults)))}`;
+    let note = `Link to ${runs.length === 1 ? runs[0]!.label : `${runs.length} runs`} (${url.length.toLocaleString('en-US')} characters)`;
+    try {
+      await navigator.clipboard.writeText(url);
+      note += ', copied to the clipboard.';
+    } catch {
+      note += ': copy it from the box.';
+    }
+    setLink({ url, note });
+  };
+  return (
+    <div className="row share" data-testid="share-bar">
+      <button type="button" disabled={shareable.length === 0} onClick={() => void share(shareable)}>Share {shareable.length > 1 ? `the ${shareable.length} shown runs` : 'this run'}</button>
+      <label className="check"><input type="checkbox" checked={withResults} onChange={(e) => setWithResults(e.target.checked)} /> include results (figures and curves)</label>
+      {link && <><input readOnly aria-label="Share link" value={link.url} onFocus={(e) => e.target.select()} /><span className="muted" role="status">{link.note}</span></>}
+    </div>
+  );
+}
+
 export function RunsPanel() {
   const runs = useAppStore((s) => s.runs);
+  const applySettings = useAppStore((s) => s.applySettings);
   // Runs unticked in the table are hidden from the charts; all are shown by default.
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   if (runs.length === 0) return null;
@@ -75,13 +102,14 @@ export function RunsPanel() {
           {accuracyGain !== null && <>; dev accuracy {accuracyGain >= 0 ? '+' : '−'}{Math.abs(accuracyGain).toFixed(3)} for Large-Sparse</>}.
         </p>
       ))}
+      <ShareBar shown={shown} />
       <table className="compact" data-testid="runs-table">
-        <thead><tr><th>show</th><th>run</th><th>status</th><th>non-zero trainable</th><th>% of PLM</th><th>dev accuracy</th><th>last loss</th><th>time</th></tr></thead>
+        <thead><tr><th>show</th><th>run</th><th>status</th><th>non-zero trainable</th><th>% of PLM</th><th>dev accuracy</th><th>last loss</th><th>time</th><th>settings</th></tr></thead>
         <tbody>
           {runs.map((run) => {
             const budget = run.summary?.budget ?? run.pruned?.budget;
             const last = run.losses[run.losses.length - 1];
-            const best = run.evals.reduce((m, e) => Math.max(m, e.accuracy), -Infinity);
+            const best = run.evals.length > 0 ? run.evals.reduce((m, e) => Math.max(m, e.accuracy), -Infinity) : run.summary?.dev.accuracy ?? NaN;
             return (
               <tr key={run.id} data-testid="run-row" data-settings={JSON.stringify(run.settings)} data-losses={JSON.stringify(run.losses.map((l) => l.loss))}>
                 <td><input type="checkbox" aria-label={`Show ${run.label}`} checked={!hidden.has(run.id)} onChange={() => toggle(run.id)} /></td>
@@ -91,6 +119,7 @@ export function RunsPanel() {
                 <td>{Number.isFinite(best) ? best.toFixed(3) : '—'}</td>
                 <td>{last ? last.loss.toFixed(4) : '—'}</td>
                 <td>{run.summary ? `${run.summary.seconds.toFixed(1)} s` : '—'}</td>
+                <td><button type="button" aria-label={`Run ${run.label} again: put its settings in the controls`} onClick={() => { void applySettings(run.settings); document.getElementById('train-title')?.scrollIntoView({ behavior: 'smooth' }); }}>{run.status === 'shared' ? 'Run it again' : 'Use settings'}</button></td>
               </tr>
             );
           })}

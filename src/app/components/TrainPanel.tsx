@@ -1,7 +1,7 @@
 // The run controls: adapter, dimension, pruner and sparsity, Large-Sparse factor, training settings;
 // Run and Stop. Builds RunSettings from the settings table's defaults and sends them to the worker.
-import { useState } from 'react';
 import { ADAPTER_KINDS, NONLINEARITIES, PRUNER_KINDS, defaultRunSettings, type AdapterInit, type AdapterKind, type Nonlinearity, type PruneSchedule, type PrunerKind, type RunSettings } from '../../engine/settings';
+import { largeSparse } from '../../engine/budget';
 import { useAppStore } from '../store';
 import { BudgetPanel } from './BudgetPanel';
 import { TaskPicker } from './TaskPicker';
@@ -17,13 +17,24 @@ function NumberField({ label, value, onChange, min, max, step }: { label: string
 /** A short name for a run: adapter, dimension, sparsity and pruner. */
 export function runLabel(settings: RunSettings): string {
   const k = settings.largeSparse;
-  const sparsity = k > 1 ? 1 - (1 - settings.prune.sparsity) / k : settings.prune.sparsity;
-  const dim = settings.adapter.dim * (k > 1 && settings.adapter.kind !== 'mam' && settings.adapter.kind !== 'prefix' ? k : 1);
+  let sparsity = settings.prune.sparsity;
+  let dim = settings.adapter.dim;
+  if (k > 1) {
+    // The same transform the engine applies (budget.ts), so the label cannot drift from the run.
+    try {
+      const large = largeSparse(settings.adapter, settings.prune.sparsity, k);
+      sparsity = large.sparsity;
+      dim = large.options.dim;
+    } catch {
+      // An impossible combination (prefix without a prunable MLP): the run itself reports it.
+    }
+  }
   return `${settings.adapter.kind} d=${dim} ${Math.round(sparsity * 100)}% ${sparsity > 0 ? settings.prune.pruner : 'dense'}${k > 1 ? ` (Large-Sparse ×${k})` : ''}`;
 }
 
 export function TrainPanel() {
-  const [settings, setSettings] = useState<RunSettings>(() => ({ ...defaultRunSettings('houlsby'), train: { ...defaultRunSettings().train, steps: 60, seqLen: 32, evalEvery: 20 } }));
+  const settings = useAppStore((s) => s.draft);
+  const setSettings = useAppStore((s) => s.setDraft);
   const model = useAppStore((s) => s.model);
   const runs = useAppStore((s) => s.runs);
   const startRun = useAppStore((s) => s.startRun);

@@ -1,0 +1,88 @@
+// Share links in the browser: a run's link, opened in a fresh browser context, shows the same
+// settings and results without training, and "Run it again" only fills the controls. Hostile and
+// broken links are reported as text and change nothing.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deflateSync } from 'fflate';
+import { expect, test } from '@playwright/test';
+import type { RunSettings } from '../src/engine/settings';
+
+const TINY = join(process.cwd(), 'src', 'engine', 'fixtures', 'tiny-bert');
+const file = (name: string) => ({ name, mimeType: 'application/octet-stream', buffer: readFileSync(join(TINY, name)) });
+const linkOf = (json: string) => `/#share=1.${Buffer.from(deflateSync(new TextEncoder().encode(json))).toString('base64url')}`;
+
+test('a shared run reopens in a fresh browser with its settings and results, and runs nothing by itself', async ({ page, browser }) => {
+  test.setTimeout(300_000);
+  await page.goto('/');
+  await expect(page.getByTestId('model-label')).toContainText('default');
+  await page.getByLabel('Model files').setInputFiles([file('config.json'), file('vocab.txt'), file('model.safetensors')]);
+  await expect(page.getByTestId('model-parameters')).toContainText('84,320');
+  await page.getByLabel('Bottleneck').fill('8');
+  await page.getByLabel('Sparsity').fill('0.5');
+  await page.getByLabel('Steps', { exact: true }).fill('4');
+  await page.getByLabel('Batch size').fill('4');
+  await page.getByLabel('Sequence length').fill('16');
+  await page.getByRole('button', { name: 'Run' }).click();
+  await expect(page.getByTestId('run-progress')).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
+  const row = page.getByTestId('run-row').first();
+  const original = {
+    settings: JSON.parse((await row.getAttribute('data-settings'))!) as RunSettings,
+    losses: JSON.parse((await row.getAttribute('data-losses'))!) as number[],
+    cells: await row.locator('td').allTextContents(),
+  };
+
+  await page.getByRole('button', { name: 'Share this run' }).click();
+  const url = await page.getByLabel('Share link').inputValue();
+  expect(url.length).toBeLessThan(8 * 1024);
+  await expect(page.getByTestId('share-bar').getByRole('status')).toContainText('characters');
+
+  const fresh = await browser.newContext();
+  const other = await fresh.newPage();
+  await other.goto(url);
+  const shared = other.getByTestId('run-row');
+  await expect(shared).toHaveCount(1);
+  await expect(shared.locator('td').nth(2)).toHaveText('shared');
+  expect(JSON.parse((await shared.getAttribute('data-settings'))!)).toEqual(original.settings);
+  const losses = JSON.parse((await shared.getAttribute('data-losses'))!) as number[];
+  expect(losses).toEqual(original.losses.map((l) => Number(l.toPrecision(4))));
+  const cells = await shared.locator('td').allTextContents();
+  // Label, budget, % of PLM, dev accuracy, last loss (4 digits, so rounding cannot show) and time agree.
+  for (const i of [1, 3, 4, 5, 6, 7]) expect(cells[i], `column ${i}`).toBe(original.cells[i]);
+  await expect(other.getByTestId('share-notice')).toHaveCount(0);
+  await other.screenshot({ path: 'test-results/screenshots/shared-run.png', fullPage: true });
+
+  // "Run it again" fills the controls and starts nothing.
+  await other.getByRole('button', { name: /Run .* again/ }).click();
+  await expect(other.getByLabel('Steps', { exact: true })).toHaveValue('4');
+  await expect(other.getByLabel('Bottleneck')).toHaveValue('8');
+  await expect(other.getByLabel('Sparsity')).toHaveValue('0.5');
+  await other.waitForTimeout(1000);
+  await expect(other.getByTestId('run-row')).toHaveCount(1);
+  await fresh.close();
+});
+
+test('a hostile link is shown as text with what could not be used; a broken one changes nothing', async ({ page }) => {
+  const hostile = JSON.stringify({ v: 1, runs: [{ label: '<img src=x onerror="window.__pwned=1">', settings: { task: 'file:secret.csv', adapter: { kind: 'lora', dim: 1e9 }, prune: { sparsity: '<b>bold</b>' }, largeSparse: 2, train: { steps: 7 } } }] });
+  await page.goto(linkOf(hostile));
+  const notice = page.getByTestId('share-notice');
+  await expect(notice).toContainText('the run used your sender\'s own file "secret.csv", which a link cannot carry; using the toy task');
+  await expect(notice).toContainText('adapter.dim 1000000000 is not valid');
+  await expect(notice).toContainText('prune.sparsity "<b>bold</b>" is not valid');
+  await expect(notice).toContainText('8 train settings are missing; using the defaults (batchSize = 16');
+  await expect(page.getByTestId('run-row')).toHaveCount(1);
+  await expect(page.getByTestId('run-row').locator('td').nth(1)).toHaveText('<img src=x onerror="window.__pwned=1">');
+  expect(await page.locator('img[src="x"], b').count()).toBe(0);
+  expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+  // What was valid was taken.
+  await expect(page.getByLabel('Steps', { exact: true })).toHaveValue('7');
+  await expect(page.getByLabel('Large-Sparse factor k')).toHaveValue('2');
+  await expect(page.getByLabel('Rank')).toHaveValue('8');
+
+  // A broken link pasted into the same tab: reported, and the run already open stays.
+  await page.goto('/#share=1.eJyrVi');
+  await expect(page.getByTestId('share-notice')).toContainText('This share link cannot be opened: its data is corrupt or truncated');
+  await expect(page.getByTestId('run-row')).toHaveCount(1);
+  await expect(page.getByTestId('model-label')).toContainText('default');
+  await page.getByRole('button', { name: 'Dismiss' }).click();
+  await expect(page.getByTestId('share-notice')).toHaveCount(0);
+});

@@ -1,0 +1,15 @@
+// What a share link could not use, in words (rendered as text, never as markup).
+import { useAppStore } from '../store';
+
+export function ShareNotice() {
+  const notice = useAppStore((s) => s.shareNotice);
+  const dismiss = useAppStore((s) => s.dismissShareNotice);
+  if (notice.length === 0) return null;
+  return (
+    <section className="panel warning" role="alert" data-testid="share-notice">
+      <h2>About this share link</h2>
+      <ul>{notice.map((line, i) => <li key={i}>{line}</li>)}</ul>
+      <button type="button" onClick={dismiss}>Dismiss</button>
+    </section>
+  );
+}
