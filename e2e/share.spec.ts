@@ -22,7 +22,7 @@ test('a shared run reopens in a fresh browser with its settings and results, and
   await page.getByLabel('Steps', { exact: true }).fill('4');
   await page.getByLabel('Batch size').fill('4');
   await page.getByLabel('Sequence length').fill('16');
-  await page.getByRole('button', { name: 'Run' }).click();
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(page.getByTestId('run-progress')).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
   const row = page.getByTestId('run-row').first();
   const original = {
@@ -52,7 +52,7 @@ test('a shared run reopens in a fresh browser with its settings and results, and
   await other.screenshot({ path: 'test-results/screenshots/shared-run.png', fullPage: true });
 
   // "Run it again" fills the controls and starts nothing.
-  await other.getByRole('button', { name: /Run .* again/ }).click();
+  await other.getByRole('button', { name: 'Run it again' }).click();
   await expect(other.getByLabel('Steps', { exact: true })).toHaveValue('4');
   await expect(other.getByLabel('Bottleneck')).toHaveValue('8');
   await expect(other.getByLabel('Sparsity')).toHaveValue('0.5');

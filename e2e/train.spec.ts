@@ -32,7 +32,7 @@ test('a pruned Houlsby run on WebGPU streams to the end and matches the cpu engi
   await page.getByLabel('Sequence length').fill('16');
   // The page's exact budget for this configuration, before running.
   const predicted = (await page.getByTestId('budget-standard-trainableNonzero').textContent())!;
-  await page.getByRole('button', { name: 'Run' }).click();
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(page.getByTestId('run-progress')).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
   await expect(page.getByTestId('density')).toBeVisible();
 

@@ -7,7 +7,7 @@ import { RunsPanel } from './components/RunsPanel';
 import { TrainPanel } from './components/TrainPanel';
 import { useAppStore } from './store';
 import type { BackendPreference } from '../worker/protocol';
-import { ShareNotice } from './components/ShareNotice';
+import { ShareNotice, StorageNotice } from './components/ShareNotice';
 import { decodeShare, SHARE_PREFIX } from './share';
 
 const PREFERENCES = new Set<BackendPreference>(['auto', 'webgpu', 'webgl', 'wasm', 'cpu']);
@@ -18,20 +18,22 @@ function backendFromUrl(): BackendPreference {
   return value && PREFERENCES.has(value as BackendPreference) ? (value as BackendPreference) : 'auto';
 }
 
-let sharedLinkOpened = false;
+let startedOnce = false;
 
 export function App() {
   const startBackend = useAppStore((s) => s.startBackend);
   const loadModel = useAppStore((s) => s.loadModelUnlessChosen);
   const loadTask = useAppStore((s) => s.loadTask);
   const openShared = useAppStore((s) => s.openShared);
+  const restoreRuns = useAppStore((s) => s.restoreRuns);
   const preference = backendFromUrl();
   useEffect(() => {
     // A share link shows its runs at once; nothing in it starts a run.
     // (Once per page load: React's strict mode runs effects twice in development.)
-    if (location.hash.startsWith(SHARE_PREFIX) && !sharedLinkOpened) {
-      sharedLinkOpened = true;
-      openShared(decodeShare(location.hash));
+    if (!startedOnce) {
+      startedOnce = true;
+      void restoreRuns();
+      if (location.hash.startsWith(SHARE_PREFIX)) openShared(decodeShare(location.hash));
     }
     // The worker handles commands in order, so the model loads on the backend just chosen.
     void startBackend(preference).then(() => loadModel(DEFAULT_MODEL)).then(async () => {
@@ -39,7 +41,7 @@ export function App() {
       const task = useAppStore.getState().draft.task;
       if (task !== 'toy' && !task.startsWith('file:')) await loadTask({ kind: 'builtin', name: task });
     });
-  }, [startBackend, loadModel, loadTask, openShared, preference]);
+  }, [startBackend, loadModel, loadTask, openShared, restoreRuns, preference]);
   useEffect(() => {
     // A link pasted into the address bar of an open page changes only the hash.
     const onHash = () => {
@@ -59,6 +61,7 @@ export function App() {
         </p>
       </header>
       <ShareNotice />
+      <StorageNotice />
       <BackendPanel preference={preference} />
       <ModelPanel />
       <TrainPanel />

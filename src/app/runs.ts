@@ -12,7 +12,8 @@ export interface RunRecord {
   label: string;
   settings: RunSettings;
   /** `shared`: opened from a link; its figures came with the link and it has no weights. */
-  status: 'running' | 'done' | 'stopped' | 'failed' | 'shared';
+  /** `interrupted`: restored after a reload or crash that cut it off. */
+  status: 'running' | 'done' | 'stopped' | 'failed' | 'shared' | 'interrupted';
   paused: boolean;
   phase: string;
   scoring: { round: number; rounds: number; batch: number; batches: number } | null;
@@ -102,7 +103,7 @@ export function runProgress(run: RunRecord): { fraction: number; etaSeconds: num
 /** A run as a link carries it: its settings and, when asked and available, its final figures and down-sampled curves. */
 export function toSharedRun(run: RunRecord, withResults: boolean): SharedRun {
   const summary = run.summary;
-  const status = run.status === 'shared' || run.status === 'running' ? null : run.status;
+  const status = run.status === 'interrupted' ? 'stopped' : run.status === 'shared' || run.status === 'running' ? null : run.status;
   const results = withResults && summary && status
     ? {
       status,

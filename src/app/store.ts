@@ -1,9 +1,10 @@
 // The page's state: a zustand store split into slices. Components select narrow values;
 // actions live beside the state they change and talk to the worker through the client.
 import { create, type StateCreator } from 'zustand';
-import type { BackendPreference, BackendReport, EncodeResult, FromWorker, MappingQuestion, ModelSource, ParityReport, PlmSummary, Prediction, RunSettings, TaskSource, TaskSummary } from '../worker/protocol';
+import type { BackendPreference, BackendReport, EncodeResult, FromWorker, MappingQuestion, ModelSource, ParityReport, PlmSummary, Prediction, RunEvent, RunSettings, TaskSource, TaskSummary } from '../worker/protocol';
 import { defaultRunSettings } from '../engine/settings';
 import { applyRunEvents, createRunRecord, fromSharedRun, type RunRecord } from './runs';
+import { openRunStore, storageMessage } from './persist';
 import type { DecodedShare } from './share';
 import { createWorkerClient } from './workerClient';
 
@@ -138,6 +139,7 @@ export interface RunsSlice {
 }
 
 let runCounter = 0;
+const UI_FLUSH_MS = 250;
 
 export const createRunsSlice: StateCreator<AppState, [], [], RunsSlice> = (set, get) => {
   const update = (id: string, change: (run: RunRecord) => RunRecord) => set((state) => ({ runs: state.runs.map((r) => (r.id === id ? change(r) : r)) }));
@@ -148,7 +150,26 @@ export const createRunsSlice: StateCreator<AppState, [], [], RunsSlice> = (set, 
       const id = `run-${Date.now().toString(36)}-${runCounter}`;
       set((state) => ({ runs: [...state.runs, createRunRecord(id, label, settings, Date.now(), comparison)] }));
       try {
-        const reply = expectReply(await client.send({ type: 'train', runId: id, settings }, [], (message) => update(id, (run) => applyRunEvents(run, message.events))), 'trained');
+        // Events are folded into the store at most every UI_FLUSH_MS (the worker already batches per
+        // 100 ms): fewer renders of the charts while a run streams, the same records in the end.
+        let pending: RunEvent[] = [];
+        let timer: ReturnType<typeof setTimeout> | null = null;
+        const flush = () => {
+          timer = null;
+          const events = pending;
+          pending = [];
+          if (events.length > 0) update(id, (run) => applyRunEvents(run, events));
+        };
+        let reply: Extract<FromWorker, { type: 'trained' }>;
+        try {
+          reply = expectReply(await client.send({ type: 'train', runId: id, settings }, [], (message) => {
+            pending.push(...message.events);
+            timer ??= setTimeout(flush, UI_FLUSH_MS);
+          }), 'trained');
+        } finally {
+          if (timer !== null) clearTimeout(timer);
+          flush();
+        }
         update(id, (run) => ({ ...run, status: reply.stopped ? 'stopped' : 'done', phase: reply.stopped ? 'stopped' : 'done' }));
       } catch (error) {
         // What was recorded up to the failure stays; the run says what happened.
@@ -220,7 +241,45 @@ export const createDraftSlice: StateCreator<AppState, [], [], DraftSlice> = (set
   },
 });
 
-export type AppState = BackendSlice & ModelSlice & TasksSlice & RunsSlice & DraftSlice;
+/** Runs kept across reloads: restored at start, saved as they change, renamed and deleted by the user. */
+export interface StorageSlice {
+  /** A storage failure, in words (null when saving works). */
+  storageError: string | null;
+  restoreRuns(): Promise<void>;
+  renameRun(id: string, label: string): void;
+  deleteRun(id: string): Promise<void>;
+}
+
+const runStore = typeof indexedDB === 'undefined' ? null : openRunStore();
+
+export const createStorageSlice: StateCreator<AppState, [], [], StorageSlice> = (set) => ({
+  storageError: runStore ? null : 'This browser has no IndexedDB: runs are not kept after the page closes.',
+  async restoreRuns() {
+    if (!runStore) return;
+    try {
+      const stored = await runStore.loadAll();
+      // Runs of this page (started or opened from a link meanwhile) come after the stored ones.
+      set((state) => ({ runs: [...stored.filter((r) => !state.runs.some((s) => s.id === r.id)), ...state.runs] }));
+      await runStore.save(stored.filter((r) => r.status === 'interrupted'));
+    } catch (error) {
+      set({ storageError: storageMessage(error) });
+    }
+  },
+  renameRun(id, label) {
+    const clean = label.trim().slice(0, 120);
+    if (clean) set((state) => ({ runs: state.runs.map((r) => (r.id === id ? { ...r, label: clean } : r)) }));
+  },
+  async deleteRun(id) {
+    set((state) => ({ runs: state.runs.filter((r) => r.id !== id) }));
+    try {
+      await runStore?.remove(id);
+    } catch (error) {
+      set({ storageError: storageMessage(error) });
+    }
+  },
+});
+
+export type AppState = BackendSlice & ModelSlice & TasksSlice & RunsSlice & DraftSlice & StorageSlice;
 
 export const useAppStore = create<AppState>()((...args) => ({
   ...createBackendSlice(...args),
@@ -228,4 +287,32 @@ export const useAppStore = create<AppState>()((...args) => ({
   ...createTasksSlice(...args),
   ...createRunsSlice(...args),
   ...createDraftSlice(...args),
+  ...createStorageSlice(...args),
 }));
+
+/** How long changes gather before they are written (a streaming run changes 4 times a second). */
+const SAVE_DELAY_MS = 1000;
+
+if (runStore) {
+  // Saves the runs that changed (by identity), at most once per SAVE_DELAY_MS.
+  let saved = new Map<string, RunRecord>();
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const save = async () => {
+    timer = null;
+    const runs = useAppStore.getState().runs;
+    const changed = runs.filter((r) => saved.get(r.id) !== r);
+    if (changed.length === 0) return;
+    saved = new Map(runs.map((r) => [r.id, r]));
+    try {
+      await runStore.save(changed);
+      if (useAppStore.getState().storageError) useAppStore.setState({ storageError: null });
+    } catch (error) {
+      useAppStore.setState({ storageError: storageMessage(error) });
+    }
+  };
+  useAppStore.subscribe((state, previous) => {
+    if (state.runs !== previous.runs) timer ??= setTimeout(() => void save(), SAVE_DELAY_MS);
+  });
+  // A run's last events before a reload are not lost to the delay.
+  addEventListener('pagehide', () => void save());
+}

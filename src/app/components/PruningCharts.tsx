@@ -1,11 +1,13 @@
 // What the pruner did: the distribution of pruning scores with the threshold marked, and the density
 // kept in every adapter tensor as a layer × tensor grid (global scope lets layers differ).
+import { memo } from 'react';
 import { Bar, BarChart, CartesianGrid, Cell, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunRecord } from '../runs';
 
 type Pruned = NonNullable<RunRecord['pruned']>;
 
-function ScoreHistogram({ pruned }: { pruned: Pruned }) {
+// Memoised on the pruning outcome, which never changes during training: streaming steps do not redraw them.
+const ScoreHistogram = memo(function ScoreHistogram({ pruned }: { pruned: Pruned }) {
   const { edges, counts, thresholdBin, zeros } = pruned.histogram;
   const data = counts.map((count, i) => ({ bin: ((edges[i]! + edges[i + 1]!) / 2).toFixed(2), count, kept: thresholdBin !== null && i >= thresholdBin }));
   return (
@@ -18,16 +20,16 @@ function ScoreHistogram({ pruned }: { pruned: Pruned }) {
           <YAxis width={48} />
           <Tooltip />
           <Bar dataKey="count" isAnimationActive={false}>
-            {data.map((d, i) => <Cell key={i} fill={i === thresholdBin ? '#d9480f' : d.kept ? '#2f6fde' : '#aab3c5'} />)}
+            {data.map((d, i) => <Cell key={i} fill={i === thresholdBin ? '#D55E00' : d.kept ? '#0072B2' : '#aab3c5'} />)}
           </Bar>
         </BarChart>
       </ResponsiveContainer>
       <p className="muted">Grey: removed; blue: kept; orange: the bin holding the threshold{Number.isFinite(pruned.threshold) ? ` (${pruned.threshold.toExponential(2)})` : ' (local scope: one threshold per tensor)'}.</p>
     </div>
   );
-}
+});
 
-function DensityGrid({ pruned }: { pruned: Pruned }) {
+const DensityGrid = memo(function DensityGrid({ pruned }: { pruned: Pruned }) {
   const layers = [...new Set(pruned.density.map((d) => d.layer))];
   const columns = [...new Set(pruned.density.map((d) => d.name.replace(/^layer\.\d+\./, '')))];
   const cell = (layer: number | null, column: string) => pruned.density.find((d) => d.layer === layer && d.name.replace(/^layer\.\d+\./, '') === column);
@@ -51,7 +53,7 @@ function DensityGrid({ pruned }: { pruned: Pruned }) {
       </table>
     </div>
   );
-}
+});
 
 /** Both views, once a run has been pruned. */
 export function PruningCharts({ run }: { run: RunRecord }) {

@@ -1,9 +1,14 @@
 // Line charts of runs against steps: one generic chart (a value per step, one line per run), used for
 // the loss (raw and smoothed), the dev metric, the learning rate and the throughput.
+import { memo, useDeferredValue, useEffect, useRef, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunRecord } from '../runs';
+import { downsample } from '../share';
 
-export const COLORS = ['#2f6fde', '#d9480f', '#2b8a3e', '#862e9c', '#e67700', '#0b7285'];
+/** Okabe–Ito: distinguishable with the common colour-vision deficiencies. */
+export const COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'];
+/** Points drawn per line: more than a chart's width in pixels buys nothing and costs main-thread time. */
+const MAX_POINTS = 200;
 
 /** One line per run and series: `points(run)` gives [step, value] pairs. */
 export interface Series {
@@ -13,9 +18,47 @@ export interface Series {
   faint?: boolean;
 }
 
-export function StepChart({ runs, series, height = 220, digits = 3, title }: { runs: RunRecord[]; series: Series[]; height?: number; digits?: number; title: string }) {
+type StepChartProps = { runs: RunRecord[]; series: Series[]; height?: number; digits?: number; title: string };
+
+/** Charts redraw at most this often while runs stream (the progress text updates faster). */
+const CHART_REFRESH_MS = 1000;
+
+/** `value`, but changing at most every `ms` (the latest value always arrives, a little late). */
+function useThrottled<T>(value: T, ms: number): T {
+  const [shown, setShown] = useState(value);
+  const last = useRef(0);
+  useEffect(() => {
+    const wait = last.current + ms - Date.now();
+    const timer = setTimeout(() => {
+      last.current = Date.now();
+      setShown(value);
+    }, Math.max(0, wait));
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return shown;
+}
+
+/**
+ * The chart redraws from a throttled, deferred copy of the runs: at most once a second, and after the
+ * urgent updates (progress text, buttons), so a streaming run does not block the page.
+ */
+export function StepChart(props: StepChartProps) {
+  const runs = useDeferredValue(useThrottled(props.runs, CHART_REFRESH_MS));
+  return <StepChartBody {...props} runs={runs} />;
+}
+
+const StepChartBody = memo(function StepChartBody({ runs, series, height = 220, digits = 3, title }: StepChartProps) {
   const rows = new Map<number, Record<string, number>>();
-  runs.forEach((run) => series.forEach((s) => s.points(run).forEach(([step, value]) => rows.set(step, { ...rows.get(step), step, [`${run.id}:${s.key}`]: value }))));
+  for (const run of runs) {
+    for (const s of series) {
+      const key = `${run.id}:${s.key}`;
+      for (const [step, value] of downsample(s.points(run), MAX_POINTS)) {
+        let row = rows.get(step);
+        if (!row) rows.set(step, (row = { step }));
+        row[key] = value;
+      }
+    }
+  }
   const data = [...rows.values()].sort((a, b) => (a.step ?? 0) - (b.step ?? 0));
   return (
     <figure className="chart">
@@ -34,7 +77,7 @@ export function StepChart({ runs, series, height = 220, digits = 3, title }: { r
       </ResponsiveContainer>
     </figure>
   );
-}
+});
 
 export const LOSS_SERIES: Series[] = [
   { key: 'raw', label: (r) => `${r.label} (raw)`, points: (r) => r.losses.map((l) => [l.step, l.loss]), faint: true },

@@ -1,6 +1,6 @@
 // Live results: each run's phase and progress, its loss curves (raw and smoothed) and dev metric,
 // where the pruner kept weights (density per layer and per tensor), and a table of all runs.
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useAppStore } from '../store';
 import { comparisons, runProgress, toSharedRun, type RunRecord } from '../runs';
@@ -23,23 +23,29 @@ function eta(run: RunRecord): string {
   return etaSeconds === null ? '' : ` — about ${etaSeconds < 90 ? `${Math.ceil(etaSeconds)} s` : `${Math.ceil(etaSeconds / 60)} min`} left`;
 }
 
-function DensityChart({ run }: { run: RunRecord }) {
-  if (!run.pruned) return null;
-  const layers = run.pruned.layerDensity.map((d) => ({ layer: d.layer === null ? 'shared' : `layer ${d.layer}`, density: +(100 * d.kept / d.total).toFixed(2) }));
+type Pruned = NonNullable<RunRecord['pruned']>;
+
+/** Memoised on the pruning outcome (fixed while the run trains), so streaming steps do not redraw it. */
+const DensityBars = memo(function DensityBars({ pruned, pruner, scope }: { pruned: Pruned; pruner: string; scope: string }) {
+  const layers = pruned.layerDensity.map((d) => ({ layer: d.layer === null ? 'shared' : `layer ${d.layer}`, density: +(100 * d.kept / d.total).toFixed(2) }));
   return (
     <div data-testid="density">
-      <h3>Where {run.settings.prune.pruner} kept weights ({run.settings.prune.scope} scope): density per layer, %</h3>
+      <h3>Where {pruner} kept weights ({scope} scope): density per layer, %</h3>
       <ResponsiveContainer width="100%" height={180}>
         <BarChart data={layers}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="layer" />
           <YAxis domain={[0, 100]} width={40} />
           <Tooltip />
-          <Bar dataKey="density" fill="#2f6fde" isAnimationActive={false} />
+          <Bar dataKey="density" fill="#0072B2" isAnimationActive={false} />
         </BarChart>
       </ResponsiveContainer>
     </div>
   );
+});
+
+function DensityChart({ run }: { run: RunRecord }) {
+  return run.pruned ? <DensityBars pruned={run.pruned} pruner={run.settings.prune.pruner} scope={run.settings.prune.scope} /> : null;
 }
 
 /** Makes a link for runs and copies it; the box shows it whatever the clipboard allows. */
@@ -70,6 +76,9 @@ function ShareBar({ shown }: { shown: RunRecord[] }) {
 export function RunsPanel() {
   const runs = useAppStore((s) => s.runs);
   const applySettings = useAppStore((s) => s.applySettings);
+  const renameRun = useAppStore((s) => s.renameRun);
+  const deleteRun = useAppStore((s) => s.deleteRun);
+  const [editing, setEditing] = useState<string | null>(null);
   // Runs unticked in the table are hidden from the charts; all are shown by default.
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   if (runs.length === 0) return null;
@@ -104,7 +113,7 @@ export function RunsPanel() {
       ))}
       <ShareBar shown={shown} />
       <table className="compact" data-testid="runs-table">
-        <thead><tr><th>show</th><th>run</th><th>status</th><th>non-zero trainable</th><th>% of PLM</th><th>dev accuracy</th><th>last loss</th><th>time</th><th>settings</th></tr></thead>
+        <thead><tr><th>show</th><th>run</th><th>status</th><th>non-zero trainable</th><th>% of PLM</th><th>dev accuracy</th><th>last loss</th><th>time</th><th>actions</th></tr></thead>
         <tbody>
           {runs.map((run) => {
             const budget = run.summary?.budget ?? run.pruned?.budget;
@@ -113,13 +122,20 @@ export function RunsPanel() {
             return (
               <tr key={run.id} data-testid="run-row" data-settings={JSON.stringify(run.settings)} data-losses={JSON.stringify(run.losses.map((l) => l.loss))}>
                 <td><input type="checkbox" aria-label={`Show ${run.label}`} checked={!hidden.has(run.id)} onChange={() => toggle(run.id)} /></td>
-                <td>{run.label}</td><td>{run.status}</td>
+                <td>{editing === run.id
+                  ? <input aria-label={`New name for ${run.label}`} defaultValue={run.label} autoFocus maxLength={120}
+                    onKeyDown={(e) => { if (e.key === 'Enter') { renameRun(run.id, e.currentTarget.value); setEditing(null); } else if (e.key === 'Escape') setEditing(null); }}
+                    onBlur={(e) => { renameRun(run.id, e.currentTarget.value); setEditing(null); }} />
+                  : run.label}</td>
+                <td title={run.error ?? undefined}>{run.status}</td>
                 <td>{budget ? budget.trainableNonzero.toLocaleString('en-US') : '—'}</td>
                 <td>{budget ? budget.percentOfPlm.toFixed(3) : '—'}</td>
                 <td>{Number.isFinite(best) ? best.toFixed(3) : '—'}</td>
                 <td>{last ? last.loss.toFixed(4) : '—'}</td>
                 <td>{run.summary ? `${run.summary.seconds.toFixed(1)} s` : '—'}</td>
-                <td><button type="button" aria-label={`Run ${run.label} again: put its settings in the controls`} onClick={() => { void applySettings(run.settings); document.getElementById('train-title')?.scrollIntoView({ behavior: 'smooth' }); }}>{run.status === 'shared' ? 'Run it again' : 'Use settings'}</button></td>
+                <td><button type="button" title="Put this run's settings in the controls (nothing starts until you press Run)" onClick={() => { void applySettings(run.settings); document.getElementById('train-title')?.scrollIntoView({ behavior: 'smooth' }); }}>{run.status === 'shared' ? 'Run it again' : 'Use settings'}</button>
+                  {' '}<button type="button" aria-label={`Rename ${run.label}`} onClick={() => setEditing(run.id)}>Rename</button>
+                  {' '}<button type="button" aria-label={`Delete ${run.label}`} disabled={run.status === 'running'} onClick={() => void deleteRun(run.id)}>Delete</button></td>
               </tr>
             );
           })}

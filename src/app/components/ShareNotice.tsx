@@ -13,3 +13,10 @@ export function ShareNotice() {
     </section>
   );
 }
+
+/** A storage failure (quota, private mode): shown, never swallowed. */
+export function StorageNotice() {
+  const error = useAppStore((s) => s.storageError);
+  if (!error) return null;
+  return <p className="warning" role="alert" data-testid="storage-error">{error}</p>;
+}

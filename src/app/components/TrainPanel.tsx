@@ -36,13 +36,15 @@ export function TrainPanel() {
   const settings = useAppStore((s) => s.draft);
   const setSettings = useAppStore((s) => s.setDraft);
   const model = useAppStore((s) => s.model);
-  const runs = useAppStore((s) => s.runs);
   const startRun = useAppStore((s) => s.startRun);
   const stopRun = useAppStore((s) => s.stopRun);
   const pauseRun = useAppStore((s) => s.pauseRun);
   const compareLargeSparse = useAppStore((s) => s.compareLargeSparse);
   const compareK = Math.max(2, settings.largeSparse);
-  const running = runs.find((r) => r.status === 'running');
+  // Primitives, so that a streaming run's events do not re-render the controls.
+  const runningId = useAppStore((s) => s.runs.find((r) => r.status === 'running')?.id);
+  const runningPaused = useAppStore((s) => s.runs.find((r) => r.status === 'running')?.paused ?? false);
+  const running = runningId === undefined ? undefined : { id: runningId, paused: runningPaused };
   const task = useAppStore((s) => s.tasks.find((t) => t.id === settings.task));
   const patch = <K extends keyof RunSettings>(key: K, value: Partial<RunSettings[K]>) => setSettings((s) => ({ ...s, [key]: { ...(s[key] as object), ...value } }));
   const setKind = (kind: AdapterKind) => setSettings((s) => ({ ...s, adapter: defaultRunSettings(kind).adapter }));

@@ -168,7 +168,7 @@ export function largeSparseTable(comparisons: LargeSparseComparison[]): string |
 // ---------------------------------------------------------------- SVG charts
 
 /** A colour-blind-safe palette (Okabe–Ito). */
-const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442', '#000000'];
+const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#000000', '#F0E442'];
 const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const num = (x: number) => Number(x.toFixed(2));
 

@@ -1,0 +1,35 @@
+// Runs in IndexedDB (fake-indexeddb in Node): saved records read back equal, a run cut off while
+// training comes back interrupted with what it had recorded, deletes stick, quota errors are named.
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { defaultRunSettings } from '../engine/settings';
+import { openRunStore, storageMessage } from './persist';
+import { applyRunEvents, createRunRecord } from './runs';
+
+describe('openRunStore', () => {
+  it('keeps runs across opens, in start order; a running run returns interrupted with its curve', async () => {
+    const store = openRunStore();
+    const done = { ...createRunRecord('a', 'first', defaultRunSettings(), 1000), status: 'done' as const };
+    const running = applyRunEvents(createRunRecord('b', 'second', defaultRunSettings('lora'), 2000), [
+      { type: 'step', step: 1, loss: 0.7, lr: 1e-4, tokensPerSec: 10, elapsedMs: 5 },
+      { type: 'step', step: 2, loss: 0.6, lr: 2e-4, tokensPerSec: 11, elapsedMs: 9 },
+    ]);
+    await store.save([running, done]);
+    const again = await openRunStore().loadAll();
+    expect(again.map((r) => r.id)).toEqual(['a', 'b']);
+    expect(again[0]).toEqual(done);
+    expect(again[1]!.status).toBe('interrupted');
+    expect(again[1]!.error).toMatch(/closed or reloaded while this run was training/);
+    expect(again[1]!.losses).toEqual(running.losses);
+    expect(again[1]!.settings).toEqual(defaultRunSettings('lora'));
+
+    await store.save([{ ...done, label: 'renamed' }]);
+    await store.remove('b');
+    expect((await openRunStore().loadAll()).map((r) => [r.id, r.label])).toEqual([['a', 'renamed']]);
+  });
+
+  it('names a quota error and passes other errors on', () => {
+    expect(storageMessage(new DOMException('full', 'QuotaExceededError'))).toMatch(/storage quota exceeded/);
+    expect(storageMessage(new Error('disk on fire'))).toMatch(/could not be saved .*disk on fire/);
+  });
+});

@@ -1,0 +1,48 @@
+// Runs kept in IndexedDB (through `idb`, a small promise wrapper): they are there after a reload.
+// A run that was running when the page went away comes back as `interrupted`, with everything that
+// was recorded up to its last save. Storage errors (quota, private mode) are returned as messages.
+import { openDB, type IDBPDatabase } from 'idb';
+import type { RunRecord } from './runs';
+
+const DB_NAME = 'sparseadapter-playground';
+const STORE = 'runs';
+const DB_VERSION = 1;
+
+/** A store of run records by id. */
+export interface RunStore {
+  loadAll(): Promise<RunRecord[]>;
+  save(runs: readonly RunRecord[]): Promise<void>;
+  remove(id: string): Promise<void>;
+}
+
+/** What a record becomes when it is read back: a run cut off by a reload or a crash is interrupted. */
+export function restoreRecord(run: RunRecord): RunRecord {
+  if (run.status !== 'running') return { ...run, paused: false };
+  return { ...run, status: 'interrupted', paused: false, phase: 'interrupted', error: 'the page was closed or reloaded while this run was training; what it recorded up to then is kept' };
+}
+
+/** Opens the browser's IndexedDB store (tests install fake-indexeddb as the global). */
+export function openRunStore(): RunStore {
+  let db: Promise<IDBPDatabase> | null = null;
+  const open = () => (db ??= openDB(DB_NAME, DB_VERSION, { upgrade: (d) => void d.createObjectStore(STORE, { keyPath: 'id' }) }));
+  return {
+    async loadAll() {
+      const runs = (await (await open()).getAll(STORE)) as RunRecord[];
+      return runs.sort((a, b) => a.startedAt - b.startedAt).map(restoreRecord);
+    },
+    async save(runs) {
+      const tx = (await open()).transaction(STORE, 'readwrite');
+      await Promise.all([...runs.map((r) => tx.store.put(r)), tx.done]);
+    },
+    async remove(id) {
+      await (await open()).delete(STORE, id);
+    },
+  };
+}
+
+/** A storage failure in words: quota errors say so. */
+export function storageMessage(error: unknown): string {
+  const name = error instanceof DOMException || error instanceof Error ? error.name : '';
+  if (name === 'QuotaExceededError') return 'The browser refused to store more runs (storage quota exceeded): delete some runs, or free space for this site. Runs from now on are not saved.';
+  return `Runs could not be saved in this browser's storage (${error instanceof Error ? error.message : String(error)}); they stay on this page until it is closed.`;
+}
