@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'fflate';
 import { expect, test } from '@playwright/test';
-import type { RunSettings } from '../src/engine/settings';
+import { defaultRunSettings, type RunSettings } from '../src/engine/settings';
 
 const TINY = join(process.cwd(), 'src', 'engine', 'fixtures', 'tiny-bert');
 const file = (name: string) => ({ name, mimeType: 'application/octet-stream', buffer: readFileSync(join(TINY, name)) });
@@ -85,4 +85,28 @@ test('a hostile link is shown as text with what could not be used; a broken one 
   await expect(page.getByTestId('model-label')).toContainText('default');
   await page.getByRole('button', { name: 'Dismiss' }).click();
   await expect(page.getByTestId('share-notice')).toHaveCount(0);
+});
+
+test('an exported run file imports into a fresh browser with the same figures; a bad file changes nothing', async ({ page, browser }) => {
+  const run = { label: 'exported run', settings: { ...defaultRunSettings('pfeiffer'), task: 'spam' }, results: { status: 'done', seconds: 12.5, budget: { plmParams: 1850496, adapterParams: 20000, adapterPrunable: 19000, adapterNonzero: 11400, headParams: 16770, trainableNonzero: 28170, percentOfPlm: 1.5223 }, dev: { accuracy: 0.8833, macroF1: 0.86, mcc: 0.72, count: 300 }, labels: ['ham', 'spam'], confusion: [[190, 10], [25, 75]], losses: [[1, 0.7], [50, 0.45], [100, 0.31]], evals: [[50, 0.8, 0.75, 0.5], [100, 0.8833, 0.86, 0.72]] } };
+  await page.goto(linkOf(JSON.stringify({ v: 1, runs: [run] })));
+  const rows = page.getByTestId('run-row');
+  await expect(rows).toHaveCount(1);
+  const before = await rows.first().locator('td').allTextContents();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export this run (JSON)' }).click()]);
+  const text = readFileSync((await download.path())!, 'utf8');
+
+  const fresh = await browser.newContext();
+  const other = await fresh.newPage();
+  await other.goto('/');
+  await other.getByLabel('Import runs').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"sparseadapter-run","version":1,"runs":[{"id":"x"}]}') });
+  await expect(other.getByTestId('import-runs').getByRole('alert')).toContainText('bad.json: run 1 is damaged at label');
+  await expect(other.getByTestId('run-row')).toHaveCount(0);
+  await other.getByLabel('Import runs').setInputFiles({ name: 'runs.json', mimeType: 'application/json', buffer: Buffer.from(text) });
+  await expect(other.getByTestId('import-runs').getByRole('status')).toHaveText('Imported 1 run.');
+  const imported = other.getByTestId('run-row');
+  await expect(imported).toHaveCount(1);
+  expect(await imported.first().locator('td').allTextContents()).toEqual(before);
+  await expect(other.getByTestId('confusion')).toContainText('190');
+  await fresh.close();
 });

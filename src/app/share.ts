@@ -48,7 +48,7 @@ const show = (value: unknown) => {
  * Reads settings from a link's object: every valid leaf is taken, every invalid or missing one is the
  * default (of the adapter kind the link names), and each fallback is reported.
  */
-export function settingsFromLink(raw: unknown, where: string): { settings: RunSettings; problems: string[] } {
+export function settingsFromLink(raw: unknown, where: string, options: { allowFileTasks?: boolean } = {}): { settings: RunSettings; problems: string[] } {
   const problems: string[] = [];
   const obj = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
   const top = obj(raw);
@@ -77,9 +77,10 @@ export function settingsFromLink(raw: unknown, where: string): { settings: RunSe
   else problems.push(`${where}: largeSparse ${show(top.largeSparse)} is not a whole number from 1 to 16; using 1`);
   const task = z.enum(SHAREABLE_TASKS).safeParse(top.task);
   if (task.success) settings.task = task.data;
+  else if (options.allowFileTasks && typeof top.task === 'string' && /^file:.{1,255}$/.test(top.task)) settings.task = top.task;
   else if (typeof top.task === 'string' && top.task.startsWith('file:')) problems.push(`${where}: the run used your sender's own file ${show(top.task.slice(5))}, which a link cannot carry; using the toy task (upload the file and pick it to train on it)`);
   else problems.push(`${where}: task ${show(top.task)} is not a built-in task; using toy`);
-  if (!task.success) settings.task = 'toy';
+  if (!task.success && !settings.task.startsWith('file:')) settings.task = 'toy';
   return { settings, problems };
 }
 

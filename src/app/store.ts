@@ -5,6 +5,7 @@ import type { BackendPreference, BackendReport, EncodeResult, FromWorker, Mappin
 import { defaultRunSettings } from '../engine/settings';
 import { applyRunEvents, createRunRecord, fromSharedRun, type RunRecord } from './runs';
 import { openRunStore, storageMessage } from './persist';
+import { importRuns } from './runFile';
 import type { DecodedShare } from './share';
 import { createWorkerClient } from './workerClient';
 
@@ -247,6 +248,10 @@ export interface StorageSlice {
   storageError: string | null;
   restoreRuns(): Promise<void>;
   renameRun(id: string, label: string): void;
+  /** Adds the runs of an exported JSON file; a bad file is reported and changes nothing. */
+  importRunFile(name: string, text: string): void;
+  runImport: Status<number>;
+  importNotes: string[];
   deleteRun(id: string): Promise<void>;
 }
 
@@ -263,6 +268,16 @@ export const createStorageSlice: StateCreator<AppState, [], [], StorageSlice> = 
       await runStore.save(stored.filter((r) => r.status === 'interrupted'));
     } catch (error) {
       set({ storageError: storageMessage(error) });
+    }
+  },
+  runImport: { state: 'idle' },
+  importNotes: [],
+  importRunFile(name, text) {
+    try {
+      const { runs, notes } = importRuns(text, name, Date.now());
+      set((state) => ({ runs: [...state.runs, ...runs], runImport: { state: 'done', value: runs.length }, importNotes: notes }));
+    } catch (error) {
+      set({ runImport: { state: 'failed', message: message(error) }, importNotes: [] });
     }
   },
   renameRun(id, label) {

@@ -4,6 +4,7 @@ import { memo, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useAppStore } from '../store';
 import { comparisons, runProgress, toSharedRun, type RunRecord } from '../runs';
+import { exportRuns } from '../runFile';
 import { encodeShare, MAX_SHARED_RUNS } from '../share';
 import { PruningCharts } from './PruningCharts';
 import { TryIt } from './TryIt';
@@ -64,11 +65,35 @@ function ShareBar({ shown }: { shown: RunRecord[] }) {
     }
     setLink({ url, note });
   };
+  const download = () => {
+    const url = URL.createObjectURL(new Blob([exportRuns(shown)], { type: 'application/json' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `sparseadapter-runs-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.json`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  };
   return (
     <div className="row share" data-testid="share-bar">
+      <button type="button" disabled={shown.length === 0} onClick={download}>Export {shown.length > 1 ? `the ${shown.length} shown runs` : 'this run'} (JSON)</button>
       <button type="button" disabled={shareable.length === 0} onClick={() => void share(shareable)}>Share {shareable.length > 1 ? `the ${shareable.length} shown runs` : 'this run'}</button>
       <label className="check"><input type="checkbox" checked={withResults} onChange={(e) => setWithResults(e.target.checked)} /> include results (figures and curves)</label>
       {link && <><input readOnly aria-label="Share link" value={link.url} onFocus={(e) => e.target.select()} /><span className="muted" role="status">{link.note}</span></>}
+    </div>
+  );
+}
+
+/** Import of exported runs; available with no runs too. */
+function ImportRuns() {
+  const importRunFile = useAppStore((s) => s.importRunFile);
+  const status = useAppStore((s) => s.runImport);
+  const notes = useAppStore((s) => s.importNotes);
+  return (
+    <div className="row" data-testid="import-runs">
+      <label>Import runs (JSON) <input type="file" accept=".json,application/json" aria-label="Import runs" onChange={(e) => { const f = e.target.files?.[0]; if (f) void f.text().then((t) => importRunFile(f.name, t)); e.target.value = ''; }} /></label>
+      {status.state === 'done' && <span className="muted" role="status">Imported {status.value} run{status.value === 1 ? '' : 's'}.</span>}
+      {status.state === 'failed' && <span className="warning" role="alert">{status.message}</span>}
+      {notes.map((n, i) => <p key={i} className="warning">{n}</p>)}
     </div>
   );
 }
@@ -81,7 +106,7 @@ export function RunsPanel() {
   const [editing, setEditing] = useState<string | null>(null);
   // Runs unticked in the table are hidden from the charts; all are shown by default.
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
-  if (runs.length === 0) return null;
+  if (runs.length === 0) return <section className="panel" aria-label="Runs"><ImportRuns /></section>;
   const latest = runs[runs.length - 1]!;
   const shown = runs.filter((r) => !hidden.has(r.id));
   const toggle = (id: string) => setHidden((h) => { const next = new Set(h); if (next.has(id)) next.delete(id); else next.add(id); return next; });
@@ -112,6 +137,7 @@ export function RunsPanel() {
         </p>
       ))}
       <ShareBar shown={shown} />
+      <ImportRuns />
       <table className="compact" data-testid="runs-table">
         <thead><tr><th>show</th><th>run</th><th>status</th><th>non-zero trainable</th><th>% of PLM</th><th>dev accuracy</th><th>last loss</th><th>time</th><th>actions</th></tr></thead>
         <tbody>
