@@ -49,6 +49,20 @@ function DensityChart({ run }: { run: RunRecord }) {
   return run.pruned ? <DensityBars pruned={run.pruned} pruner={run.settings.prune.pruner} scope={run.settings.prune.scope} /> : null;
 }
 
+/** Learning rate and throughput, drawn only while opened (fewer charts to redraw while a run streams). */
+function MoreCharts({ runs }: { runs: RunRecord[] }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>Learning rate and throughput</summary>
+      {open && <div className="two">
+        <StepChart runs={runs} series={LR_SERIES} digits={2} title="Learning rate" />
+        <StepChart runs={runs} series={THROUGHPUT_SERIES} digits={4} title="Throughput (tokens/s)" />
+      </div>}
+    </details>
+  );
+}
+
 /** Makes a link for runs and copies it; the box shows it whatever the clipboard allows. */
 function ShareBar({ shown }: { shown: RunRecord[] }) {
   const [withResults, setWithResults] = useState(true);
@@ -121,11 +135,8 @@ export function RunsPanel() {
       ))}
       {latest.warnings.map((w) => <p key={w} className="warning">{w}</p>)}
       <StepChart runs={shown} series={LOSS_SERIES} height={260} title="Training loss (smoothed; raw faint)" />
-      <div className="two">
-        <StepChart runs={shown} series={METRIC_SERIES} title="Dev accuracy" />
-        <StepChart runs={shown} series={LR_SERIES} digits={2} title="Learning rate" />
-      </div>
-      <StepChart runs={shown} series={THROUGHPUT_SERIES} height={160} digits={4} title="Throughput (tokens/s)" />
+      <StepChart runs={shown} series={METRIC_SERIES} title="Dev accuracy" />
+      <MoreCharts runs={shown} />
       {latest.summary && <ConfusionMatrix run={latest} labels={latest.summary.labels} />}
       {latest.status === 'done' && <TryIt run={latest} />}
       <DensityChart run={latest} />
