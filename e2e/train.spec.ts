@@ -60,4 +60,20 @@ test('a pruned Houlsby run on WebGPU streams to the end and matches the cpu engi
   const expected = await predict(plm, cpuRun, ['negative', 'positive'], sentence, null);
   expect(expected.kind).toBe('sequence');
   if (expected.kind === 'sequence') shown.forEach((p, i) => expect(Math.abs(p - expected.probabilities[i]!)).toBeLessThan(1e-3));
+
+  // The trained adapter leaves the browser as a file and comes back after a reload: same prediction.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /^Download the adapter of / }).click()]);
+  const adapterBytes = readFileSync((await download.path())!);
+  await page.reload();
+  await expect(page.getByTestId('model-label')).toContainText('default');
+  // On the default model the file is refused, naming the mismatch; nothing else changes.
+  await page.getByLabel('Import adapter').setInputFiles({ name: 'trained.safetensors', mimeType: 'application/octet-stream', buffer: adapterBytes });
+  await expect(page.getByTestId('adapter-import-error')).toContainText('trained.safetensors was trained on a model with 2 layers × 32; the loaded model has 4 × 128');
+  await page.getByLabel('Model files').setInputFiles([file('config.json'), file('vocab.txt'), file('model.safetensors')]);
+  await expect(page.getByTestId('model-parameters')).toContainText('84,320');
+  await page.getByLabel('Import adapter').setInputFiles({ name: 'trained.safetensors', mimeType: 'application/octet-stream', buffer: adapterBytes });
+  await page.getByLabel('Sentence to classify', { exact: true }).fill(sentence);
+  await page.getByRole('button', { name: 'Predict' }).click();
+  const again = JSON.parse((await page.getByTestId('prediction').getAttribute('data-probabilities'))!) as number[];
+  again.forEach((p, i) => expect(Math.abs(p - shown[i]!)).toBeLessThan(1e-6));
 });

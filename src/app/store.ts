@@ -6,7 +6,7 @@ import { defaultRunSettings } from '../engine/settings';
 import { applyRunEvents, createRunRecord, fromSharedRun, type RunRecord } from './runs';
 import { openRunStore, storageMessage } from './persist';
 import { importRuns } from './runFile';
-import type { DecodedShare } from './share';
+import { settingsFromLink, type DecodedShare } from './share';
 import { createWorkerClient } from './workerClient';
 
 const client = createWorkerClient();
@@ -135,6 +135,11 @@ export interface RunsSlice {
   compareLargeSparse(settings: RunSettings, k: number, label: (s: RunSettings) => string): Promise<void>;
   stopRun(id: string): Promise<void>;
   pauseRun(id: string, pause: boolean): Promise<void>;
+  /** The trained adapter of a run as a safetensors file (weights with pruned entries as zeros, masks, settings). */
+  exportAdapter(runId: string): Promise<Uint8Array>;
+  /** Loads an exported adapter for "Try it" as a new run; problems are shown, nothing else changes. */
+  importAdapter(name: string, bytes: Uint8Array): Promise<void>;
+  adapterImport: Status<string>;
   prediction: Status<Prediction & { runId: string }>;
   predict(runId: string, text: string, text2: string | null): Promise<void>;
 }
@@ -186,6 +191,23 @@ export const createRunsSlice: StateCreator<AppState, [], [], RunsSlice> = (set, 
     },
     async stopRun(id) {
       await client.send({ type: 'stop', runId: id });
+    },
+    async exportAdapter(runId) {
+      return expectReply(await client.send({ type: 'exportAdapter', runId }), 'adapterFile').bytes;
+    },
+    adapterImport: { state: 'idle' },
+    async importAdapter(name, bytes) {
+      runCounter += 1;
+      const id = `adapter-${Date.now().toString(36)}-${runCounter}`;
+      set({ adapterImport: { state: 'busy' } });
+      try {
+        const reply = expectReply(await client.send({ type: 'importAdapter', runId: id, name, bytes }, [bytes.buffer]), 'adapterImported');
+        const { settings, problems } = settingsFromLink(reply.config, name, { allowFileTasks: true });
+        const run = { ...createRunRecord(id, `adapter from ${name.slice(0, 80)}`, settings, Date.now()), status: 'done' as const, phase: 'imported' };
+        set((state) => ({ runs: [...state.runs, run], adapterImport: { state: 'done', value: name }, importNotes: problems }));
+      } catch (error) {
+        set({ adapterImport: { state: 'failed', message: message(error) } });
+      }
     },
     prediction: { state: 'idle' },
     async predict(runId, text, text2) {

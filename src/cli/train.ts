@@ -125,7 +125,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   const summary = { type: 'summary', config, data, budget: result.budget, dev: devMetrics, seconds };
   if (v.out) {
     await mkdir(v.out, { recursive: true });
-    await writeFile(join(v.out, 'adapter.safetensors'), await adapterToSafetensors(result.adapters, result.head, result.masks, config));
+    await writeFile(join(v.out, 'adapter.safetensors'), await adapterToSafetensors(result.adapters, result.head, result.masks, config, { labels: task.labels, plm }));
     await writeFile(join(v.out, 'adapter_config.json'), JSON.stringify({ ...config, labels: task.labels }, null, 2) + '\n');
   }
   if (v.json) process.stdout.write(JSON.stringify(summary) + '\n');

@@ -46,6 +46,8 @@ export type ToWorker = Envelope &
     | { type: 'loadTask'; source: TaskSource }
     | { type: 'predict'; runId: string; text: string; text2: string | null }
     | { type: 'train'; runId: string; settings: RunSettings }
+    | { type: 'exportAdapter'; runId: string }
+    | { type: 'importAdapter'; runId: string; name: string; bytes: Uint8Array }
     // Control commands bypass the queue, so they reach a run that is in progress.
     | { type: 'stop'; runId: string }
     | { type: 'pause'; runId: string }
@@ -63,6 +65,8 @@ export type FromWorker = Envelope &
     | { type: 'prediction'; runId: string; prediction: Prediction }
     | { type: 'taskNeedsMapping'; name: string; question: MappingQuestion }
     | { type: 'trained'; runId: string; stopped: boolean }
+    | { type: 'adapterFile'; runId: string; bytes: Uint8Array }
+    | { type: 'adapterImported'; runId: string; labels: string[]; config: unknown }
     | { type: 'control'; runId: string; state: 'stopping' | 'paused' | 'resumed' | 'not running' }
     | { type: 'error'; message: string }
   );

@@ -4,6 +4,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { adapterFromSafetensors, adapterToSafetensors } from '../engine/adapterFile';
 import { initBackend } from '../engine/backend';
 import { disposePlm, encodeText, loadPlm, type Plm } from '../engine/plm';
 import { resolveRun } from '../engine/config';
@@ -57,13 +58,14 @@ async function loadTask(source: TaskSource): Promise<{ summary: TaskSummary } | 
 }
 
 /** Trained adapters kept for "Try it", newest last; older ones are freed beyond KEPT_RESULTS. */
-const results = new Map<string, { result: RunResult; labels: string[] }>();
+type KeptAdapter = Pick<RunResult, 'adapters' | 'head' | 'masks' | 'dispose'>;
+const results = new Map<string, { result: KeptAdapter; labels: string[]; settings: unknown }>();
 const KEPT_RESULTS = 4;
 
-function keepResult(runId: string, result: RunResult, labels: string[]): void {
-  results.set(runId, { result, labels });
+function keepResult(runId: string, result: KeptAdapter, labels: string[], settings: unknown): void {
+  results.set(runId, { result, labels, settings });
   while (results.size > KEPT_RESULTS) {
-    const [oldest, entry] = results.entries().next().value as [string, { result: RunResult }];
+    const [oldest, entry] = results.entries().next().value as [string, { result: KeptAdapter }];
     entry.result.dispose();
     results.delete(oldest);
   }
@@ -152,7 +154,7 @@ async function handle(command: ToWorker): Promise<FromWorker> {
           if (event.type !== 'step' || Date.now() - lastFlush > EVENT_INTERVAL_MS) flush();
         }, signal);
         flush();
-        keepResult(command.runId, result, task.labels);
+        keepResult(command.runId, result, task.labels, command.settings);
       } finally {
         flush();
         runs.delete(command.runId);
@@ -163,6 +165,18 @@ async function handle(command: ToWorker): Promise<FromWorker> {
       const kept = results.get(command.runId);
       if (!plm || !kept) throw new Error('This run\'s adapter is no longer in memory: run it again to try it.');
       return { ...envelope, type: 'prediction', runId: command.runId, prediction: await predict(plm, kept.result, kept.labels, command.text, command.text2) };
+    }
+    case 'exportAdapter': {
+      const kept = results.get(command.runId);
+      if (!plm || !kept) throw new Error('This run\'s adapter is no longer in memory (the page keeps the last 4 trained adapters): run it again to export it.');
+      const bytes = await adapterToSafetensors(kept.result.adapters, kept.result.head, kept.result.masks, kept.settings, { labels: kept.labels, plm });
+      return { ...envelope, type: 'adapterFile', runId: command.runId, bytes };
+    }
+    case 'importAdapter': {
+      if (!plm) throw new Error('Load a model before importing an adapter trained on it.');
+      const loaded = adapterFromSafetensors(command.bytes, plm, command.name);
+      keepResult(command.runId, loaded, loaded.labels, loaded.config);
+      return { ...envelope, type: 'adapterImported', runId: command.runId, labels: loaded.labels, config: loaded.config };
     }
     case 'loadTask': {
       const loaded = await loadTask(command.source);

@@ -63,6 +63,16 @@ function MoreCharts({ runs }: { runs: RunRecord[] }) {
   );
 }
 
+/** Hands a file to the browser's download. */
+function saveFile(blob: Blob, name: string) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 /** Makes a link for runs and copies it; the box shows it whatever the clipboard allows. */
 function ShareBar({ shown }: { shown: RunRecord[] }) {
   const [withResults, setWithResults] = useState(true);
@@ -80,12 +90,7 @@ function ShareBar({ shown }: { shown: RunRecord[] }) {
     setLink({ url, note });
   };
   const download = () => {
-    const url = URL.createObjectURL(new Blob([exportRuns(shown)], { type: 'application/json' }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = `sparseadapter-runs-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.json`;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    saveFile(new Blob([exportRuns(shown)], { type: 'application/json' }), `sparseadapter-runs-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.json`);
   };
   return (
     <div className="row share" data-testid="share-bar">
@@ -102,11 +107,16 @@ function ImportRuns() {
   const importRunFile = useAppStore((s) => s.importRunFile);
   const status = useAppStore((s) => s.runImport);
   const notes = useAppStore((s) => s.importNotes);
+  const importAdapter = useAppStore((s) => s.importAdapter);
+  const adapterImport = useAppStore((s) => s.adapterImport);
   return (
     <div className="row" data-testid="import-runs">
       <label>Import runs (JSON) <input type="file" accept=".json,application/json" aria-label="Import runs" onChange={(e) => { const f = e.target.files?.[0]; if (f) void f.text().then((t) => importRunFile(f.name, t)); e.target.value = ''; }} /></label>
       {status.state === 'done' && <span className="muted" role="status">Imported {status.value} run{status.value === 1 ? '' : 's'}.</span>}
       {status.state === 'failed' && <span className="warning" role="alert">{status.message}</span>}
+      <label>Import a trained adapter (.safetensors) <input type="file" accept=".safetensors" aria-label="Import adapter" onChange={(e) => { const f = e.target.files?.[0]; if (f) void f.arrayBuffer().then((b) => importAdapter(f.name, new Uint8Array(b))); e.target.value = ''; }} /></label>
+      {adapterImport.state === 'done' && <span className="muted" role="status">Loaded {adapterImport.value}: try it below.</span>}
+      {adapterImport.state === 'failed' && <span className="warning" role="alert" data-testid="adapter-import-error">{adapterImport.message}</span>}
       {notes.map((n, i) => <p key={i} className="warning">{n}</p>)}
     </div>
   );
@@ -118,6 +128,17 @@ export function RunsPanel() {
   const renameRun = useAppStore((s) => s.renameRun);
   const deleteRun = useAppStore((s) => s.deleteRun);
   const [editing, setEditing] = useState<string | null>(null);
+  const exportAdapter = useAppStore((s) => s.exportAdapter);
+  const [adapterError, setAdapterError] = useState<string | null>(null);
+  const downloadAdapter = async (run: RunRecord) => {
+    try {
+      const bytes = await exportAdapter(run.id);
+      saveFile(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), `${run.label.replace(/[^\w.=-]+/g, '_')}.safetensors`);
+      setAdapterError(null);
+    } catch (error) {
+      setAdapterError(error instanceof Error ? error.message : String(error));
+    }
+  };
   // Runs unticked in the table are hidden from the charts; all are shown by default.
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   if (runs.length === 0) return <section className="panel" aria-label="Runs"><ImportRuns /></section>;
@@ -149,6 +170,7 @@ export function RunsPanel() {
       ))}
       <ShareBar shown={shown} />
       <ImportRuns />
+      {adapterError && <p className="warning" role="alert">{adapterError}</p>}
       <table className="compact" data-testid="runs-table">
         <thead><tr><th>show</th><th>run</th><th>status</th><th>non-zero trainable</th><th>% of PLM</th><th>dev accuracy</th><th>last loss</th><th>time</th><th>actions</th></tr></thead>
         <tbody>
@@ -171,6 +193,7 @@ export function RunsPanel() {
                 <td>{last ? last.loss.toFixed(4) : '—'}</td>
                 <td>{run.summary ? `${run.summary.seconds.toFixed(1)} s` : '—'}</td>
                 <td><button type="button" title="Put this run's settings in the controls (nothing starts until you press Run)" onClick={() => { void applySettings(run.settings); document.getElementById('train-title')?.scrollIntoView({ behavior: 'smooth' }); }}>{run.status === 'shared' ? 'Run it again' : 'Use settings'}</button>
+                  {run.status === 'done' && <>{' '}<button type="button" aria-label={`Download the adapter of ${run.label}`} onClick={() => void downloadAdapter(run)}>Adapter</button></>}
                   {' '}<button type="button" aria-label={`Rename ${run.label}`} onClick={() => setEditing(run.id)}>Rename</button>
                   {' '}<button type="button" aria-label={`Delete ${run.label}`} disabled={run.status === 'running'} onClick={() => void deleteRun(run.id)}>Delete</button></td>
               </tr>
