@@ -80,3 +80,31 @@ test('a run whose loss overflows fails with the reason, keeps its record, and th
   expect(await steps(page)).toBe(6);
   await page.screenshot({ path: 'test-results/screenshots/after-failure.png', fullPage: true });
 });
+
+test('a worker crash is shown, ends the run as failed, and the engine comes back with the model for the next run', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('/');
+  await expect(page.getByTestId('model-label')).toContainText('default');
+  await page.getByLabel('Bottleneck').fill('4');
+  await page.getByLabel('Batch size').fill('2');
+  await page.getByLabel('Sequence length').fill('8');
+  await page.getByLabel('Steps', { exact: true }).fill('300');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect.poll(() => steps(page), { timeout: 120_000 }).toBeGreaterThanOrEqual(1);
+  // An uncaught error inside the worker, as a crash of the engine would raise.
+  const worker = page.workers().find((w) => w.url().includes('worker'))!;
+  await worker.evaluate(() => { setTimeout(() => { throw new Error('simulated engine crash'); }, 0); });
+  const progress = page.getByTestId('run-progress');
+  await expect(progress).toHaveAttribute('data-status', 'failed');
+  await expect(progress).toContainText('The engine worker crashed');
+  await expect(page.getByTestId('crash-notice')).toContainText('The engine was restarted and the model and tasks loaded back');
+  await expect(page.getByTestId('model-label')).toContainText('default');
+  const recorded = await steps(page);
+  expect(recorded).toBeGreaterThanOrEqual(1);
+
+  await page.getByLabel('Steps', { exact: true }).fill('2');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(page.getByTestId('run-progress')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  await expect(page.getByTestId('run-row')).toHaveCount(2);
+  await page.screenshot({ path: 'test-results/screenshots/after-crash.png', fullPage: true });
+});

@@ -7,7 +7,7 @@ import { RunsPanel } from './components/RunsPanel';
 import { TrainPanel } from './components/TrainPanel';
 import { useAppStore } from './store';
 import type { BackendPreference } from '../worker/protocol';
-import { ShareNotice, StorageNotice } from './components/ShareNotice';
+import { CrashNotice, ShareNotice, StorageNotice } from './components/ShareNotice';
 import { decodeShare, SHARE_PREFIX } from './share';
 
 const PREFERENCES = new Set<BackendPreference>(['auto', 'webgpu', 'webgl', 'wasm', 'cpu']);
@@ -62,6 +62,7 @@ export function App() {
       </header>
       <ShareNotice />
       <StorageNotice />
+      <CrashNotice />
       <BackendPanel preference={preference} />
       <ModelPanel />
       <TrainPanel />

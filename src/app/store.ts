@@ -9,7 +9,12 @@ import { importRuns } from './runFile';
 import { settingsFromLink, type DecodedShare } from './share';
 import { createWorkerClient } from './workerClient';
 
-const client = createWorkerClient();
+const client = createWorkerClient((reason) => void useAppStore.getState().recover(reason));
+
+/** What the worker had loaded, so that a restarted worker gets it back (user model files are not kept: too large). */
+let lastPreference: BackendPreference = 'auto';
+let lastModelSource: ModelSource | null = null;
+const loadedTaskSources = new Map<string, TaskSource>();
 
 /** The life of one asynchronous request, as the UI shows it. */
 export type Status<T> = { state: 'idle' } | { state: 'busy' } | { state: 'done'; value: T } | { state: 'failed'; message: string };
@@ -34,6 +39,7 @@ export const createBackendSlice: StateCreator<AppState, [], [], BackendSlice> = 
   backend: { state: 'idle' },
   selfcheck: { state: 'idle' },
   async startBackend(preference) {
+    lastPreference = preference;
     set({ backend: { state: 'busy' }, selfcheck: { state: 'idle' } });
     try {
       const reply = expectReply(await client.send({ type: 'init', backend: preference }), 'ready');
@@ -74,6 +80,7 @@ export const createModelSlice: StateCreator<AppState, [], [], ModelSlice> = (set
     try {
       const transfer = source.kind === 'files' ? source.files.map((f) => f.bytes) : [];
       const reply = expectReply(await client.send({ type: 'loadModel', source }, transfer), 'modelLoaded');
+      lastModelSource = source.kind === 'url' ? source : null;
       set({ model: reply.model, modelLoad: { state: 'done', value: reply.model }, encoding: { state: 'idle' } });
     } catch (error) {
       set({ modelLoad: { state: 'failed', message: message(error) } });
@@ -117,6 +124,7 @@ export const createTasksSlice: StateCreator<AppState, [], [], TasksSlice> = (set
         return null;
       }
       const { task } = expectReply(reply, 'taskLoaded');
+      loadedTaskSources.set(task.id, source);
       set((state) => ({ tasks: [...state.tasks.filter((t) => t.id !== task.id), task], taskLoad: { state: 'done', value: task }, mapping: null }));
       return task;
     } catch (error) {
@@ -316,7 +324,26 @@ export const createStorageSlice: StateCreator<AppState, [], [], StorageSlice> = 
   },
 });
 
-export type AppState = BackendSlice & ModelSlice & TasksSlice & RunsSlice & DraftSlice & StorageSlice;
+/** After a worker crash: the page says so, restarts the engine and loads back what it can. */
+export interface RecoverySlice {
+  crashNotice: string | null;
+  recover(reason: string): Promise<void>;
+}
+
+export const createRecoverySlice: StateCreator<AppState, [], [], RecoverySlice> = (set, get) => ({
+  crashNotice: null,
+  async recover(reason) {
+    const hadModel = get().model;
+    set({ crashNotice: `${reason} Restarting the engine and loading back the model and tasks…`, model: null, modelLoad: { state: 'idle' } });
+    await get().startBackend(lastPreference);
+    if (lastModelSource) await get().loadModel(lastModelSource);
+    for (const source of loadedTaskSources.values()) await get().loadTask(source);
+    const modelNote = hadModel && !lastModelSource ? ` Your model files (${hadModel.label}) are not kept in memory: pick them again.` : '';
+    set({ crashNotice: `${reason} The engine was restarted${lastModelSource ? ' and the model and tasks loaded back' : ''}; runs in progress ended as failed.${modelNote}` });
+  },
+});
+
+export type AppState = RecoverySlice & BackendSlice & ModelSlice & TasksSlice & RunsSlice & DraftSlice & StorageSlice;
 
 export const useAppStore = create<AppState>()((...args) => ({
   ...createBackendSlice(...args),
@@ -325,6 +352,7 @@ export const useAppStore = create<AppState>()((...args) => ({
   ...createRunsSlice(...args),
   ...createDraftSlice(...args),
   ...createStorageSlice(...args),
+  ...createRecoverySlice(...args),
 }));
 
 /** How long changes gather before they are written (a streaming run changes 4 times a second). */

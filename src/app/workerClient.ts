@@ -16,8 +16,8 @@ export interface WorkerClient {
   terminate(): void;
 }
 
-/** Creates the client; the worker starts lazily on the first command. */
-export function createWorkerClient(): WorkerClient {
+/** Creates the client; the worker starts lazily on the first command. `onCrash` hears of each crash. */
+export function createWorkerClient(onCrash?: (reason: string) => void): WorkerClient {
   let worker: Worker | null = null;
   let nextId = 1;
   const pending = new Map<number, Pending>();
@@ -43,9 +43,11 @@ export function createWorkerClient(): WorkerClient {
     };
     created.onerror = (event: ErrorEvent) => {
       event.preventDefault();
-      failAll(`The engine worker crashed: ${event.message || 'unknown error'}. It will restart on the next command.`);
+      const reason = `The engine worker crashed: ${event.message || 'unknown error'}.`;
+      failAll(`${reason} It will restart on the next command.`);
       created.terminate();
       worker = null;
+      onCrash?.(reason);
     };
     return created;
   }

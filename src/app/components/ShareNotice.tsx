@@ -20,3 +20,10 @@ export function StorageNotice() {
   if (!error) return null;
   return <p className="warning" role="alert" data-testid="storage-error">{error}</p>;
 }
+
+/** A worker crash and what was done about it. */
+export function CrashNotice() {
+  const notice = useAppStore((s) => s.crashNotice);
+  if (!notice) return null;
+  return <p className="warning" role="alert" data-testid="crash-notice">{notice}</p>;
+}
