@@ -1,12 +1,8 @@
 // Driving a run from the page: pause holds it (no new steps), resume continues, stop ends it and
 // keeps what was recorded; a run that fails (the loss overflows) says why, and the next run starts
 // cleanly. Meanwhile the main thread stays responsive: no long task over 100 ms while the run streams.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-
-const TINY = join(process.cwd(), 'src', 'engine', 'fixtures', 'tiny-bert');
-const file = (name: string) => ({ name, mimeType: 'application/octet-stream', buffer: readFileSync(join(TINY, name)) });
+import { fillRun, pickTinyModel } from './helpers';
 const steps = async (page: Page) => (JSON.parse((await page.getByTestId('run-row').last().getAttribute('data-losses'))!) as number[]).length;
 
 async function tinySetup(page: Page) {
@@ -17,12 +13,8 @@ async function tinySetup(page: Page) {
     new PerformanceObserver((list) => { for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration }); }).observe({ type: 'longtask', buffered: true });
   });
   await page.goto('/');
-  await expect(page.getByTestId('model-label')).toContainText('default');
-  await page.getByLabel('Model files').setInputFiles([file('config.json'), file('vocab.txt'), file('model.safetensors')]);
-  await expect(page.getByTestId('model-parameters')).toContainText('84,320');
-  await page.getByLabel('Bottleneck').fill('4');
-  await page.getByLabel('Batch size').fill('2');
-  await page.getByLabel('Sequence length').fill('8');
+  await pickTinyModel(page);
+  await fillRun(page, { dim: 4, batchSize: 2, seqLen: 8 });
 }
 
 test('pause holds a run, resume continues it, stop ends it and keeps its curve; no long task while it streams', async ({ page }) => {
@@ -85,10 +77,7 @@ test('a worker crash is shown, ends the run as failed, and the engine comes back
   test.setTimeout(300_000);
   await page.goto('/');
   await expect(page.getByTestId('model-label')).toContainText('default');
-  await page.getByLabel('Bottleneck').fill('4');
-  await page.getByLabel('Batch size').fill('2');
-  await page.getByLabel('Sequence length').fill('8');
-  await page.getByLabel('Steps', { exact: true }).fill('300');
+  await fillRun(page, { dim: 4, batchSize: 2, seqLen: 8, steps: 300 });
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect.poll(() => steps(page), { timeout: 120_000 }).toBeGreaterThanOrEqual(1);
   // An uncaught error inside the worker, as a crash of the engine would raise.

@@ -1,22 +1,13 @@
 // Runs survive a reload (IndexedDB): a finished one as it was, renamed and deleted ones as the user
 // left them, and one cut off mid-training as "interrupted" with the steps it had recorded.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-
-const TINY = join(process.cwd(), 'src', 'engine', 'fixtures', 'tiny-bert');
-const file = (name: string) => ({ name, mimeType: 'application/octet-stream', buffer: readFileSync(join(TINY, name)) });
+import { fillRun, pickTinyModel } from './helpers';
 
 test('a reload keeps the runs, their names and deletions, and marks a run cut off mid-training as interrupted', async ({ page }) => {
   test.setTimeout(300_000);
   await page.goto('/');
-  await expect(page.getByTestId('model-label')).toContainText('default');
-  await page.getByLabel('Model files').setInputFiles([file('config.json'), file('vocab.txt'), file('model.safetensors')]);
-  await expect(page.getByTestId('model-parameters')).toContainText('84,320');
-  await page.getByLabel('Bottleneck').fill('4');
-  await page.getByLabel('Batch size').fill('2');
-  await page.getByLabel('Sequence length').fill('8');
-  await page.getByLabel('Steps', { exact: true }).fill('3');
+  await pickTinyModel(page);
+  await fillRun(page, { dim: 4, batchSize: 2, seqLen: 8, steps: 3 });
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(page.getByTestId('run-progress')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
   const rows = page.getByTestId('run-row');

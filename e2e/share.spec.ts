@@ -2,26 +2,18 @@
 // settings and results without training, and "Run it again" only fills the controls. Hostile and
 // broken links are reported as text and change nothing.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { deflateSync } from 'fflate';
 import { expect, test } from '@playwright/test';
 import { defaultRunSettings, type RunSettings } from '../src/engine/settings';
+import { fillRun, pickTinyModel } from './helpers';
 
-const TINY = join(process.cwd(), 'src', 'engine', 'fixtures', 'tiny-bert');
-const file = (name: string) => ({ name, mimeType: 'application/octet-stream', buffer: readFileSync(join(TINY, name)) });
 const linkOf = (json: string) => `/#share=1.${Buffer.from(deflateSync(new TextEncoder().encode(json))).toString('base64url')}`;
 
 test('a shared run reopens in a fresh browser with its settings and results, and runs nothing by itself', async ({ page, browser }) => {
   test.setTimeout(300_000);
   await page.goto('/');
-  await expect(page.getByTestId('model-label')).toContainText('default');
-  await page.getByLabel('Model files').setInputFiles([file('config.json'), file('vocab.txt'), file('model.safetensors')]);
-  await expect(page.getByTestId('model-parameters')).toContainText('84,320');
-  await page.getByLabel('Bottleneck').fill('8');
-  await page.getByLabel('Sparsity').fill('0.5');
-  await page.getByLabel('Steps', { exact: true }).fill('4');
-  await page.getByLabel('Batch size').fill('4');
-  await page.getByLabel('Sequence length').fill('16');
+  await pickTinyModel(page);
+  await fillRun(page, { dim: 8, sparsity: 0.5, steps: 4, batchSize: 4, seqLen: 16 });
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(page.getByTestId('run-progress')).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
   const row = page.getByTestId('run-row').first();

@@ -2,7 +2,6 @@
 // the page streams the run to completion, and its losses match the same run on tfjs's cpu backend
 // in Node within 1e-3 relative per step (float32 reductions differ in order between backends).
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { expect, test } from '@playwright/test';
 import { folderReader } from '../src/cli/modelFolder';
@@ -12,24 +11,17 @@ import { loadPlm } from '../src/engine/plm';
 import type { RunSettings } from '../src/engine/settings';
 import { predict } from '../src/engine/predict';
 import { runSparseAdapter } from '../src/engine/train';
+import { fillRun, pickTinyModel, TINY, tinyFile as file } from './helpers';
 
-const TINY = join(process.cwd(), 'src', 'engine', 'fixtures', 'tiny-bert');
-const file = (name: string) => ({ name, mimeType: 'application/octet-stream', buffer: readFileSync(join(TINY, name)) });
 
 test('a pruned Houlsby run on WebGPU streams to the end and matches the cpu engine', async ({ page }) => {
   test.setTimeout(300_000);
   await page.goto('/');
   await expect(page.getByTestId('backend-name')).toHaveText('webgpu');
-  await expect(page.getByTestId('model-label')).toContainText('default');
-  await page.getByLabel('Model files').setInputFiles([file('config.json'), file('vocab.txt'), file('model.safetensors')]);
-  await expect(page.getByTestId('model-parameters')).toContainText('84,320');
+  await pickTinyModel(page);
 
   await page.getByLabel('Adapter type').selectOption('houlsby');
-  await page.getByLabel('Bottleneck').fill('8');
-  await page.getByLabel('Sparsity').fill('0.5');
-  await page.getByLabel('Steps', { exact: true }).fill('6');
-  await page.getByLabel('Batch size').fill('4');
-  await page.getByLabel('Sequence length').fill('16');
+  await fillRun(page, { dim: 8, sparsity: 0.5, steps: 6, batchSize: 4, seqLen: 16 });
   // The page's exact budget for this configuration, before running.
   const predicted = (await page.getByTestId('budget-standard-trainableNonzero').textContent())!;
   await page.getByRole('button', { name: 'Run', exact: true }).click();

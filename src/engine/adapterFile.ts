@@ -3,12 +3,13 @@
 // safetensors metadata what is needed to use it again: the adapter options, the head's kind and
 // labels, the PLM's shape, and the run's configuration. `adapterFromSafetensors` reads it back.
 import * as tf from '@tensorflow/tfjs';
-import { createAdapters, disposeAdapters, type AdapterOptions, type Adapters } from './adapters';
+import { createAdapters, type AdapterOptions, type Adapters } from './adapters';
 import { createHead, type Head } from './head';
 import type { Plm } from './plm';
 import { createRng } from './random';
 import { parseSafetensors, writeSafetensors, type TensorToWrite } from './safetensors';
 import { ADAPTER_KINDS } from './settings';
+import { disposeTrained } from './train';
 
 export const ADAPTER_FILE_FORMAT = 'sparseadapter-playground';
 export const ADAPTER_FILE_VERSION = '1';
@@ -75,11 +76,7 @@ export function adapterFromSafetensors(bytes: Uint8Array, plm: Plm, file = 'adap
   const adapters = createAdapters(c, options, createRng(0));
   const head = createHead(headKind, c.hiddenSize, labels.length, createRng(0));
   const masks = new Map<string, tf.Tensor>();
-  const dispose = () => {
-    disposeAdapters(adapters);
-    for (const v of head.variables) v.variable.dispose();
-    tf.dispose([...masks.values()]);
-  };
+  const dispose = () => disposeTrained(adapters, head, masks);
   try {
     const expected = new Set<string>();
     const load = (name: string, variable: tf.Variable) => {

@@ -85,6 +85,13 @@ export async function evaluate(plm: Plm, adapters: Adapters, head: Head, masks: 
   return split.labelsPerToken ? tokenClassificationMetrics(predicted, split.labels, head.numLabels, IGNORE_INDEX) : classificationMetrics(predicted, split.labels, head.numLabels);
 }
 
+/** Frees a trained adapter's variables, its head's and its masks. */
+export function disposeTrained(adapters: Adapters, head: Head, masks: ReadonlyMap<string, tf.Tensor>): void {
+  disposeAdapters(adapters);
+  for (const v of head.variables) v.variable.dispose();
+  tf.dispose([...masks.values()]);
+}
+
 /** Runs scoring, masking, training and evaluation for `config` on `task`. */
 export async function runSparseAdapter(plm: Plm, task: Task, config: RunConfig, onEvent: (event: RunEvent) => void, signal?: StopSignal): Promise<RunResult> {
   const started = Date.now();
@@ -94,11 +101,7 @@ export async function runSparseAdapter(plm: Plm, task: Task, config: RunConfig, 
   const adapters = config.headOnly ? noAdapters(config.adapter) : createAdapters(plm.model.config, config.adapter, rng);
   const head = createHead(task.kind === 'token' ? 'token' : 'sequence', plm.model.config.hiddenSize, task.labels.length, rng);
   let masks = new Map<string, tf.Tensor>();
-  const dispose = () => {
-    disposeAdapters(adapters);
-    for (const v of head.variables) v.variable.dispose();
-    tf.dispose([...masks.values()]);
-  };
+  const dispose = () => disposeTrained(adapters, head, masks);
   try {
     const trainSplit = encodeTaskSplit(plm.tokenizer, task, 'train', opts.seqLen);
     const devSplit = encodeTaskSplit(plm.tokenizer, task, 'dev', opts.seqLen);
