@@ -45,7 +45,7 @@ const DensityGrid = memo(function DensityGrid({ pruned }: { pruned: Pruned }) {
               {columns.map((c) => {
                 const d = cell(layer, c);
                 const density = d ? d.kept / d.total : null;
-                return <td key={c} style={density === null ? {} : { background: `rgba(47, 111, 222, ${0.1 + 0.8 * density})`, color: density > 0.55 ? '#fff' : '#1d2330' }}>{density === null ? '' : `${(100 * density).toFixed(1)}%`}</td>;
+                return <td key={c} style={density === null ? {} : { background: `rgba(0, 114, 178, ${0.1 + 0.8 * density})`, color: density > 0.55 ? '#fff' : '#1d2330' }}>{density === null ? '' : `${(100 * density).toFixed(1)}%`}</td>;
               })}
             </tr>
           ))}

@@ -99,7 +99,7 @@ export function ConfusionMatrix({ run, labels }: { run: RunRecord; labels: strin
         <thead><tr><th />{labels.map((l) => <th key={l}>{l}</th>)}</tr></thead>
         <tbody>
           {confusion.map((row, g) => (
-            <tr key={g}><th>{labels[g] ?? g}</th>{row.map((count, p) => <td key={p} style={{ background: `rgba(47, 111, 222, ${0.08 + 0.8 * (count / max)})`, color: count / max > 0.55 ? '#fff' : '#1d2330' }}>{count}</td>)}</tr>
+            <tr key={g}><th>{labels[g] ?? g}</th>{row.map((count, p) => <td key={p} style={{ background: `rgba(0, 114, 178, ${0.08 + 0.8 * (count / max)})`, color: count / max > 0.55 ? '#fff' : '#1d2330' }}>{count}</td>)}</tr>
           ))}
         </tbody>
       </table>
