@@ -84,6 +84,13 @@ describe('npm run cli -- experiment: a tiny grid', () => {
     expect(after.runs[1]!.dev).toEqual(results.runs[1]!.dev);
   });
 
+  it('with --backend auto says which backend it picked and why not the others', () => {
+    const result = cli('experiment', '--preset', 'smoke', '--out', join(dir, 'auto'), '--model', TINY, '--backend', 'auto');
+    expect(result.status).toBe(0);
+    // Without a hardware GPU (CI, this machine) Dawn either fails to start or offers SwiftShader: wasm, with the reason.
+    expect(result.stderr).toMatch(/^backend: (webgpu \(.*\)|wasm; not webgpu: .+)$/m);
+  });
+
   it('refuses to resume into a folder whose results.json is not one of its own', () => {
     const foreign = join(dir, 'foreign');
     mkdirSync(foreign);

@@ -200,7 +200,7 @@ export async function runExperiment(experiment: Experiment, options: ExperimentO
     jobs,
     async () => {
       const report = await startNodeBackend(backend);
-      log(`backend: ${report.backend}${report.adapter ? ` (${[report.adapter.vendor, report.adapter.architecture].filter(Boolean).join(' ')}${report.adapter.isFallbackAdapter ? ', software fallback' : ''})` : ''}`);
+      log(`backend: ${report.backend}${report.adapter ? ` (${[report.adapter.vendor, report.adapter.architecture].filter(Boolean).join(' ')}${report.adapter.isFallbackAdapter ? ', software fallback' : ''})` : ''}${report.fallbacks.length > 0 ? `; not ${report.fallbacks.join('; ')}` : ''}`);
       return new ExperimentContext(modelDir, report.backend);
     },
     ['--backend', backend, '--model', modelDir],

@@ -12,7 +12,7 @@ import { loadPlm } from '../engine/plm';
 import { PRUNER_KINDS, type PrunerKind, type PruneScope } from '../engine/pruning';
 import { runSparseAdapter, type RunEvent } from '../engine/train';
 import { DEFAULT_MODEL_DIR, folderReader } from './modelFolder';
-import { NODE_BACKENDS, startNodeBackend } from './nodeBackend';
+import { NODE_BACKEND_CHOICES, startNodeBackend } from './nodeBackend';
 
 export const TRAIN_HELP = `  train    Score, prune and train an adapter on a task.
            --task <${BUILTIN_TASKS.join('|')}>   a built-in task (toy: template sentiment; spam, genre, pos: see public/tasks/*.md)
@@ -25,7 +25,7 @@ export const TRAIN_HELP = `  train    Score, prune and train an adapter on a tas
            --scope <global|local>    --rounds <n>    --large-sparse <k>
            --steps <n> --batch-size <n> --seq-len <n> --lr <x> --seed <n> --eval-every <n>
            --model <dir>             default: ${DEFAULT_MODEL_DIR}
-           --backend <cpu|wasm|webgpu>  tfjs backend (webgpu through Dawn and the machine's Vulkan driver)
+           --backend <cpu|wasm|webgpu|auto>  tfjs backend (webgpu through Dawn and the machine's Vulkan driver; auto: webgpu on a hardware adapter, else wasm)
            --out <dir>               write adapter.safetensors (+ .mask tensors) and adapter_config.json
            --json                    print events as JSON lines, then a summary line`;
 
@@ -75,7 +75,7 @@ export async function trainCommand(args: string[]): Promise<void> {
       'text-column': { type: 'string' }, 'text2-column': { type: 'string' }, 'label-column': { type: 'string' },
     },
   });
-  const backend = oneOf(v.backend, NODE_BACKENDS, '--backend') ?? 'cpu';
+  const backend = oneOf(v.backend, NODE_BACKEND_CHOICES, '--backend') ?? 'cpu';
   const kind = oneOf(v.adapter, ADAPTER_KINDS, '--adapter') ?? ('houlsby' as AdapterKind);
   if (v.task !== undefined && v.data !== undefined) throw new Error('give either --task or --data, not both');
   const settings = mergeSettings({
@@ -100,6 +100,8 @@ export async function trainCommand(args: string[]): Promise<void> {
   const run = resolveRun(settings);
   const backendReport = await startNodeBackend(backend);
   if (backendReport.adapter?.isFallbackAdapter && !v.json) console.log('warning: the WebGPU adapter is a software fallback: this will be slow');
+  // With auto, say what was picked and why the others were not (on stderr, so --json stays one object per line).
+  if (backend === 'auto') console.error(`backend: ${backendReport.backend}${backendReport.fallbacks.length > 0 ? ` (${backendReport.fallbacks.join('; ')})` : ''}`);
   const dir = v.model ?? DEFAULT_MODEL_DIR;
   const plm = await loadPlm(folderReader(dir), dir);
   const { task, skipped } = v.data !== undefined
@@ -119,7 +121,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   };
   const result = await runSparseAdapter(plm, task, run, print);
   const { confusion: _confusion, ...devMetrics } = result.dev;
-  const config = { task: settings.task, model: dir, backend, largeSparse: settings.largeSparse, ...run.adapter, ...run.prune, ...run.train };
+  const config = { task: settings.task, model: dir, backend: backendReport.backend, largeSparse: settings.largeSparse, ...run.adapter, ...run.prune, ...run.train };
   const seconds = (Date.now() - startedAt) / 1000;
   const data = { train: task.train.length, dev: task.dev.length, test: task.test.length, skipped, labels: task.labels };
   const summary = { type: 'summary', config, data, budget: result.budget, dev: devMetrics, seconds };
