@@ -10,6 +10,11 @@ test('at phone width the page fits the screen, every control has a name, and Run
   await page.goto('/');
   await pickTinyModel(page);
   await fillRun(page, { dim: 4, steps: 3, batchSize: 2, seqLen: 8 });
+  // Epochs as an alternative to steps: the toy task has 256 training sentences, so 1 epoch of 2 is 128 steps.
+  await page.getByLabel('or epochs').fill('1');
+  await expect(page.getByLabel('Steps', { exact: true })).toHaveValue('128');
+  await page.getByLabel('Steps', { exact: true }).fill('3');
+  await expect(page.getByLabel('or epochs')).toHaveValue('0.02');
   const unnamed = await page.evaluate(() => [...document.querySelectorAll('input, select, button, textarea')].filter((el) => {
     const e = el as HTMLInputElement;
     if (e.type === 'hidden') return false;

@@ -2,7 +2,7 @@
 // come from the recorded steps.
 import { describe, expect, it } from 'vitest';
 import { defaultRunSettings } from '../engine/settings';
-import { applyRunEvents, createRunRecord, runProgress } from './runs';
+import { applyRunEvents, createRunRecord, epochsForSteps, runProgress, stepsForEpochs } from './runs';
 
 const settings = { ...defaultRunSettings('houlsby'), train: { ...defaultRunSettings().train, steps: 10 } };
 
@@ -24,5 +24,16 @@ describe('applyRunEvents', () => {
   });
   it('reports full progress once done and no ETA', () => {
     expect(runProgress({ ...createRunRecord('r', 'run', settings, 0), status: 'done' })).toEqual({ fraction: 1, etaSeconds: null });
+  });
+});
+
+describe('steps and epochs', () => {
+  it('converts both ways on a split that does not divide evenly', () => {
+    // 250 examples in batches of 16: one epoch is 15.6 steps, so 16 steps; 2.5 epochs 39.06 → 40.
+    expect(stepsForEpochs(1, 250, 16)).toBe(16);
+    expect(stepsForEpochs(2.5, 250, 16)).toBe(40);
+    expect(stepsForEpochs(0.001, 250, 16)).toBe(1);
+    expect(epochsForSteps(16, 250, 16)).toBe(1.02);
+    expect(epochsForSteps(stepsForEpochs(3, 2400, 16), 2400, 16)).toBe(3);
   });
 });

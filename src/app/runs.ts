@@ -139,3 +139,13 @@ export function fromSharedRun(shared: SharedRun, id: string, now: number): RunRe
     summary: r.dev ? { type: 'summary', budget: r.budget, dev: { ...dev, confusion: r.confusion ?? [] }, labels: r.labels, seconds: r.seconds, firstLossMs: NaN } : null,
   };
 }
+
+/** Training steps that cover `epochs` passes over `trainSize` examples in batches of `batchSize` (at least 1). */
+export function stepsForEpochs(epochs: number, trainSize: number, batchSize: number): number {
+  return Math.max(1, Math.ceil((epochs * trainSize) / batchSize));
+}
+
+/** The passes over the training split that `steps` make, to 2 decimals. */
+export function epochsForSteps(steps: number, trainSize: number, batchSize: number): number {
+  return Math.round((100 * steps * batchSize) / trainSize) / 100;
+}

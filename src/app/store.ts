@@ -330,9 +330,19 @@ export interface RecoverySlice {
   recover(reason: string): Promise<void>;
 }
 
+let recentCrashes: number[] = [];
+
 export const createRecoverySlice: StateCreator<AppState, [], [], RecoverySlice> = (set, get) => ({
   crashNotice: null,
   async recover(reason) {
+    // A worker that crashes again as it restarts (a broken backend) must not loop: after 3 crashes in a
+    // minute the page stops restarting it and says so.
+    const now = Date.now();
+    recentCrashes = [...recentCrashes.filter((t) => now - t < 60_000), now];
+    if (recentCrashes.length > 3) {
+      set({ crashNotice: `${reason} The engine keeps crashing as it starts (${recentCrashes.length} times in a minute), so it is not restarted again: try another backend below, or reload the page.`, model: null, modelLoad: { state: 'idle' } });
+      return;
+    }
     const hadModel = get().model;
     set({ crashNotice: `${reason} Restarting the engine and loading back the model and tasks…`, model: null, modelLoad: { state: 'idle' } });
     await get().startBackend(lastPreference);

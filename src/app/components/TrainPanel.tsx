@@ -2,6 +2,7 @@
 // Run and Stop. Builds RunSettings from the settings table's defaults and sends them to the worker.
 import { ADAPTER_KINDS, NONLINEARITIES, PRUNER_KINDS, defaultRunSettings, type AdapterInit, type AdapterKind, type Nonlinearity, type PruneSchedule, type PrunerKind, type RunSettings } from '../../engine/settings';
 import { largeSparse } from '../../engine/budget';
+import { epochsForSteps, stepsForEpochs } from '../runs';
 import { useAppStore } from '../store';
 import { BudgetPanel } from './BudgetPanel';
 import { TaskPicker } from './TaskPicker';
@@ -83,6 +84,7 @@ export function TrainPanel() {
           <legend>Task and training</legend>
           <TaskPicker value={settings.task} onChange={(id) => setSettings((s) => ({ ...s, task: id }))} />
           <NumberField label="Steps" value={settings.train.steps} min={1} onChange={(steps) => patch('train', { steps })} />
+          {task && task.sizes.train > 0 && <NumberField label="or epochs" value={epochsForSteps(settings.train.steps, task.sizes.train, settings.train.batchSize)} min={0.01} step={0.1} onChange={(epochs) => epochs > 0 && patch('train', { steps: stepsForEpochs(epochs, task.sizes.train, settings.train.batchSize) })} />}
           <NumberField label="Batch size" value={settings.train.batchSize} min={1} onChange={(batchSize) => patch('train', { batchSize })} />
           <NumberField label="Sequence length" value={settings.train.seqLen} min={8} onChange={(seqLen) => patch('train', { seqLen })} />
           <NumberField label="Learning rate" value={settings.train.learningRate} min={0} step={0.0001} onChange={(learningRate) => patch('train', { learningRate })} />
