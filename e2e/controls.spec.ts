@@ -23,7 +23,11 @@ test('pause holds a run, resume continues it, stop ends it and keeps its curve; 
   await page.getByLabel('Steps', { exact: true }).fill('400');
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect.poll(() => steps(page), { timeout: 120_000 }).toBeGreaterThanOrEqual(3);
+  // The streaming window: the run alone updates the page (no clicks, no screenshots) for 8 s.
   const windowStart = await page.evaluate(() => performance.now());
+  await page.waitForTimeout(8000);
+  const windowEnd = await page.evaluate(() => performance.now());
+  expect(await steps(page)).toBeGreaterThan(3);
   await page.screenshot({ path: 'test-results/screenshots/training.png', fullPage: true });
 
   await page.getByRole('button', { name: 'Pause' }).click();
@@ -38,7 +42,6 @@ test('pause holds a run, resume continues it, stop ends it and keeps its curve; 
 
   await page.getByRole('button', { name: 'Resume' }).click();
   await expect.poll(() => steps(page), { timeout: 60_000 }).toBeGreaterThan(whilePaused + 2);
-  const windowEnd = await page.evaluate(() => performance.now());
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect(page.getByTestId('run-progress')).toHaveAttribute('data-status', 'stopped');
   const kept = await steps(page);

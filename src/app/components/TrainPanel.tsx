@@ -7,7 +7,7 @@ import { useAppStore } from '../store';
 import { BudgetPanel } from './BudgetPanel';
 import { TaskPicker } from './TaskPicker';
 
-function NumberField({ label, value, onChange, min, max, step }: { label: string; value: number; onChange: (v: number) => void; min?: number; max?: number; step?: number }) {
+function NumberField({ label, value, onChange, min, max, step }: { label: string; value: number; onChange: (v: number) => void; min?: number; max?: number; step?: number | 'any' }) {
   return (
     <label>{label}
       <input type="number" aria-label={label} value={value} min={min} max={max} step={step ?? 1} onChange={(e) => { const v = Number(e.target.value); if (Number.isFinite(v)) onChange(v); }} />
@@ -53,7 +53,7 @@ export function TrainPanel() {
   return (
     <section className="panel" aria-labelledby="train-title">
       <h2 id="train-title">Adapter, pruning and training</h2>
-      <form className="controls" onSubmit={(e) => { e.preventDefault(); void startRun(settings, runLabel(settings)); }}>
+      <form className="controls" noValidate onSubmit={(e) => { e.preventDefault(); void startRun(settings, runLabel(settings)); }}>
         <fieldset>
           <legend>Adapter</legend>
           <label>Type
@@ -84,7 +84,7 @@ export function TrainPanel() {
           <legend>Task and training</legend>
           <TaskPicker value={settings.task} onChange={(id) => setSettings((s) => ({ ...s, task: id }))} />
           <NumberField label="Steps" value={settings.train.steps} min={1} onChange={(steps) => patch('train', { steps })} />
-          {task && task.sizes.train > 0 && <NumberField label="or epochs" value={epochsForSteps(settings.train.steps, task.sizes.train, settings.train.batchSize)} min={0.01} step={0.1} onChange={(epochs) => epochs > 0 && patch('train', { steps: stepsForEpochs(epochs, task.sizes.train, settings.train.batchSize) })} />}
+          {task && task.sizes.train > 0 && <NumberField label="or epochs" value={epochsForSteps(settings.train.steps, task.sizes.train, settings.train.batchSize)} min={0.01} step="any" onChange={(epochs) => epochs > 0 && patch('train', { steps: stepsForEpochs(epochs, task.sizes.train, settings.train.batchSize) })} />}
           <NumberField label="Batch size" value={settings.train.batchSize} min={1} onChange={(batchSize) => patch('train', { batchSize })} />
           <NumberField label="Sequence length" value={settings.train.seqLen} min={8} onChange={(seqLen) => patch('train', { seqLen })} />
           <NumberField label="Learning rate" value={settings.train.learningRate} min={0} step={0.0001} onChange={(learningRate) => patch('train', { learningRate })} />
