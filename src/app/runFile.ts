@@ -4,7 +4,7 @@
 // null stands for NaN (JSON cannot write NaN, and a shared run has no learning-rate curve).
 import { z } from 'zod';
 import type { RunRecord } from './runs';
-import { settingsFromLink } from './share';
+import { BudgetSchema, settingsFromLink } from './share';
 
 export const RUN_FILE_FORMAT = 'sparseadapter-run';
 export const RUN_FILE_VERSION = 1;
@@ -16,7 +16,6 @@ export function exportRuns(runs: readonly RunRecord[]): string {
 
 const num = z.number().nullable().transform((x) => (x === null ? NaN : x));
 const count = z.number().int().min(0);
-const BudgetSchema = z.object({ plmParams: count, adapterParams: count, adapterPrunable: count, adapterNonzero: count, headParams: count, trainableNonzero: count, percentOfPlm: num });
 const MetricsSchema = z.object({ accuracy: num, macroF1: num, mcc: num, confusion: z.array(z.array(count).max(256)).max(256), count });
 const PrunedSchema = z.object({
   type: z.literal('pruned'),

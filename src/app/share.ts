@@ -88,11 +88,14 @@ export function settingsFromLink(raw: unknown, where: string, options: { allowFi
 
 const finite = z.number().refine(Number.isFinite, 'not a finite number');
 const count = z.number().int().min(0).max(1e12);
+/** A run's exact budget (budget.ts's Budget); run files read it with the same schema. */
+export const BudgetSchema = z.strictObject({ plmParams: count, adapterParams: count, adapterPrunable: count, adapterNonzero: count, headParams: count, trainableNonzero: count, percentOfPlm: real(0, 1e6) });
+
 /** A run's results as a link carries them: final figures and down-sampled curves. */
 export const SharedResultsSchema = z.strictObject({
   status: z.enum(['done', 'stopped', 'failed']),
   seconds: real(0, 1e7),
-  budget: z.strictObject({ plmParams: count, adapterParams: count, adapterPrunable: count, adapterNonzero: count, headParams: count, trainableNonzero: count, percentOfPlm: real(0, 1e6) }),
+  budget: BudgetSchema,
   dev: z.strictObject({ accuracy: real(0, 1), macroF1: real(0, 1), mcc: real(-1, 1), count }).nullable(),
   labels: z.array(z.string().max(80)).max(64),
   confusion: z.array(z.array(count).max(64)).max(64).nullable(),
