@@ -11,6 +11,8 @@ import { loadPlm } from '../src/engine/plm';
 import type { RunSettings } from '../src/engine/settings';
 import { predict } from '../src/engine/predict';
 import { runSparseAdapter } from '../src/engine/train';
+import { unzipSync } from 'fflate';
+import { parseSafetensors } from '../src/engine/safetensors';
 import { fillRun, pickTinyModel, TINY, tinyFile as file } from './helpers';
 
 
@@ -56,6 +58,20 @@ test('a pruned Houlsby run on WebGPU streams to the end and matches the cpu engi
   // The trained adapter leaves the browser as a file and comes back after a reload: same prediction.
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /^Download the adapter of / }).click()]);
   const adapterBytes = readFileSync((await download.path())!);
+  // The same adapter for AdapterHub (zipped folder): our tensors under its names, transposed to torch's layout.
+  const [zipDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /for AdapterHub$/ }).click()]);
+  const zip = unzipSync(new Uint8Array(readFileSync((await zipDownload.path())!)));
+  const folder = zipDownload.suggestedFilename().replace(/\.zip$/, '');
+  expect(folder).toMatch(/-adapterhub$/);
+  expect(Object.keys(zip).sort()).toEqual(['README.md', 'adapter.safetensors', 'adapter_config.json', 'head_config.json', 'model_head.safetensors', 'sparsity_masks.safetensors'].map((f) => `${folder}/${f}`));
+  const hubConfig = JSON.parse(new TextDecoder().decode(zip[`${folder}/adapter_config.json`])) as { name: string; config: { reduction_factor: number; mh_adapter: boolean } };
+  expect(hubConfig.config).toMatchObject({ reduction_factor: 4, mh_adapter: true }); // 32 / 8
+  const ours = parseSafetensors(new Uint8Array(adapterBytes));
+  const hub = parseSafetensors(zip[`${folder}/adapter.safetensors`]!);
+  const down = ours.readFloat32('layer.1.output_adapter.down.weight'); // [32, 8]
+  const theirs = hub.readFloat32(`bert.encoder.layer.1.output.adapters.${hubConfig.name}.adapter_down.0.weight`); // [8, 32]
+  for (let i = 0; i < 32; i++) for (let j = 0; j < 8; j++) expect(theirs[j * 32 + i]).toBe(down[i * 8 + j]! + 0);
+  expect(hub.tensors.size).toBe(2 * 2 * 4); // 2 layers × 2 sites × (down, down bias, up, up bias)
   await page.reload();
   await expect(page.getByTestId('model-label')).toContainText('default');
   // On the default model the file is refused, naming the mismatch; nothing else changes.

@@ -145,6 +145,8 @@ export interface RunsSlice {
   pauseRun(id: string, pause: boolean): Promise<void>;
   /** The trained adapter of a run as a safetensors file (weights with pruned entries as zeros, masks, settings). */
   exportAdapter(runId: string): Promise<Uint8Array>;
+  /** The adapter as a zipped AdapterHub (Houlsby, Pfeiffer, parallel) or PEFT (LoRA) folder. */
+  exportLibrary(runId: string, label: string): Promise<{ fileName: string; bytes: Uint8Array }>;
   /** Loads an exported adapter for "Try it" as a new run; problems are shown, nothing else changes. */
   importAdapter(name: string, bytes: Uint8Array): Promise<void>;
   adapterImport: Status<string>;
@@ -202,6 +204,10 @@ export const createRunsSlice: StateCreator<AppState, [], [], RunsSlice> = (set, 
     },
     async exportAdapter(runId) {
       return expectReply(await client.send({ type: 'exportAdapter', runId }), 'adapterFile').bytes;
+    },
+    async exportLibrary(runId, label) {
+      const { fileName, bytes } = expectReply(await client.send({ type: 'exportLibrary', runId, label }), 'libraryExport');
+      return { fileName, bytes };
     },
     adapterImport: { state: 'idle' },
     async importAdapter(name, bytes) {

@@ -45,6 +45,14 @@ describe('npm run cli -- train', () => {
     expect(pruned).toBeGreaterThan(0);
     expect(JSON.parse(file.metadata.config!)).toMatchObject({ kind: 'lora', dim: 8 });
     expect(JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'))).toMatchObject({ kind: 'lora', sparsity: 0.75, labels: ['negative', 'positive'] });
+    // The PEFT folder beside it: r = the Large-Sparse rank (4 × 2), the trained LoRA tensors with the same zeros.
+    expect(JSON.parse(readFileSync(join(out, 'peft', 'adapter_config.json'), 'utf8'))).toMatchObject({ peft_type: 'LORA', r: 8, task_type: 'SEQ_CLS' });
+    const peft = parseSafetensors(new Uint8Array(readFileSync(join(out, 'peft', 'adapter_model.safetensors'))));
+    const ours = file.readFloat32('layer.1.lora_value.A'); // [H, r]
+    const theirs = peft.readFloat32('base_model.model.bert.encoder.layer.1.attention.self.value.lora_A.weight'); // [r, H]
+    expect(theirs.length).toBe(ours.length);
+    expect(theirs[3 * 32 + 5]).toBe(ours[5 * 8 + 3]);
+    expect(theirs.filter((x) => x === 0).length).toBe(ours.filter((x) => x === 0).length);
   });
 
   // The real-GPU path in Node (Dawn): here on SwiftShader, which .ci/run installs (chromium + libvulkan1).

@@ -1,5 +1,6 @@
 // `npm run cli -- train`: one SparseAdapter run from the command line, events as JSON lines.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { exportForLibrary, exportLibrary } from '../engine/interop';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ADAPTER_KINDS, type AdapterKind } from '../engine/adapters';
@@ -26,7 +27,9 @@ export const TRAIN_HELP = `  train    Score, prune and train an adapter on a tas
            --steps <n> --batch-size <n> --seq-len <n> --lr <x> --seed <n> --eval-every <n>
            --model <dir>             default: ${DEFAULT_MODEL_DIR}
            --backend <cpu|wasm|webgpu|auto>  tfjs backend (webgpu through Dawn and the machine's Vulkan driver; auto: webgpu on a hardware adapter, else wasm)
-           --out <dir>               write adapter.safetensors (+ .mask tensors) and adapter_config.json
+           --out <dir>               write adapter.safetensors (+ .mask tensors) and adapter_config.json, and the
+                                     folder Python loads: <dir>/adapterhub/ (Houlsby, Pfeiffer, parallel: AdapterHub's
+                                     load_adapter(dir, use_safetensors=True)) or <dir>/peft/ (LoRA: PeftModel.from_pretrained)
            --json                    print events as JSON lines, then a summary line`;
 
 function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T | undefined {
@@ -129,6 +132,13 @@ export async function trainCommand(args: string[]): Promise<void> {
     await mkdir(v.out, { recursive: true });
     await writeFile(join(v.out, 'adapter.safetensors'), await adapterToSafetensors(result.adapters, result.head, result.masks, config, { labels: task.labels, plm }));
     await writeFile(join(v.out, 'adapter_config.json'), JSON.stringify({ ...config, labels: task.labels }, null, 2) + '\n');
+    const library = exportLibrary(run.adapter.kind);
+    if (library !== null) {
+      const folder = join(v.out, library === 'adapters' ? 'adapterhub' : 'peft');
+      await mkdir(folder, { recursive: true });
+      const info = { modelName: dir, adapterName: `${run.adapter.kind}_${settings.task}`, labels: task.labels, hiddenSize: plm.model.config.hiddenSize };
+      for (const f of await exportForLibrary(result.adapters, result.head, result.masks, info)) await writeFile(join(folder, f.name), f.data);
+    }
   }
   if (v.json) process.stdout.write(JSON.stringify(summary) + '\n');
   else console.log(`done in ${seconds.toFixed(1)} s: dev accuracy ${devMetrics.accuracy.toFixed(4)}; trainable non-zero ${result.budget.trainableNonzero} (${result.budget.percentOfPlm.toFixed(3)}% of the PLM)`);

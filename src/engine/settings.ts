@@ -124,3 +124,10 @@ export function mergeSettings(overrides: RunOverrides): RunSettings {
     train: { ...base.train, ...overrides.train },
   };
 }
+
+/** Which Python library an adapter kind exports to (interop.ts), if any: the page shows the button from this. */
+export function exportLibrary(kind: AdapterKind): 'adapters' | 'peft' | null {
+  if (kind === 'houlsby' || kind === 'pfeiffer' || kind === 'parallel') return 'adapters';
+  if (kind === 'lora') return 'peft';
+  return null;
+}

@@ -14,7 +14,8 @@ export const PROTOCOL_VERSION = 1;
 
 /** Where a model folder comes from: a URL folder (the app's own public/), or files the user picked. */
 export type ModelSource =
-  | { kind: 'url'; url: string; label: string }
+  /** `pythonName`: how Python code should name this model (the AdapterHub / PEFT exports write it). */
+  | { kind: 'url'; url: string; label: string; pythonName?: string }
   | { kind: 'files'; label: string; files: { name: string; bytes: ArrayBuffer }[] };
 
 /** A task to load: a built-in one by name, or a user's file (its text; columns when the worker asked). */
@@ -47,6 +48,7 @@ export type ToWorker = Envelope &
     | { type: 'predict'; runId: string; text: string; text2: string | null }
     | { type: 'train'; runId: string; settings: RunSettings }
     | { type: 'exportAdapter'; runId: string }
+    | { type: 'exportLibrary'; runId: string; label: string }
     | { type: 'importAdapter'; runId: string; name: string; bytes: Uint8Array }
     // Control commands bypass the queue, so they reach a run that is in progress.
     | { type: 'stop'; runId: string }
@@ -66,6 +68,7 @@ export type FromWorker = Envelope &
     | { type: 'taskNeedsMapping'; name: string; question: MappingQuestion }
     | { type: 'trained'; runId: string; stopped: boolean }
     | { type: 'adapterFile'; runId: string; bytes: Uint8Array }
+    | { type: 'libraryExport'; runId: string; library: 'adapters' | 'peft'; fileName: string; bytes: Uint8Array }
     | { type: 'adapterImported'; runId: string; labels: string[]; config: unknown }
     | { type: 'control'; runId: string; state: 'stopping' | 'paused' | 'resumed' | 'not running' }
     | { type: 'error'; message: string }

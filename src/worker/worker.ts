@@ -6,6 +6,7 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { adapterFromSafetensors, adapterToSafetensors } from '../engine/adapterFile';
 import { initBackend } from '../engine/backend';
+import { exportLibrary, exportZipForLibrary, noExportReason } from '../engine/interop';
 import { disposePlm, encodeText, loadPlm, type Plm } from '../engine/plm';
 import { resolveRun } from '../engine/config';
 import type { Task } from '../engine/data/task';
@@ -59,6 +60,8 @@ async function loadTask(source: TaskSource): Promise<{ summary: TaskSummary } | 
 
 /** Trained adapters kept for "Try it", newest last; older ones are freed beyond KEPT_RESULTS. */
 type KeptAdapter = Pick<RunResult, 'adapters' | 'head' | 'masks' | 'dispose'>;
+/** The loaded model's name for Python (written into AdapterHub / PEFT exports). */
+let modelName = '';
 const results = new Map<string, { result: KeptAdapter; labels: string[]; settings: unknown }>();
 const KEPT_RESULTS = 4;
 
@@ -128,6 +131,7 @@ async function handle(command: ToWorker): Promise<FromWorker> {
       results.clear();
       if (plm) disposePlm(plm);
       plm = loaded;
+      modelName = command.source.kind === 'url' ? command.source.pythonName ?? command.source.url : command.source.label;
       return { ...envelope, type: 'modelLoaded', model: loaded.summary };
     }
     case 'encode': {
@@ -171,6 +175,15 @@ async function handle(command: ToWorker): Promise<FromWorker> {
       if (!plm || !kept) throw new Error('This run\'s adapter is no longer in memory (the page keeps the last 4 trained adapters): run it again to export it.');
       const bytes = await adapterToSafetensors(kept.result.adapters, kept.result.head, kept.result.masks, kept.settings, { labels: kept.labels, plm });
       return { ...envelope, type: 'adapterFile', runId: command.runId, bytes };
+    }
+    case 'exportLibrary': {
+      const kept = results.get(command.runId);
+      if (!plm || !kept) throw new Error('This run\'s adapter is no longer in memory (the page keeps the last 4 trained adapters): run it again to export it.');
+      const { adapters, head, masks } = kept.result;
+      if (exportLibrary(adapters.options.kind) === null) throw new Error(noExportReason(adapters.options.kind));
+      const info = { modelName, adapterName: command.label, labels: kept.labels, hiddenSize: plm.model.config.hiddenSize };
+      const { library, folder, bytes } = await exportZipForLibrary(adapters, head, masks, info);
+      return { ...envelope, type: 'libraryExport', runId: command.runId, library, fileName: `${folder}.zip`, bytes };
     }
     case 'importAdapter': {
       if (!plm) throw new Error('Load a model before importing an adapter trained on it.');

@@ -5,7 +5,7 @@ import { useAppStore } from '../store';
 import type { ModelSource } from '../../worker/protocol';
 
 /** The model shipped in public/models/default/. */
-export const DEFAULT_MODEL: ModelSource = { kind: 'url', url: `${import.meta.env.BASE_URL}models/default/`, label: 'default (pretrained by this project)' };
+export const DEFAULT_MODEL: ModelSource = { kind: 'url', url: `${import.meta.env.BASE_URL}models/default/`, label: 'default (pretrained by this project)', pythonName: 'public/models/default' };
 const WANTED = new Set(['config.json', 'model.safetensors', 'vocab.txt', 'tokenizer_config.json']);
 
 /** Reads the model files among those picked (a folder's other files are ignored). */

@@ -2,6 +2,7 @@
 // where the pruner kept weights (density per layer and per tensor), and a table of all runs.
 import { memo, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { exportLibrary } from '../../engine/settings';
 import { useAppStore } from '../store';
 import { comparisons, runProgress, toSharedRun, type RunRecord } from '../runs';
 import { exportRuns } from '../runFile';
@@ -122,6 +123,12 @@ function ImportRuns() {
   );
 }
 
+/** The Python library a run's adapter exports to ("AdapterHub" or "PEFT"), or null (prefix-tuning, MAM). */
+function pythonLibrary(run: RunRecord): string | null {
+  const library = exportLibrary(run.settings.adapter.kind);
+  return library === 'adapters' ? 'AdapterHub' : library === 'peft' ? 'PEFT' : null;
+}
+
 export function RunsPanel() {
   const runs = useAppStore((s) => s.runs);
   const applySettings = useAppStore((s) => s.applySettings);
@@ -129,7 +136,17 @@ export function RunsPanel() {
   const deleteRun = useAppStore((s) => s.deleteRun);
   const [editing, setEditing] = useState<string | null>(null);
   const exportAdapter = useAppStore((s) => s.exportAdapter);
+  const exportLibraryZip = useAppStore((s) => s.exportLibrary);
   const [adapterError, setAdapterError] = useState<string | null>(null);
+  const downloadForPython = async (run: RunRecord) => {
+    try {
+      const { fileName, bytes } = await exportLibraryZip(run.id, run.label);
+      saveFile(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }), fileName);
+      setAdapterError(null);
+    } catch (error) {
+      setAdapterError(error instanceof Error ? error.message : String(error));
+    }
+  };
   const downloadAdapter = async (run: RunRecord) => {
     try {
       const bytes = await exportAdapter(run.id);
@@ -194,6 +211,7 @@ export function RunsPanel() {
                 <td>{run.summary ? `${run.summary.seconds.toFixed(1)} s` : '—'}</td>
                 <td><button type="button" title="Put this run's settings in the controls (nothing starts until you press Run)" onClick={() => { void applySettings(run.settings); document.getElementById('train-title')?.scrollIntoView({ behavior: 'smooth' }); }}>{run.status === 'shared' ? 'Run it again' : 'Use settings'}</button>
                   {run.status === 'done' && <>{' '}<button type="button" aria-label={`Download the adapter of ${run.label}`} onClick={() => void downloadAdapter(run)}>Adapter</button></>}
+                  {run.status === 'done' && pythonLibrary(run) && <>{' '}<button type="button" aria-label={`Download ${run.label} for ${pythonLibrary(run)}`} title={`A folder (zipped) that ${pythonLibrary(run)} loads in Python, with the head and the sparsity masks`} onClick={() => void downloadForPython(run)}>{pythonLibrary(run)}</button></>}
                   {' '}<button type="button" aria-label={`Rename ${run.label}`} onClick={() => setEditing(run.id)}>Rename</button>
                   {' '}<button type="button" aria-label={`Delete ${run.label}`} disabled={run.status === 'running'} onClick={() => void deleteRun(run.id)}>Delete</button></td>
               </tr>

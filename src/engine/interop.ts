@@ -1,0 +1,325 @@
+// The trained adapter in the layouts of the two Python libraries people continue in:
+// - AdapterHub's `adapters` (Houlsby, Pfeiffer, parallel): the folder `model.save_adapter(dir, name)`
+//   writes and `model.load_adapter(dir, use_safetensors=True)` reads, i.e. adapter_config.json +
+//   adapter.safetensors, and the prediction head as head_config.json + model_head.safetensors.
+// - Hugging Face PEFT (LoRA): the folder `PeftModel.save_pretrained` writes and
+//   `PeftModel.from_pretrained(base, dir)` reads: adapter_config.json + adapter_model.safetensors,
+//   with the head as modules_to_save (pooler + classifier of BertForSequenceClassification, or the
+//   classifier of BertForTokenClassification).
+// Names, shapes and config fields follow those libraries' sources (adapters: methods/modeling.py,
+// methods/bottleneck.py, configuration/adapter_config.py, loading.py, heads/base.py; PEFT:
+// utils/save_and_load.py, utils/other.py, tuners/lora). scripts/interop/check_exports.py loads the
+// committed fixtures the way each library does, in PyTorch, and the logits are compared in
+// interop.test.ts. Weights are written in torch's [out, in] layout with pruned entries as +0; the
+// masks travel beside them in sparsity_masks.safetensors (same names, U8), which neither library
+// reads, so sparse training can continue in Python.
+import type * as tf from '@tensorflow/tfjs';
+import { zipSync, type Zippable, type ZippableFile } from 'fflate';
+import type { Adapters, AdapterKind, Nonlinearity } from './adapters';
+import type { Head } from './head';
+import { writeSafetensors, type TensorToWrite } from './safetensors';
+import { exportLibrary } from './settings';
+
+export { exportLibrary };
+
+/** Why a kind has no library export (for the page and the CLI). */
+export function noExportReason(kind: AdapterKind): string {
+  return `${kind} adapters have no AdapterHub or PEFT export here (only Houlsby, Pfeiffer and parallel → AdapterHub, LoRA → PEFT)`;
+}
+
+/** What the export needs besides the weights. */
+export interface ExportInfo {
+  /** The base model's name or path, written into the configs (base_model_name_or_path / model_name). */
+  modelName: string;
+  /** The adapter's name inside AdapterHub (letters, digits and underscores are kept). */
+  adapterName: string;
+  labels: string[];
+  hiddenSize: number;
+}
+
+/** One file of the exported folder. */
+export interface ExportedFile {
+  name: string;
+  data: Uint8Array;
+}
+
+/** The version string written into AdapterHub configs ("adapters." + library version). */
+export const ADAPTERS_VERSION = 'adapters.1.1.0';
+
+const ACTIVATIONS: Record<Nonlinearity, string> = { relu: 'relu', gelu: 'gelu', tanh: 'tanh', swish: 'swish' };
+
+/** A name AdapterHub can use as a module key: no dots, no spaces. */
+export function adapterHubName(label: string): string {
+  const cleaned = label.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 60);
+  return /^[a-z]/.test(cleaned) ? cleaned : `adapter_${cleaned}`.replace(/_+$/, '');
+}
+
+/**
+ * Python's float floor division `a // b` (CPython's float_floor_div), which AdapterHub uses for
+ * `int(hidden_size // reduction_factor)`; it can differ from Math.floor(a / b) by one.
+ */
+export function pythonFloorDiv(a: number, b: number): number {
+  const mod = a % b; // C fmod
+  let div = (a - mod) / b;
+  if (mod !== 0 && (b < 0) !== (mod < 0)) div -= 1;
+  if (div === 0) return 0;
+  let floordiv = Math.floor(div);
+  if (div - floordiv > 0.5) floordiv += 1;
+  return floordiv;
+}
+
+/** The reduction factor whose `int(H // rf)` is exactly `dim` in Python (H / dim, nudged if needed). */
+export function reductionFactor(hiddenSize: number, dim: number): number {
+  let rf = hiddenSize / dim;
+  if (Number.isInteger(rf)) return rf;
+  const buffer = new Float64Array(1);
+  const bits = new BigInt64Array(buffer.buffer);
+  for (let i = 0; i < 64 && pythonFloorDiv(hiddenSize, rf) !== dim; i++) {
+    buffer[0] = rf;
+    bits[0] = bits[0]! + (pythonFloorDiv(hiddenSize, rf) < dim ? -1n : 1n); // the next double down / up
+    rf = buffer[0]!;
+  }
+  if (pythonFloorDiv(hiddenSize, rf) !== dim) throw new Error(`no reduction factor gives a ${dim}-wide bottleneck on hidden size ${hiddenSize}`);
+  return rf;
+}
+
+interface Weights {
+  values: Float32Array;
+  mask: Uint8Array | null;
+  shape: number[];
+}
+
+/** Reads a variable (masked: pruned entries +0) and its mask. */
+async function read(variable: tf.Variable, mask: tf.Tensor | undefined): Promise<Weights> {
+  const values = Float32Array.from((await variable.data()) as Float32Array);
+  const m = mask ? Uint8Array.from(await mask.data()) : null;
+  for (let i = 0; i < values.length; i++) values[i] = m && m[i] === 0 ? 0 : values[i]! + 0;
+  return { values, mask: m, shape: variable.shape };
+}
+
+/** [in, out] → torch's [out, in]. */
+function transpose(w: Weights): Weights {
+  const [rows, cols] = w.shape as [number, number];
+  const t = <T extends Float32Array | Uint8Array>(src: T, out: T): T => {
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = src[r * cols + c]!;
+    return out;
+  };
+  return { values: t(w.values, new Float32Array(w.values.length)), mask: w.mask && t(w.mask, new Uint8Array(w.mask.length)), shape: [cols, rows] };
+}
+
+/** Collects tensors for the weights file and their masks for the masks file. */
+class Collector {
+  readonly tensors: TensorToWrite[] = [];
+  readonly masks: TensorToWrite[] = [];
+  add(name: string, w: Weights): void {
+    this.tensors.push({ name, shape: w.shape, data: w.values });
+    if (w.mask) this.masks.push({ name, shape: w.shape, data: w.mask });
+  }
+}
+
+/**
+ * Config fields that Python must read as floats: AdapterHub accepts `scaling` only as a float (an int
+ * 1 or 4 is "Unknown scaling type"), and JSON from JavaScript writes 1.0 as 1.
+ */
+const FLOAT_FIELDS = ['scaling', 'dropout', 'stochastic_depth', 'lora_dropout'];
+
+/** Pretty JSON with the float fields written with a decimal point when they are whole numbers. */
+export function configJson(value: unknown): Uint8Array {
+  let json = JSON.stringify(value, null, 2);
+  for (const key of FLOAT_FIELDS) json = json.replace(new RegExp(`("${key}": )(-?\\d+)(,?)$`, 'gm'), '$1$2.0$3');
+  return new TextEncoder().encode(`${json}\n`);
+}
+const TORCH_METADATA = { format: 'pt' };
+
+/** The files of the export for this adapter (throws for kinds that have none). */
+export async function exportForLibrary(adapters: Adapters, head: Head, masks: ReadonlyMap<string, tf.Tensor>, info: ExportInfo): Promise<ExportedFile[]> {
+  const library = exportLibrary(adapters.options.kind);
+  if (library === null) throw new Error(noExportReason(adapters.options.kind));
+  const weights = new Map<string, Weights>();
+  for (const p of adapters.params) weights.set(p.name, await read(p.variable, masks.get(p.name)));
+  for (const v of head.variables) weights.set(v.name, await read(v.variable, undefined));
+  const get = (name: string) => {
+    const w = weights.get(name);
+    if (!w) throw new Error(`the adapter has no tensor ${name}`);
+    return w;
+  };
+  return library === 'adapters' ? adapterHubFiles(adapters, head, get, info) : peftFiles(adapters, head, get, info);
+}
+
+function adapterHubFiles(adapters: Adapters, head: Head, get: (name: string) => Weights, info: ExportInfo): ExportedFile[] {
+  const o = adapters.options;
+  const name = adapterHubName(info.adapterName);
+  const layers = new Set(adapters.params.map((p) => p.layer).filter((l): l is number => l !== null));
+  const out = new Collector();
+  const bottleneck = (ours: string, theirs: string) => {
+    out.add(`${theirs}.adapter_down.0.weight`, transpose(get(`${ours}.down.weight`)));
+    out.add(`${theirs}.adapter_down.0.bias`, get(`${ours}.down.bias`));
+    out.add(`${theirs}.adapter_up.weight`, transpose(get(`${ours}.up.weight`)));
+    out.add(`${theirs}.adapter_up.bias`, get(`${ours}.up.bias`));
+  };
+  for (const layer of [...layers].sort((a, b) => a - b)) {
+    const base = `bert.encoder.layer.${layer}`;
+    // mh_adapter sits in BertSelfOutput (attention.output), output_adapter in BertOutput (output).
+    if (o.kind === 'houlsby') bottleneck(`layer.${layer}.attention_adapter`, `${base}.attention.output.adapters.${name}`);
+    if (o.kind === 'houlsby' || o.kind === 'pfeiffer') bottleneck(`layer.${layer}.output_adapter`, `${base}.output.adapters.${name}`);
+    if (o.kind === 'parallel') bottleneck(`layer.${layer}.parallel_adapter`, `${base}.output.adapters.${name}`);
+  }
+  // Every BnConfig field, as the library's to_dict() writes them; the placement and residual flags
+  // are those of DoubleSeqBnConfig (Houlsby), SeqBnConfig (Pfeiffer) and ParBnConfig (parallel).
+  const config = {
+    mh_adapter: o.kind === 'houlsby',
+    output_adapter: true,
+    reduction_factor: reductionFactor(info.hiddenSize, o.dim),
+    non_linearity: ACTIVATIONS[o.nonlinearity],
+    original_ln_before: o.kind === 'pfeiffer',
+    original_ln_after: true,
+    ln_before: false,
+    ln_after: false,
+    init_weights: o.kind === 'parallel' ? 'mam_adapter' : 'bert',
+    is_parallel: o.kind === 'parallel',
+    scaling: o.kind === 'parallel' ? o.parallelScale : 1.0,
+    use_gating: false,
+    residual_before_ln: true,
+    adapter_residual_before_ln: false,
+    inv_adapter: null,
+    inv_adapter_reduction_factor: null,
+    cross_adapter: false,
+    leave_out: [],
+    dropout: 0.0,
+    phm_layer: false,
+    phm_dim: 4,
+    factorized_phm_W: true,
+    shared_W_phm: false,
+    shared_phm_rule: true,
+    factorized_phm_rule: false,
+    phm_c_init: 'normal',
+    phm_init_range: 0.0001,
+    learn_phm: true,
+    hypercomplex_nonlinearity: 'glorot-uniform',
+    phm_rank: 1,
+    phm_bias: true,
+    stochastic_depth: 0.0,
+  };
+  const common = { hidden_size: info.hiddenSize, model_class: 'BertAdapterModel', model_name: info.modelName, model_type: 'bert', name, version: ADAPTERS_VERSION };
+  // The head: ClassificationHead(layers=2, tanh, use_pooler=False) is [Dropout, Linear, Tanh, Dropout, Linear];
+  // TaggingHead(layers=1) is [Dropout, Linear].
+  const headTensors = new Collector();
+  if (head.kind === 'sequence') {
+    headTensors.add(`heads.${name}.1.weight`, transpose(get('head.dense.weight')));
+    headTensors.add(`heads.${name}.1.bias`, get('head.dense.bias'));
+    headTensors.add(`heads.${name}.4.weight`, transpose(get('head.out.weight')));
+    headTensors.add(`heads.${name}.4.bias`, get('head.out.bias'));
+  } else {
+    headTensors.add(`heads.${name}.1.weight`, transpose(get('head.out.weight')));
+    headTensors.add(`heads.${name}.1.bias`, get('head.out.bias'));
+  }
+  const label2id = Object.fromEntries(info.labels.map((l, i) => [l, i]));
+  const headConfig = head.kind === 'sequence'
+    ? { head_type: 'classification', num_labels: head.numLabels, layers: 2, activation_function: 'tanh', label2id, use_pooler: false, bias: true, dropout_prob: null }
+    : { head_type: 'tagging', num_labels: head.numLabels, layers: 1, activation_function: 'tanh', label2id, dropout_prob: null };
+  return [
+    { name: 'adapter_config.json', data: configJson(sortKeys({ config, ...common })) },
+    { name: 'adapter.safetensors', data: writeSafetensors(out.tensors, TORCH_METADATA) },
+    { name: 'head_config.json', data: configJson(sortKeys({ config: headConfig, ...common })) },
+    { name: 'model_head.safetensors', data: writeSafetensors(headTensors.tensors, TORCH_METADATA) },
+    { name: 'sparsity_masks.safetensors', data: writeSafetensors(out.masks, TORCH_METADATA) },
+    { name: 'README.md', data: new TextEncoder().encode(adapterHubReadme(name, info, adapters, head)) },
+  ];
+}
+
+function peftFiles(adapters: Adapters, head: Head, get: (name: string) => Weights, info: ExportInfo): ExportedFile[] {
+  const o = adapters.options;
+  const layers = [...new Set(adapters.params.map((p) => p.layer).filter((l): l is number => l !== null))].sort((a, b) => a - b);
+  const out = new Collector();
+  const prefix = 'base_model.model';
+  for (const layer of layers) {
+    for (const which of ['query', 'value'] as const) {
+      const base = `${prefix}.bert.encoder.layer.${layer}.attention.self.${which}`;
+      // lora_A: nn.Linear(in, r) → weight [r, in]; lora_B: nn.Linear(r, out) → weight [out, r].
+      out.add(`${base}.lora_A.weight`, transpose(get(`layer.${layer}.lora_${which}.A`)));
+      out.add(`${base}.lora_B.weight`, transpose(get(`layer.${layer}.lora_${which}.B`)));
+    }
+  }
+  // modules_to_save are saved under the wrapped module's own names (adapter name removed).
+  if (head.kind === 'sequence') {
+    out.add(`${prefix}.bert.pooler.dense.weight`, transpose(get('head.dense.weight')));
+    out.add(`${prefix}.bert.pooler.dense.bias`, get('head.dense.bias'));
+  }
+  out.add(`${prefix}.classifier.weight`, transpose(get('head.out.weight')));
+  out.add(`${prefix}.classifier.bias`, get('head.out.bias'));
+  // Only long-standing LoraConfig fields, so that older PEFT versions read it too; the rest default.
+  const config = {
+    base_model_name_or_path: info.modelName,
+    bias: 'none',
+    fan_in_fan_out: false,
+    inference_mode: true,
+    init_lora_weights: true,
+    lora_alpha: o.loraAlpha,
+    lora_dropout: 0.0,
+    modules_to_save: head.kind === 'sequence' ? ['pooler', 'classifier'] : ['classifier'],
+    peft_type: 'LORA',
+    r: o.dim,
+    revision: null,
+    target_modules: ['query', 'value'],
+    task_type: head.kind === 'sequence' ? 'SEQ_CLS' : 'TOKEN_CLS',
+  };
+  return [
+    { name: 'adapter_config.json', data: configJson(config) },
+    { name: 'adapter_model.safetensors', data: writeSafetensors(out.tensors, TORCH_METADATA) },
+    { name: 'sparsity_masks.safetensors', data: writeSafetensors(out.masks, TORCH_METADATA) },
+    { name: 'README.md', data: new TextEncoder().encode(peftReadme(info, adapters, head)) },
+  ];
+}
+
+function sortKeys(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, value[k]]));
+}
+
+const sparsityLine = (adapters: Adapters) =>
+  `Pruned weights are stored as exact zeros; sparsity_masks.safetensors holds the masks (1 kept, 0 pruned) under the same tensor names, for continuing sparse training (multiply the gradient or the weight by the mask after each step). Neither library reads that file. Settings: ${JSON.stringify(adapters.options)}.`;
+
+function adapterHubReadme(name: string, info: ExportInfo, adapters: Adapters, head: Head): string {
+  const model = head.kind === 'sequence' ? 'classification' : 'tagging';
+  return `# ${name}: a ${adapters.options.kind} adapter for AdapterHub's \`adapters\` library
+
+Exported by SparseAdapter Playground. Base model: \`${info.modelName}\` (hidden size ${info.hiddenSize}); the adapter and its ${model} head (${info.labels.length} labels: ${info.labels.join(', ')}) are in this folder.
+
+\`\`\`python
+from adapters import BertAdapterModel
+model = BertAdapterModel.from_pretrained("${info.modelName}")  # the same base model the adapter was trained on
+name = model.load_adapter("path/to/this/folder", use_safetensors=True)  # loads the head too
+model.set_active_adapters(name)
+model.eval()
+\`\`\`
+
+${sparsityLine(adapters)}
+`;
+}
+
+function peftReadme(info: ExportInfo, adapters: Adapters, head: Head): string {
+  const cls = head.kind === 'sequence' ? 'AutoModelForSequenceClassification' : 'AutoModelForTokenClassification';
+  return `# A LoRA adapter for Hugging Face PEFT
+
+Exported by SparseAdapter Playground. Base model: \`${info.modelName}\` (hidden size ${info.hiddenSize}); LoRA r = ${adapters.options.dim}, alpha = ${adapters.options.loraAlpha} on the query and value projections; the task head (${info.labels.length} labels: ${info.labels.join(', ')}) is saved as modules_to_save (${head.kind === 'sequence' ? 'pooler + classifier' : 'classifier'}).
+
+\`\`\`python
+from transformers import ${cls}
+from peft import PeftModel
+base = ${cls}.from_pretrained("${info.modelName}", num_labels=${info.labels.length})
+model = PeftModel.from_pretrained(base, "path/to/this/folder")
+model.eval()
+\`\`\`
+
+${sparsityLine(adapters)}
+`;
+}
+
+/** The export as one zip (a browser downloads files, not folders): `<folder>/<file>` entries. */
+export async function exportZipForLibrary(adapters: Adapters, head: Head, masks: ReadonlyMap<string, tf.Tensor>, info: ExportInfo): Promise<{ library: 'adapters' | 'peft'; folder: string; bytes: Uint8Array }> {
+  const files = await exportForLibrary(adapters, head, masks, info);
+  const library = exportLibrary(adapters.options.kind)!;
+  const folder = `${adapterHubName(info.adapterName)}-${library === 'adapters' ? 'adapterhub' : 'peft'}`;
+  // Fixed timestamps, so the same adapter gives the same bytes.
+  const entries: Zippable = Object.fromEntries(files.map((f): [string, ZippableFile] => [`${folder}/${f.name}`, [f.data, { mtime: new Date(Date.UTC(2000, 0, 1)) }]]));
+  return { library, folder, bytes: zipSync(entries, { level: 6 }) };
+}
