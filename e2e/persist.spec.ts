@@ -12,6 +12,8 @@ test('a reload keeps the runs, their names and deletions, and marks a run cut of
   await expect(page.getByTestId('run-progress')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
   const rows = page.getByTestId('run-row');
   const finished = { losses: await rows.first().getAttribute('data-losses'), cells: await rows.first().locator('td').allTextContents() };
+  await expect(page.getByTestId('try-it')).toBeVisible();
+  await expect(page.getByRole('button', { name: /^Download the adapter of / })).toHaveCount(1);
 
   // Rename the finished run; start a long one and reload while it trains.
   await page.getByRole('button', { name: /^Rename / }).first().click();
@@ -32,9 +34,13 @@ test('a reload keeps the runs, their names and deletions, and marks a run cut of
   await expect(rows.nth(1).locator('td').nth(2)).toHaveText('interrupted');
   expect((JSON.parse((await rows.nth(1).getAttribute('data-losses'))!) as number[]).length).toBeGreaterThanOrEqual(3);
   await expect(page.getByTestId('storage-error')).toHaveCount(0);
-
+  // The restored finished run has no adapter in the new worker: no Try it, no downloads, and the page says why.
   await page.getByRole('button', { name: /^Delete / }).nth(1).click();
   await expect(rows).toHaveCount(1);
+  await expect(page.getByTestId('not-kept')).toContainText('no longer holds');
+  await expect(page.getByTestId('try-it')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: /^Download the adapter of / })).toHaveCount(0);
+
   await page.reload();
   await expect(rows).toHaveCount(1);
   await expect(rows.first().locator('td').nth(1)).toHaveText('my first run');

@@ -1,7 +1,7 @@
 // Runs as the page keeps them: what was asked, what the worker reported, folded by a pure reducer
 // (`applyRunEvents`) so that the charts read plain arrays and the logic is testable without React.
 import type { RunEvent, RunSettings } from '../worker/protocol';
-import { downsample, roundTo, type SharedRun } from './share';
+import { downsample, roundShown, roundTo, type SharedRun } from './share';
 
 type Pruned = Extract<RunEvent, { type: 'pruned' }>;
 type Summary = Extract<RunEvent, { type: 'summary' }>;
@@ -107,12 +107,13 @@ export function toSharedRun(run: RunRecord, withResults: boolean): SharedRun {
   const results = withResults && summary && status
     ? {
       status,
-      seconds: roundTo(summary.seconds),
-      budget: { ...summary.budget, percentOfPlm: roundTo(summary.budget.percentOfPlm, 6) },
+      // The table's figures are rounded to what it shows (seconds .1, % of PLM .001, loss .0001), so a link shows the same text.
+      seconds: roundShown(summary.seconds, 1),
+      budget: { ...summary.budget, percentOfPlm: roundShown(summary.budget.percentOfPlm, 3) },
       dev: { accuracy: summary.dev.accuracy, macroF1: roundTo(summary.dev.macroF1, 6), mcc: roundTo(summary.dev.mcc, 6), count: summary.dev.count },
       labels: summary.labels,
       confusion: summary.dev.confusion.length <= 64 ? summary.dev.confusion : null,
-      losses: downsample(run.losses).map((l) => [l.step, roundTo(l.loss)] as [number, number]),
+      losses: downsample(run.losses).map((l) => [l.step, roundShown(l.loss, 4)] as [number, number]),
       evals: downsample(run.evals).map((e) => [e.step, roundTo(e.accuracy, 6), roundTo(e.macroF1, 6), roundTo(e.mcc, 6)] as [number, number, number, number]),
     }
     : null;

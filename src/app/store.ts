@@ -81,7 +81,8 @@ export const createModelSlice: StateCreator<AppState, [], [], ModelSlice> = (set
       const transfer = source.kind === 'files' ? source.files.map((f) => f.bytes) : [];
       const reply = expectReply(await client.send({ type: 'loadModel', source }, transfer), 'modelLoaded');
       lastModelSource = source.kind === 'url' ? source : null;
-      set({ model: reply.model, modelLoad: { state: 'done', value: reply.model }, encoding: { state: 'idle' } });
+      // The worker drops the adapters trained on the previous model.
+      set({ model: reply.model, modelLoad: { state: 'done', value: reply.model }, encoding: { state: 'idle' }, keptAdapters: [] });
     } catch (error) {
       set({ modelLoad: { state: 'failed', message: message(error) } });
     }
@@ -150,6 +151,8 @@ export interface RunsSlice {
   /** Loads an exported adapter for "Try it" as a new run; problems are shown, nothing else changes. */
   importAdapter(name: string, bytes: Uint8Array): Promise<void>;
   adapterImport: Status<string>;
+  /** The runs whose trained adapters the worker holds (Try it and downloads need them); none after a reload. */
+  keptAdapters: readonly string[];
   prediction: Status<Prediction & { runId: string }>;
   predict(runId: string, text: string, text2: string | null): Promise<void>;
 }
@@ -187,6 +190,7 @@ export const createRunsSlice: StateCreator<AppState, [], [], RunsSlice> = (set, 
           flush();
         }
         update(id, (run) => ({ ...run, status: reply.stopped ? 'stopped' : 'done', phase: reply.stopped ? 'stopped' : 'done' }));
+        set({ keptAdapters: reply.kept });
       } catch (error) {
         // What was recorded up to the failure stays; the run says what happened.
         update(id, (run) => ({ ...run, status: 'failed', phase: 'failed', error: message(error) }));
@@ -210,6 +214,7 @@ export const createRunsSlice: StateCreator<AppState, [], [], RunsSlice> = (set, 
       return { fileName, bytes };
     },
     adapterImport: { state: 'idle' },
+    keptAdapters: [],
     async importAdapter(name, bytes) {
       runCounter += 1;
       const id = `adapter-${Date.now().toString(36)}-${runCounter}`;
@@ -218,7 +223,7 @@ export const createRunsSlice: StateCreator<AppState, [], [], RunsSlice> = (set, 
         const reply = expectReply(await client.send({ type: 'importAdapter', runId: id, name, bytes }, [bytes.buffer]), 'adapterImported');
         const { settings, problems } = settingsFromLink(reply.config, name, { allowFileTasks: true });
         const run = { ...createRunRecord(id, `adapter from ${name.slice(0, 80)}`, settings, Date.now()), status: 'done' as const, phase: 'imported' };
-        set((state) => ({ runs: [...state.runs, run], adapterImport: { state: 'done', value: name }, importNotes: problems }));
+        set((state) => ({ runs: [...state.runs, run], adapterImport: { state: 'done', value: name }, importNotes: problems, keptAdapters: reply.kept }));
       } catch (error) {
         set({ adapterImport: { state: 'failed', message: message(error) } });
       }
@@ -350,7 +355,7 @@ export const createRecoverySlice: StateCreator<AppState, [], [], RecoverySlice> 
       return;
     }
     const hadModel = get().model;
-    set({ crashNotice: `${reason} Restarting the engine and loading back the model and tasks…`, model: null, modelLoad: { state: 'idle' } });
+    set({ crashNotice: `${reason} Restarting the engine and loading back the model and tasks…`, model: null, modelLoad: { state: 'idle' }, keptAdapters: [] });
     await get().startBackend(lastPreference);
     if (lastModelSource) await get().loadModel(lastModelSource);
     for (const source of loadedTaskSources.values()) await get().loadTask(source);

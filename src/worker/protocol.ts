@@ -66,10 +66,11 @@ export type FromWorker = Envelope &
     | { type: 'taskLoaded'; task: TaskSummary }
     | { type: 'prediction'; runId: string; prediction: Prediction }
     | { type: 'taskNeedsMapping'; name: string; question: MappingQuestion }
-    | { type: 'trained'; runId: string; stopped: boolean }
+    /** `kept`: the runs whose adapters the worker still holds (the last few), for Try it and downloads. */
+    | { type: 'trained'; runId: string; stopped: boolean; kept: string[] }
     | { type: 'adapterFile'; runId: string; bytes: Uint8Array }
     | { type: 'libraryExport'; runId: string; library: 'adapters' | 'peft'; fileName: string; bytes: Uint8Array }
-    | { type: 'adapterImported'; runId: string; labels: string[]; config: unknown }
+    | { type: 'adapterImported'; runId: string; labels: string[]; config: unknown; kept: string[] }
     | { type: 'control'; runId: string; state: 'stopping' | 'paused' | 'resumed' | 'not running' }
     | { type: 'error'; message: string }
   );

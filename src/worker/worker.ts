@@ -163,7 +163,7 @@ async function handle(command: ToWorker): Promise<FromWorker> {
         flush();
         runs.delete(command.runId);
       }
-      return { ...envelope, type: 'trained', runId: command.runId, stopped: signal.aborted };
+      return { ...envelope, type: 'trained', runId: command.runId, stopped: signal.aborted, kept: [...results.keys()] };
     }
     case 'predict': {
       const kept = results.get(command.runId);
@@ -189,7 +189,7 @@ async function handle(command: ToWorker): Promise<FromWorker> {
       if (!plm) throw new Error('Load a model before importing an adapter trained on it.');
       const loaded = adapterFromSafetensors(command.bytes, plm, command.name);
       keepResult(command.runId, loaded, loaded.labels, loaded.config);
-      return { ...envelope, type: 'adapterImported', runId: command.runId, labels: loaded.labels, config: loaded.config };
+      return { ...envelope, type: 'adapterImported', runId: command.runId, labels: loaded.labels, config: loaded.config, kept: [...results.keys()] };
     }
     case 'loadTask': {
       const loaded = await loadTask(command.source);

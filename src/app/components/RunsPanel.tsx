@@ -123,6 +123,9 @@ function ImportRuns() {
   );
 }
 
+/** How many trained adapters the worker keeps (worker.ts KEPT_RESULTS), for the note. */
+const KEPT_NOTE = 4;
+
 /** The Python library a run's adapter exports to ("AdapterHub" or "PEFT"), or null (prefix-tuning, MAM). */
 function pythonLibrary(run: RunRecord): string | null {
   const library = exportLibrary(run.settings.adapter.kind);
@@ -137,6 +140,7 @@ export function RunsPanel() {
   const [editing, setEditing] = useState<string | null>(null);
   const exportAdapter = useAppStore((s) => s.exportAdapter);
   const exportLibraryZip = useAppStore((s) => s.exportLibrary);
+  const kept = useAppStore((s) => s.keptAdapters);
   const [adapterError, setAdapterError] = useState<string | null>(null);
   const downloadForPython = async (run: RunRecord) => {
     try {
@@ -176,7 +180,9 @@ export function RunsPanel() {
       <StepChart runs={shown} series={METRIC_SERIES} title="Dev accuracy" />
       <MoreCharts runs={shown} />
       {latest.summary && <ConfusionMatrix run={latest} labels={latest.summary.labels} />}
-      {latest.status === 'done' && <TryIt run={latest} />}
+      {latest.status === 'done' && (kept.includes(latest.id)
+        ? <TryIt run={latest} />
+        : <p className="muted" data-testid="not-kept">Try it and the adapter downloads need this run's trained adapter, which the engine no longer holds (it keeps the last {KEPT_NOTE} trained or imported ones, and none after a reload or a model change): run it again, or import its adapter file.</p>)}
       <DensityChart run={latest} />
       <PruningCharts run={latest} />
       {comparisons(runs).map(({ group, standard, large, accuracyGain }) => (
@@ -210,8 +216,8 @@ export function RunsPanel() {
                 <td>{last ? last.loss.toFixed(4) : '—'}</td>
                 <td>{run.summary ? `${run.summary.seconds.toFixed(1)} s` : '—'}</td>
                 <td><button type="button" title="Put this run's settings in the controls (nothing starts until you press Run)" onClick={() => { void applySettings(run.settings); document.getElementById('train-title')?.scrollIntoView({ behavior: 'smooth' }); }}>{run.status === 'shared' ? 'Run it again' : 'Use settings'}</button>
-                  {run.status === 'done' && <>{' '}<button type="button" aria-label={`Download the adapter of ${run.label}`} onClick={() => void downloadAdapter(run)}>Adapter</button></>}
-                  {run.status === 'done' && pythonLibrary(run) && <>{' '}<button type="button" aria-label={`Download ${run.label} for ${pythonLibrary(run)}`} title={`A folder (zipped) that ${pythonLibrary(run)} loads in Python, with the head and the sparsity masks`} onClick={() => void downloadForPython(run)}>{pythonLibrary(run)}</button></>}
+                  {run.status === 'done' && kept.includes(run.id) && <>{' '}<button type="button" aria-label={`Download the adapter of ${run.label}`} onClick={() => void downloadAdapter(run)}>Adapter</button></>}
+                  {run.status === 'done' && kept.includes(run.id) && pythonLibrary(run) && <>{' '}<button type="button" aria-label={`Download ${run.label} for ${pythonLibrary(run)}`} title={`A folder (zipped) that ${pythonLibrary(run)} loads in Python, with the head and the sparsity masks`} onClick={() => void downloadForPython(run)}>{pythonLibrary(run)}</button></>}
                   {' '}<button type="button" aria-label={`Rename ${run.label}`} onClick={() => setEditing(run.id)}>Rename</button>
                   {' '}<button type="button" aria-label={`Delete ${run.label}`} disabled={run.status === 'running'} onClick={() => void deleteRun(run.id)}>Delete</button></td>
               </tr>
