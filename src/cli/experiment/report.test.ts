@@ -70,18 +70,30 @@ describe('buildReport', () => {
     expect(markdown).toContain('![spam: metric vs sparsity](charts/sparsity-spam.svg)');
   });
 
-  it('draws each point at its value on the chart’s axis', () => {
-    const svg = charts.get('sparsity-spam.svg')!;
+  // Tick labels and the y of their grid lines give the axis; the circles must lie on it.
+  const pointValues = (svg: string) => {
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).not.toMatch(/NaN|undefined|Infinity/);
-    // Tick labels and the y of their grid lines give the axis; the circles must lie on it.
     const ticks = [...svg.matchAll(/<text x="\d+" y="([\d.]+)" text-anchor="end">([\d.]+)<\/text>/g)].map((m) => ({ y: Number(m[1]) - 4, v: Number(m[2]) / 100 }));
     const [a, b] = [ticks[0]!, ticks[ticks.length - 1]!];
     const valueAt = (y: number) => a.v + ((y - a.y) * (b.v - a.v)) / (b.y - a.y);
-    const circles = [...svg.matchAll(/<circle cx="[\d.]+" cy="([\d.]+)"/g)].map((m) => valueAt(Number(m[1])));
+    return [...svg.matchAll(/<circle cx="[\d.]+" cy="([\d.]+)"/g)].map((m) => valueAt(Number(m[1])));
+  };
+
+  it('draws each point at its value on the chart’s axis', () => {
+    const circles = pointValues(charts.get('sparsity-spam.svg')!);
     expect(circles).toHaveLength(6);
     const expected = [0.82, 0.77, 0.73, 0.82, 0.77, 0.73];
     circles.forEach((v, i) => expect(Math.abs(v - expected[i]!)).toBeLessThan(0.002));
-    expect(charts.get('large-sparse-spam.svg')).toMatch(/<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="[\d.]+" fill="#0072B2"><title>houlsby k=1/);
+  });
+
+  it('draws Large-Sparse against standard as dots on the axis (no bars on an axis that does not start at 0)', () => {
+    const svg = charts.get('large-sparse-spam.svg')!;
+    expect(svg).not.toMatch(/<rect[^>]*><title>/); // the only rects left are the background and the legend's swatches
+    const dots = pointValues(svg);
+    expect(dots).toHaveLength(2); // standard 82% and Large-Sparse 92% (see the table above)
+    expect(Math.abs(dots[0]! - 0.82)).toBeLessThan(0.002);
+    expect(Math.abs(dots[1]! - 0.92)).toBeLessThan(0.002);
+    expect(svg).toMatch(/<circle cx="[\d.]+" cy="[\d.]+" r="6" fill="#0072B2" stroke="#222"><title>houlsby k=1/);
   });
 });

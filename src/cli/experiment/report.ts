@@ -248,11 +248,10 @@ export function largeSparseChart(task: string, comparisons: LargeSparseCompariso
       const b = c.byK.find((q) => q.k === k);
       if (!b) return;
       const { mean, std } = b.agg.accuracy;
-      const bx = num(left + i * barW);
-      const top = num(f.y(mean));
-      f.parts.push(`<rect x="${bx}" y="${top}" width="${num(barW - 2)}" height="${num(f.y(lo) - top)}" fill="${PALETTE[i % PALETTE.length]}"><title>${escapeXml(`${c.adapter} k=${k}: dim ${b.agg.trained.dim}, sparsity ${sparsityLabel(b.agg.trained.sparsity)}, ${b.agg.trainableNonzero} trainable non-zero: ${formatMeanStd(b.agg.accuracy)}`)}</title></rect>`);
+      // A dot and its ± std whisker, not a bar: the axis does not start at 0, and a bar's length would lie.
       const cx = num(left + i * barW + (barW - 2) / 2);
       f.parts.push(`<line x1="${cx}" x2="${cx}" y1="${num(f.y(mean - std))}" y2="${num(f.y(mean + std))}" stroke="#222"/>`);
+      f.parts.push(`<circle cx="${cx}" cy="${num(f.y(mean))}" r="6" fill="${PALETTE[i % PALETTE.length]}" stroke="#222"><title>${escapeXml(`${c.adapter} k=${k}: dim ${b.agg.trained.dim}, sparsity ${sparsityLabel(b.agg.trained.sparsity)}, ${b.agg.trainableNonzero} trainable non-zero: ${formatMeanStd(b.agg.accuracy)}`)}</title></circle>`);
     });
   });
   legend(f.parts, width - f.m.right + 14, f.m.top + 8, ks.map((k) => (k === 1 ? 'standard (k = 1)' : `Large-Sparse k = ${k}`)));
