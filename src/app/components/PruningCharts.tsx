@@ -15,9 +15,9 @@ const ScoreHistogram = memo(function ScoreHistogram({ pruned }: { pruned: Pruned
       <h3>Pruning scores (log₁₀, normalised){zeros > 0 ? `; ${zeros.toLocaleString('en-US')} scores are exactly 0` : ''}</h3>
       <ResponsiveContainer width="100%" height={160}>
         <BarChart data={data} barCategoryGap={0}>
-          <CartesianGrid strokeDasharray="3 3" />
+          <CartesianGrid strokeDasharray="3 3" vertical={false} />
           <XAxis dataKey="bin" interval={7} />
-          <YAxis width={48} />
+          <YAxis width={48} interval={0} />
           <Tooltip />
           <Bar dataKey="count" isAnimationActive={false}>
             {data.map((d, i) => <Cell key={i} fill={i === thresholdBin ? '#D55E00' : d.kept ? '#0072B2' : '#aab3c5'} />)}

@@ -1,14 +1,14 @@
 // Line charts of runs against steps: one generic chart (a value per step, one line per run), used for
 // the loss (raw and smoothed), the dev metric, the learning rate and the throughput.
-import { memo, useDeferredValue, useEffect, useRef, useState } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { memo, useDeferredValue, useEffect, useState } from 'react';
+import { linePath, linearScale, nearestIndex, niceTicks } from '../chartScale';
 import type { RunRecord } from '../runs';
 import { downsample } from '../share';
 
 /** Okabe–Ito: distinguishable with the common colour-vision deficiencies. */
 export const COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'];
 /** Points drawn per line: more than a chart's width in pixels buys nothing and costs main-thread time. */
-const MAX_POINTS = 200;
+const MAX_POINTS = 300;
 
 /** One line per run and series: `points(run)` gives [step, value] pairs. */
 export interface Series {
@@ -18,23 +18,24 @@ export interface Series {
   faint?: boolean;
 }
 
-type StepChartProps = { runs: RunRecord[]; series: Series[]; height?: number; digits?: number; title: string };
+/** `phase`: where in each refresh period this chart redraws (ms), so that charts redraw in different tasks. */
+type StepChartProps = { runs: RunRecord[]; series: Series[]; height?: number; digits?: number; title: string; phase?: number };
 
 /** Charts redraw at most this often while runs stream (the progress text updates faster). */
 const CHART_REFRESH_MS = 1000;
 
-/** `value`, but changing at most every `ms` (the latest value always arrives, a little late). */
-function useThrottled<T>(value: T, ms: number): T {
+/**
+ * `value`, but changing at most every `ms`, on a clock grid shifted by `phase` ms (the latest value
+ * always arrives, a little late). Charts with different phases redraw in different tasks instead of
+ * all in one.
+ */
+function useThrottled<T>(value: T, ms: number, phase: number): T {
   const [shown, setShown] = useState(value);
-  const last = useRef(0);
   useEffect(() => {
-    const wait = last.current + ms - Date.now();
-    const timer = setTimeout(() => {
-      last.current = Date.now();
-      setShown(value);
-    }, Math.max(0, wait));
+    const wait = ms - ((((Date.now() - phase) % ms) + ms) % ms);
+    const timer = setTimeout(() => setShown(value), wait);
     return () => clearTimeout(timer);
-  }, [value, ms]);
+  }, [value, ms, phase]);
   return shown;
 }
 
@@ -43,41 +44,119 @@ function useThrottled<T>(value: T, ms: number): T {
  * urgent updates (progress text, buttons), so a streaming run does not block the page.
  */
 export function StepChart(props: StepChartProps) {
-  const runs = useDeferredValue(useThrottled(props.runs, CHART_REFRESH_MS));
-  return <StepChartBody {...props} runs={runs} />;
+  const runs = useDeferredValue(useThrottled(props.runs, CHART_REFRESH_MS, props.phase ?? 0));
+  return <StepChartBody {...props} runs={runs} drawn={drawnSignature(runs, props.series)} />;
 }
 
-const StepChartBody = memo(function StepChartBody({ runs, series, height = 220, digits = 3, title }: StepChartProps) {
-  const rows = new Map<number, Record<string, number>>();
-  for (const run of runs) {
-    for (const s of series) {
-      const key = `${run.id}:${s.key}`;
-      for (const [step, value] of downsample(s.points(run), MAX_POINTS)) {
-        let row = rows.get(step);
-        if (!row) rows.set(step, (row = { step }));
-        row[key] = value;
-      }
-    }
-  }
-  const data = [...rows.values()].sort((a, b) => (a.step ?? 0) - (b.step ?? 0));
+/** What a chart draws, in short: the runs' names and, per line, its length and last point. */
+function drawnSignature(runs: RunRecord[], series: Series[]): string {
+  return runs.map((r) => `${r.id}|${r.label}|${series.map((s) => {
+    const points = s.points(r);
+    const last = points[points.length - 1];
+    return `${points.length}:${last?.[0]}:${last?.[1]}`;
+  }).join(',')}`).join(';');
+}
+
+// Redrawn only when what it draws changes: a streaming run changes its record every flush, but the dev
+// metric chart's lines change only at evaluations.
+const StepChartBody = memo(function StepChartBody({ runs, series, height = 220, digits = 3, title }: StepChartProps & { drawn: string }) {
+  const lines: ChartLine[] = runs.flatMap((run, i) => series.map((s) => ({
+    key: `${run.id}:${s.key}`,
+    label: s.label(run),
+    color: COLORS[i % COLORS.length]!,
+    faint: s.faint ?? false,
+    points: downsample(s.points(run).filter(([, y]) => Number.isFinite(y)), MAX_POINTS),
+  })));
   return (
     <figure className="chart">
       <figcaption>{title}</figcaption>
-      <ResponsiveContainer width="100%" height={height}>
-        <LineChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} />
-          <YAxis domain={['auto', 'auto']} width={64} tickFormatter={(v: number) => (Math.abs(v) >= 1000 ? v.toFixed(0) : v.toPrecision(digits))} />
-          <Tooltip />
-          <Legend />
-          {runs.flatMap((run, i) => series.map((s) => (
-            <Line key={`${run.id}:${s.key}`} dataKey={`${run.id}:${s.key}`} name={s.label(run)} stroke={COLORS[i % COLORS.length]} strokeOpacity={s.faint ? 0.3 : 1} strokeWidth={s.faint ? 1 : 2} dot={false} connectNulls isAnimationActive={false} />
-          )))}
-        </LineChart>
-      </ResponsiveContainer>
+      <SvgLineChart lines={lines} height={height} digits={digits} title={title} />
+      <ul className="chart-legend">
+        {lines.map((l) => <li key={l.key}><span className="swatch" style={{ background: l.color, opacity: l.faint ? 0.3 : 1 }} aria-hidden="true" />{l.label}</li>)}
+      </ul>
     </figure>
   );
-});
+}, (a, b) => a.drawn === b.drawn && a.series === b.series && a.height === b.height && a.digits === b.digits && a.title === b.title);
+
+interface ChartLine {
+  key: string;
+  label: string;
+  color: string;
+  faint: boolean;
+  points: [number, number][];
+}
+
+const MARGIN = { top: 8, right: 16, bottom: 24, left: 60 };
+
+/** The width of an element, followed as it resizes (one ResizeObserver per chart). */
+function useWidth(): [(element: HTMLDivElement | null) => void, number] {
+  const [element, setElement] = useState<HTMLDivElement | null>(null);
+  const [width, setWidth] = useState(0);
+  useEffect(() => {
+    if (!element) return;
+    const observer = new ResizeObserver((entries) => setWidth(Math.floor(entries[0]!.contentRect.width)));
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [element]);
+  return [setElement, width];
+}
+
+/**
+ * A line chart drawn as plain SVG paths. The streaming charts used recharts, whose every redraw (a
+ * store, selectors, text measurements that force a layout) took 50–110 ms of main thread a second on
+ * a 2-core machine rendering WebGPU in software; this takes a few. Hovering shows the values at the
+ * nearest step.
+ */
+function SvgLineChart({ lines, height, digits, title }: { lines: ChartLine[]; height: number; digits: number; title: string }) {
+  const [ref, width] = useWidth();
+  const [hoverX, setHoverX] = useState<number | null>(null);
+  const all = lines.flatMap((l) => l.points);
+  const plotW = Math.max(10, width - MARGIN.left - MARGIN.right);
+  const plotH = height - MARGIN.top - MARGIN.bottom;
+  const xs = all.map(([x]) => x);
+  const ys = all.map(([, y]) => y);
+  const xTicks = niceTicks(Math.min(...xs), Math.max(...xs), Math.max(2, Math.round(plotW / 90)));
+  const yTicks = niceTicks(Math.min(...ys), Math.max(...ys), Math.max(2, Math.round(plotH / 40)));
+  const x = linearScale(xTicks.lo, xTicks.hi, MARGIN.left, MARGIN.left + plotW);
+  const y = linearScale(yTicks.lo, yTicks.hi, MARGIN.top + plotH, MARGIN.top);
+  const fmt = (v: number) => (Math.abs(v) >= 1000 ? v.toFixed(0) : Number(v.toPrecision(digits)).toString());
+  const steps = [...new Set(xs)].sort((a, b) => a - b);
+  const hoverIndex = hoverX === null ? -1 : nearestIndex(steps, xTicks.lo + ((hoverX - MARGIN.left) / plotW) * (xTicks.hi - xTicks.lo));
+  const hoverStep = hoverIndex >= 0 ? steps[hoverIndex]! : null;
+  const values = hoverStep === null ? [] : lines.map((l) => ({ line: l, point: l.points.find(([s]) => s === hoverStep) })).filter((v) => v.point);
+  const last = lines.filter((l) => !l.faint && l.points.length > 0).map((l) => `${l.label}: ${fmt(l.points[l.points.length - 1]![1])}`);
+  return (
+    <div className="svg-chart" ref={ref} style={{ height }}>
+      {width > 0 && (
+        <svg width={width} height={height} role="img" aria-label={all.length === 0 ? `${title}: no data yet` : `${title}. Last values: ${last.join('; ')}`}
+          onPointerMove={(e) => setHoverX(e.clientX - e.currentTarget.getBoundingClientRect().left)} onPointerLeave={() => setHoverX(null)}>
+          {all.length === 0
+            ? <text x={width / 2} y={height / 2} textAnchor="middle" className="muted">no data yet</text>
+            : <>
+              {yTicks.ticks.map((t) => (
+                <g key={`y${t}`}>
+                  <line x1={MARGIN.left} x2={MARGIN.left + plotW} y1={y(t)} y2={y(t)} stroke="#ddd" strokeDasharray="3 3" />
+                  <text x={MARGIN.left - 6} y={y(t) + 4} textAnchor="end" fontSize={12}>{fmt(t)}</text>
+                </g>
+              ))}
+              {xTicks.ticks.map((t) => <text key={`x${t}`} x={x(t)} y={MARGIN.top + plotH + 16} textAnchor="middle" fontSize={12}>{fmt(t)}</text>)}
+              <line x1={MARGIN.left} x2={MARGIN.left + plotW} y1={MARGIN.top + plotH} y2={MARGIN.top + plotH} stroke="#666" />
+              {lines.map((l) => (
+                <path key={l.key} d={linePath(l.points.map(([px, py]) => [x(px), y(py)]))} fill="none" stroke={l.color} strokeOpacity={l.faint ? 0.3 : 1} strokeWidth={l.faint ? 1 : 2} />
+              ))}
+              {hoverStep !== null && <line x1={x(hoverStep)} x2={x(hoverStep)} y1={MARGIN.top} y2={MARGIN.top + plotH} stroke="#888" />}
+            </>}
+        </svg>
+      )}
+      {hoverStep !== null && values.length > 0 && (
+        <div className="chart-tip" style={{ left: Math.min(x(hoverStep) + 8, Math.max(0, width - 200)) }}>
+          <div>step {hoverStep}</div>
+          {values.map(({ line, point }) => <div key={line.key} style={{ color: line.color }}>{line.label}: {fmt(point![1])}</div>)}
+        </div>
+      )}
+    </div>
+  );
+}
 
 export const LOSS_SERIES: Series[] = [
   { key: 'raw', label: (r) => `${r.label} (raw)`, points: (r) => r.losses.map((l) => [l.step, l.loss]), faint: true },

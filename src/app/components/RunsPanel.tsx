@@ -35,9 +35,9 @@ const DensityBars = memo(function DensityBars({ pruned, pruner, scope }: { prune
       <h3>Where {pruner} kept weights ({scope} scope): density per layer, %</h3>
       <ResponsiveContainer width="100%" height={180}>
         <BarChart data={layers}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="layer" />
-          <YAxis domain={[0, 100]} width={40} />
+          <CartesianGrid strokeDasharray="3 3" vertical={false} />
+          <XAxis dataKey="layer" interval={0} />
+          <YAxis domain={[0, 100]} width={40} interval={0} />
           <Tooltip />
           <Bar dataKey="density" fill="#0072B2" isAnimationActive={false} />
         </BarChart>
@@ -57,8 +57,8 @@ function MoreCharts({ runs }: { runs: RunRecord[] }) {
     <details onToggle={(e) => setOpen(e.currentTarget.open)}>
       <summary>Learning rate and throughput</summary>
       {open && <div className="two">
-        <StepChart runs={runs} series={LR_SERIES} digits={2} title="Learning rate" />
-        <StepChart runs={runs} series={THROUGHPUT_SERIES} digits={4} title="Throughput (tokens/s)" />
+        <StepChart runs={runs} series={LR_SERIES} digits={2} title="Learning rate" phase={250} />
+        <StepChart runs={runs} series={THROUGHPUT_SERIES} digits={4} title="Throughput (tokens/s)" phase={750} />
       </div>}
     </details>
   );
@@ -177,7 +177,7 @@ export function RunsPanel() {
       ))}
       {latest.warnings.map((w) => <p key={w} className="warning">{w}</p>)}
       <StepChart runs={shown} series={LOSS_SERIES} height={260} title="Training loss (smoothed; raw faint)" />
-      <StepChart runs={shown} series={METRIC_SERIES} title="Dev accuracy" />
+      <StepChart runs={shown} series={METRIC_SERIES} title="Dev accuracy" phase={500} />
       <MoreCharts runs={shown} />
       {latest.summary && <ConfusionMatrix run={latest} labels={latest.summary.labels} />}
       {latest.status === 'done' && (kept.includes(latest.id)
