@@ -1,11 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { linePath, linearScale, nearestIndex, niceTicks } from './chartScale';
+import { formatTick, linePath, linearScale, nearestIndex, niceTicks } from './chartScale';
 
 describe('niceTicks', () => {
   it('gives round steps covering the data', () => {
-    expect(niceTicks(0.62, 0.71)).toEqual({ ticks: [0.62, 0.64, 0.66, 0.68, 0.7, 0.72], lo: 0.62, hi: 0.72 });
-    expect(niceTicks(1, 400)).toEqual({ ticks: [0, 100, 200, 300, 400], lo: 0, hi: 400 });
+    expect(niceTicks(0.62, 0.71)).toEqual({ ticks: [0.62, 0.64, 0.66, 0.68, 0.7, 0.72], lo: 0.62, hi: 0.72, step: 0.02 });
+    expect(niceTicks(1, 400)).toEqual({ ticks: [0, 100, 200, 300, 400], lo: 0, hi: 400, step: 100 });
+    // Training steps: whole numbers only, and one step gets a range of ±1.
+    expect(niceTicks(1, 4, 8, { integer: true }).ticks).toEqual([1, 2, 3, 4]);
+    expect(niceTicks(4, 4, 5, { integer: true }).ticks).toEqual([3, 4, 5]);
     expect(niceTicks(0.1, 0.3, 2).ticks).toEqual([0.1, 0.2, 0.3]);
     expect(niceTicks(5, 5).ticks).toEqual([4.4, 4.6, 4.8, 5, 5.2, 5.4, 5.6]);
     expect(niceTicks(0, 0).ticks).toEqual([-1, -0.5, 0, 0.5, 1]);
@@ -26,6 +29,18 @@ describe('niceTicks', () => {
       const mantissa = step / 10 ** Math.floor(Math.log10(step));
       expect([1, 2, 5, 10].some((m) => Math.abs(mantissa - m) < 1e-6)).toBe(true);
     }), { numRuns: 2000 });
+  });
+});
+
+describe('formatTick', () => {
+  it('shows as many decimals as the step needs, so neighbouring ticks read differently', () => {
+    const { ticks, step } = niceTicks(0.6958, 0.6972);
+    const labels = ticks.map((t) => formatTick(t, step));
+    expect(new Set(labels).size).toBe(labels.length);
+    expect(labels).toContain('0.6965');
+    expect(formatTick(200, 100)).toBe('200');
+    expect(formatTick(0.5, 0.1)).toBe('0.5');
+    expect(formatTick(0.04, 0.02)).toBe('0.04');
   });
 });
 

@@ -1,26 +1,34 @@
 // Axis arithmetic for the streaming line charts (components/RunCharts.tsx): "nice" tick values and the
 // linear map from data to pixels. Plain functions, so they are unit-tested without a DOM.
 
-/** Tick values covering [lo, hi] at a step of 1, 2 or 5 × 10^k, about `count` of them; the domain is widened to whole ticks. */
-export function niceTicks(lo: number, hi: number, count = 5): { ticks: number[]; lo: number; hi: number } {
-  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return { ticks: [], lo: 0, hi: 1 };
+/**
+ * Tick values covering [lo, hi] at a step of 1, 2 or 5 × 10^k, about `count` of them; the domain is
+ * widened to whole ticks. `integer`: steps of at least 1 (training steps have no halves).
+ */
+export function niceTicks(lo: number, hi: number, count = 5, options: { integer?: boolean } = {}): { ticks: number[]; lo: number; hi: number; step: number } {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return { ticks: [], lo: 0, hi: 1, step: 1 };
   if (hi < lo) [lo, hi] = [hi, lo];
   if (hi === lo) {
-    // One value: a range around it (±1 for 0, else ±10%), so the line sits in the middle.
-    const pad = lo === 0 ? 1 : Math.abs(lo) * 0.1;
+    // One value: a range around it (±1 for 0 or integers, else ±10%), so the point sits in the middle.
+    const pad = lo === 0 || options.integer ? 1 : Math.abs(lo) * 0.1;
     lo -= pad;
     hi += pad;
   }
   const raw = (hi - lo) / Math.max(1, count);
   const magnitude = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw)!;
+  const step = Math.max(options.integer ? 1 : 0, [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw)!);
   const first = Math.floor(lo / step + 1e-9) * step;
   const last = Math.ceil(hi / step - 1e-9) * step;
   const ticks: number[] = [];
   // Rounded to the step's decimals, so 0.1 + 0.2 shows as 0.3.
   const decimals = Math.max(0, -Math.floor(Math.log10(step)) + 1);
   for (let i = 0; first + i * step <= last + step * 1e-9; i++) ticks.push(Number((first + i * step).toFixed(decimals)));
-  return { ticks, lo: first, hi: last };
+  return { ticks, lo: first, hi: last, step };
+}
+
+/** A tick label with as many decimals as the step needs (ticks 0.6965 and 0.697 must not both read 0.697). */
+export function formatTick(value: number, step: number): string {
+  return value.toFixed(Math.min(12, Math.max(0, Math.ceil(-Math.log10(step) - 1e-9))));
 }
 
 /** The linear map from [d0, d1] to [r0, r1] (a zero-width domain maps to the middle of the range). */

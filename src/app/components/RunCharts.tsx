@@ -1,7 +1,7 @@
 // Line charts of runs against steps: one generic chart (a value per step, one line per run), used for
 // the loss (raw and smoothed), the dev metric, the learning rate and the throughput.
 import { memo, useDeferredValue, useEffect, useState } from 'react';
-import { linePath, linearScale, nearestIndex, niceTicks } from '../chartScale';
+import { formatTick, linePath, linearScale, nearestIndex, niceTicks } from '../chartScale';
 import type { RunRecord } from '../runs';
 import { downsample } from '../share';
 
@@ -115,7 +115,7 @@ function SvgLineChart({ lines, height, digits, title }: { lines: ChartLine[]; he
   const plotH = height - MARGIN.top - MARGIN.bottom;
   const xs = all.map(([x]) => x);
   const ys = all.map(([, y]) => y);
-  const xTicks = niceTicks(Math.min(...xs), Math.max(...xs), Math.max(2, Math.round(plotW / 90)));
+  const xTicks = niceTicks(Math.min(...xs), Math.max(...xs), Math.max(2, Math.round(plotW / 90)), { integer: true });
   const yTicks = niceTicks(Math.min(...ys), Math.max(...ys), Math.max(2, Math.round(plotH / 40)));
   const x = linearScale(xTicks.lo, xTicks.hi, MARGIN.left, MARGIN.left + plotW);
   const y = linearScale(yTicks.lo, yTicks.hi, MARGIN.top + plotH, MARGIN.top);
@@ -136,14 +136,18 @@ function SvgLineChart({ lines, height, digits, title }: { lines: ChartLine[]; he
               {yTicks.ticks.map((t) => (
                 <g key={`y${t}`}>
                   <line x1={MARGIN.left} x2={MARGIN.left + plotW} y1={y(t)} y2={y(t)} stroke="#ddd" strokeDasharray="3 3" />
-                  <text x={MARGIN.left - 6} y={y(t) + 4} textAnchor="end" fontSize={12}>{fmt(t)}</text>
+                  <text x={MARGIN.left - 6} y={y(t) + 4} textAnchor="end" fontSize={12}>{Math.abs(t) >= 1000 ? t.toFixed(0) : formatTick(t, yTicks.step)}</text>
                 </g>
               ))}
-              {xTicks.ticks.map((t) => <text key={`x${t}`} x={x(t)} y={MARGIN.top + plotH + 16} textAnchor="middle" fontSize={12}>{fmt(t)}</text>)}
+              {xTicks.ticks.map((t) => <text key={`x${t}`} x={x(t)} y={MARGIN.top + plotH + 16} textAnchor="middle" fontSize={12}>{formatTick(t, xTicks.step)}</text>)}
               <line x1={MARGIN.left} x2={MARGIN.left + plotW} y1={MARGIN.top + plotH} y2={MARGIN.top + plotH} stroke="#666" />
               {lines.map((l) => (
                 <path key={l.key} d={linePath(l.points.map(([px, py]) => [x(px), y(py)]))} fill="none" stroke={l.color} strokeOpacity={l.faint ? 0.3 : 1} strokeWidth={l.faint ? 1 : 2} />
               ))}
+              {/* Sparse lines (evaluations every N steps, a single point) get their points marked. */}
+              {lines.filter((l) => !l.faint && l.points.length <= 40).flatMap((l) => l.points.map(([px, py]) => (
+                <circle key={`${l.key}@${px}`} cx={x(px)} cy={y(py)} r={3} fill={l.color} />
+              )))}
               {hoverStep !== null && <line x1={x(hoverStep)} x2={x(hoverStep)} y1={MARGIN.top} y2={MARGIN.top + plotH} stroke="#888" />}
             </>}
         </svg>
