@@ -3,7 +3,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { defaultRunSettings } from '../engine/settings';
-import { openRunStore, storageMessage } from './persist';
+import { openRunStore, runningSaveInterval, SAVE_DELAY_MS, storageMessage } from './persist';
 import { applyRunEvents, createRunRecord } from './runs';
 
 describe('openRunStore', () => {
@@ -31,5 +31,13 @@ describe('openRunStore', () => {
   it('names a quota error and passes other errors on', () => {
     expect(storageMessage(new DOMException('full', 'QuotaExceededError'))).toMatch(/storage quota exceeded/);
     expect(storageMessage(new Error('disk on fire'))).toMatch(/could not be saved .*disk on fire/);
+  });
+});
+
+describe('runningSaveInterval', () => {
+  it('writes a short running run every second and a long one less often, never less than every 30 s', () => {
+    expect([0, 500, 1000, 5000, 20_000, 1e6].map(runningSaveInterval)).toEqual([SAVE_DELAY_MS, SAVE_DELAY_MS, 1000, 5000, 20_000, 30_000]);
+    // Main-thread time spent cloning stays about constant per second as the record grows (clone ∝ steps).
+    for (const steps of [2000, 10_000, 30_000]) expect(steps / runningSaveInterval(steps)).toBeLessThanOrEqual(1);
   });
 });

@@ -4,7 +4,7 @@ import { create, type StateCreator } from 'zustand';
 import type { BackendPreference, BackendReport, EncodeResult, FromWorker, MappingQuestion, ModelSource, ParityReport, PlmSummary, Prediction, RunEvent, RunSettings, TaskSource, TaskSummary } from '../worker/protocol';
 import { defaultRunSettings } from '../engine/settings';
 import { applyRunEvents, createRunRecord, fromSharedRun, type RunRecord } from './runs';
-import { openRunStore, storageMessage } from './persist';
+import { openRunStore, runningSaveInterval, SAVE_DELAY_MS, storageMessage } from './persist';
 import { importRuns } from './runFile';
 import { settingsFromLink, type DecodedShare } from './share';
 import { createWorkerClient } from './workerClient';
@@ -376,21 +376,25 @@ export const useAppStore = create<AppState>()((...args) => ({
   ...createRecoverySlice(...args),
 }));
 
-/** How long changes gather before they are written (a streaming run changes 4 times a second). */
-const SAVE_DELAY_MS = 1000;
-
 if (runStore) {
-  // Saves the runs that changed (by identity), at most once per SAVE_DELAY_MS.
-  let saved = new Map<string, RunRecord>();
+  // Saves the runs that changed (by identity): finished ones after SAVE_DELAY_MS, running ones at
+  // most every runningSaveInterval.
+  const saved = new Map<string, RunRecord>();
+  const savedAt = new Map<string, number>();
   let timer: ReturnType<typeof setTimeout> | null = null;
-  const save = async () => {
+  const save = async (everything = false) => {
     timer = null;
+    const now = Date.now();
     const runs = useAppStore.getState().runs;
+    for (const id of saved.keys()) if (!runs.some((r) => r.id === id)) { saved.delete(id); savedAt.delete(id); }
     const changed = runs.filter((r) => saved.get(r.id) !== r);
-    if (changed.length === 0) return;
-    saved = new Map(runs.map((r) => [r.id, r]));
+    const due = everything ? changed : changed.filter((r) => r.status !== 'running' || now - (savedAt.get(r.id) ?? -Infinity) >= runningSaveInterval(r.losses.length));
+    // Running runs not yet due are written on a later pass.
+    if (due.length < changed.length) timer ??= setTimeout(() => void save(), SAVE_DELAY_MS);
+    if (due.length === 0) return;
+    for (const r of due) { saved.set(r.id, r); savedAt.set(r.id, now); }
     try {
-      await runStore.save(changed);
+      await runStore.save(due);
       if (useAppStore.getState().storageError) useAppStore.setState({ storageError: null });
     } catch (error) {
       useAppStore.setState({ storageError: storageMessage(error) });
@@ -400,5 +404,5 @@ if (runStore) {
     if (state.runs !== previous.runs) timer ??= setTimeout(() => void save(), SAVE_DELAY_MS);
   });
   // A run's last events before a reload are not lost to the delay.
-  addEventListener('pagehide', () => void save());
+  addEventListener('pagehide', () => void save(true));
 }
