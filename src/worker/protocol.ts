@@ -12,6 +12,9 @@ import type { RunEvent } from '../engine/train';
 
 export const PROTOCOL_VERSION = 1;
 
+/** How many trained or imported adapters the worker keeps for Try it and downloads (the oldest is freed). */
+export const KEPT_ADAPTERS = 4;
+
 /** Where a model folder comes from: a URL folder (the app's own public/), or files the user picked. */
 export type ModelSource =
   /** `pythonName`: how Python code should name this model (the AdapterHub / PEFT exports write it). */

@@ -15,7 +15,7 @@ import { parseUpload } from '../engine/data/upload';
 import { runParityCheck } from '../engine/selfcheck';
 import { predict } from '../engine/predict';
 import { runSparseAdapter, type RunEvent, type RunResult } from '../engine/train';
-import { PROTOCOL_VERSION, type BackendReport, type FromWorker, type ModelSource, type RunEvents, type TaskSource, type TaskSummary, type ToWorker } from './protocol';
+import { KEPT_ADAPTERS, PROTOCOL_VERSION, type BackendReport, type FromWorker, type ModelSource, type RunEvents, type TaskSource, type TaskSummary, type ToWorker } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -58,16 +58,15 @@ async function loadTask(source: TaskSource): Promise<{ summary: TaskSummary } | 
   return { summary: summarise(id, result.task, result.skipped, result.notes) };
 }
 
-/** Trained adapters kept for "Try it", newest last; older ones are freed beyond KEPT_RESULTS. */
+/** Trained adapters kept for "Try it", newest last; older ones are freed beyond KEPT_ADAPTERS. */
 type KeptAdapter = Pick<RunResult, 'adapters' | 'head' | 'masks' | 'dispose'>;
 /** The loaded model's name for Python (written into AdapterHub / PEFT exports). */
 let modelName = '';
 const results = new Map<string, { result: KeptAdapter; labels: string[]; settings: unknown }>();
-const KEPT_RESULTS = 4;
 
 function keepResult(runId: string, result: KeptAdapter, labels: string[], settings: unknown): void {
   results.set(runId, { result, labels, settings });
-  while (results.size > KEPT_RESULTS) {
+  while (results.size > KEPT_ADAPTERS) {
     const [oldest, entry] = results.entries().next().value as [string, { result: KeptAdapter }];
     entry.result.dispose();
     results.delete(oldest);

@@ -3,6 +3,7 @@
 import { memo, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { exportLibrary } from '../../engine/settings';
+import { KEPT_ADAPTERS } from '../../worker/protocol';
 import { useAppStore } from '../store';
 import { comparisons, runProgress, toSharedRun, type RunRecord } from '../runs';
 import { exportRuns } from '../runFile';
@@ -123,9 +124,6 @@ function ImportRuns() {
   );
 }
 
-/** How many trained adapters the worker keeps (worker.ts KEPT_RESULTS), for the note. */
-const KEPT_NOTE = 4;
-
 /** The Python library a run's adapter exports to ("AdapterHub" or "PEFT"), or null (prefix-tuning, MAM). */
 function pythonLibrary(run: RunRecord): string | null {
   const library = exportLibrary(run.settings.adapter.kind);
@@ -142,24 +140,21 @@ export function RunsPanel() {
   const exportLibraryZip = useAppStore((s) => s.exportLibrary);
   const kept = useAppStore((s) => s.keptAdapters);
   const [adapterError, setAdapterError] = useState<string | null>(null);
-  const downloadForPython = async (run: RunRecord) => {
+  /** Asks the worker for a file and saves it; a failure is shown above the table. */
+  const download = async (make: () => Promise<{ name: string; bytes: Uint8Array; type: string }>) => {
     try {
-      const { fileName, bytes } = await exportLibraryZip(run.id, run.label);
-      saveFile(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }), fileName);
+      const { name, bytes, type } = await make();
+      saveFile(new Blob([bytes as Uint8Array<ArrayBuffer>], { type }), name);
       setAdapterError(null);
     } catch (error) {
       setAdapterError(error instanceof Error ? error.message : String(error));
     }
   };
-  const downloadAdapter = async (run: RunRecord) => {
-    try {
-      const bytes = await exportAdapter(run.id);
-      saveFile(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), `${run.label.replace(/[^\w.=-]+/g, '_')}.safetensors`);
-      setAdapterError(null);
-    } catch (error) {
-      setAdapterError(error instanceof Error ? error.message : String(error));
-    }
-  };
+  const downloadAdapter = (run: RunRecord) => download(async () => ({ name: `${run.label.replace(/[^\w.=-]+/g, '_')}.safetensors`, bytes: await exportAdapter(run.id), type: 'application/octet-stream' }));
+  const downloadForPython = (run: RunRecord) => download(async () => {
+    const { fileName, bytes } = await exportLibraryZip(run.id, run.label);
+    return { name: fileName, bytes, type: 'application/zip' };
+  });
   // Runs unticked in the table are hidden from the charts; all are shown by default.
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   if (runs.length === 0) return <section className="panel" aria-label="Runs"><ImportRuns /></section>;
@@ -182,7 +177,7 @@ export function RunsPanel() {
       {latest.summary && <ConfusionMatrix run={latest} labels={latest.summary.labels} />}
       {latest.status === 'done' && (kept.includes(latest.id)
         ? <TryIt run={latest} />
-        : <p className="muted" data-testid="not-kept">Try it and the adapter downloads need this run's trained adapter, which the engine no longer holds (it keeps the last {KEPT_NOTE} trained or imported ones, and none after a reload or a model change): run it again, or import its adapter file.</p>)}
+        : <p className="muted" data-testid="not-kept">Try it and the adapter downloads need this run's trained adapter, which the engine no longer holds (it keeps the last {KEPT_ADAPTERS} trained or imported ones, and none after a reload or a model change): run it again, or import its adapter file.</p>)}
       <DensityChart run={latest} />
       <PruningCharts run={latest} />
       {comparisons(runs).map(({ group, standard, large, accuracyGain }) => (
