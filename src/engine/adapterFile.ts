@@ -14,12 +14,16 @@ import { disposeTrained } from './train';
 export const ADAPTER_FILE_FORMAT = 'sparseadapter-playground';
 export const ADAPTER_FILE_VERSION = '1';
 
+/** A variable's values, with −0 written as +0 (a pruned entry is weight × 0, −0 for negative weights). */
+export async function weightValues(variable: tf.Variable): Promise<Float32Array> {
+  return Float32Array.from((await variable.data()) as Float32Array, (x) => x + 0);
+}
+
 /** Serialises adapters, head and masks; `config` (the run's settings) and `labels` go into the metadata. */
 export async function adapterToSafetensors(adapters: Adapters, head: Head, masks: ReadonlyMap<string, tf.Tensor>, config: unknown, extra: { labels?: string[]; plm?: Plm } = {}): Promise<Uint8Array> {
   const tensors: TensorToWrite[] = [];
   for (const p of adapters.params) {
-    // Pruned entries are weight × 0, which is −0 for negative weights: written as +0.
-    tensors.push({ name: p.name, shape: p.variable.shape, data: Float32Array.from((await p.variable.data()) as Float32Array, (x) => x + 0) });
+    tensors.push({ name: p.name, shape: p.variable.shape, data: await weightValues(p.variable) });
     const mask = masks.get(p.name);
     if (mask) tensors.push({ name: `${p.name}.mask`, shape: mask.shape, data: Uint8Array.from(await mask.data()) });
   }

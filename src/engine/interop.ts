@@ -15,7 +15,8 @@
 // reads, so sparse training can continue in Python.
 import type * as tf from '@tensorflow/tfjs';
 import { zipSync, type Zippable, type ZippableFile } from 'fflate';
-import type { Adapters, AdapterKind, Nonlinearity } from './adapters';
+import { weightValues } from './adapterFile';
+import type { Adapters, AdapterKind } from './adapters';
 import type { Head } from './head';
 import { writeSafetensors, type TensorToWrite } from './safetensors';
 import { exportLibrary } from './settings';
@@ -45,8 +46,6 @@ export interface ExportedFile {
 
 /** The version string written into AdapterHub configs ("adapters." + library version). */
 export const ADAPTERS_VERSION = 'adapters.1.1.0';
-
-const ACTIVATIONS: Record<Nonlinearity, string> = { relu: 'relu', gelu: 'gelu', tanh: 'tanh', swish: 'swish' };
 
 /** A name AdapterHub can use as a module key: no dots, no spaces. */
 export function adapterHubName(label: string): string {
@@ -89,12 +88,9 @@ interface Weights {
   shape: number[];
 }
 
-/** Reads a variable (masked: pruned entries +0) and its mask. */
+/** Reads a variable (pruned entries are already exact zeros: the masked optimizer keeps them so) and its mask. */
 async function read(variable: tf.Variable, mask: tf.Tensor | undefined): Promise<Weights> {
-  const values = Float32Array.from((await variable.data()) as Float32Array);
-  const m = mask ? Uint8Array.from(await mask.data()) : null;
-  for (let i = 0; i < values.length; i++) values[i] = m && m[i] === 0 ? 0 : values[i]! + 0;
-  return { values, mask: m, shape: variable.shape };
+  return { values: await weightValues(variable), mask: mask ? Uint8Array.from(await mask.data()) : null, shape: variable.shape };
 }
 
 /** [in, out] → torch's [out, in]. */
@@ -170,7 +166,7 @@ function adapterHubFiles(adapters: Adapters, head: Head, get: (name: string) => 
     mh_adapter: o.kind === 'houlsby',
     output_adapter: true,
     reduction_factor: reductionFactor(info.hiddenSize, o.dim),
-    non_linearity: ACTIVATIONS[o.nonlinearity],
+    non_linearity: o.nonlinearity, // our names are transformers' get_activation names (gelu = exact erf GELU)
     original_ln_before: o.kind === 'pfeiffer',
     original_ln_after: true,
     ln_before: false,

@@ -6,7 +6,7 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { adapterFromSafetensors, adapterToSafetensors } from '../engine/adapterFile';
 import { initBackend } from '../engine/backend';
-import { exportLibrary, exportZipForLibrary, noExportReason } from '../engine/interop';
+import { exportZipForLibrary } from '../engine/interop';
 import { disposePlm, encodeText, loadPlm, type Plm } from '../engine/plm';
 import { resolveRun } from '../engine/config';
 import type { Task } from '../engine/data/task';
@@ -63,6 +63,13 @@ type KeptAdapter = Pick<RunResult, 'adapters' | 'head' | 'masks' | 'dispose'>;
 /** The loaded model's name for Python (written into AdapterHub / PEFT exports). */
 let modelName = '';
 const results = new Map<string, { result: KeptAdapter; labels: string[]; settings: unknown }>();
+
+/** The kept adapter of a run and the model it runs on, or the reason it cannot be used. */
+function keptAdapter(runId: string, action: string) {
+  const kept = results.get(runId);
+  if (!plm || !kept) throw new Error(`This run's adapter is no longer in memory (the engine keeps the last ${KEPT_ADAPTERS} trained or imported adapters): run it again to ${action}.`);
+  return { ...kept, plm };
+}
 
 function keepResult(runId: string, result: KeptAdapter, labels: string[], settings: unknown): void {
   results.set(runId, { result, labels, settings });
@@ -165,22 +172,18 @@ async function handle(command: ToWorker): Promise<FromWorker> {
       return { ...envelope, type: 'trained', runId: command.runId, stopped: signal.aborted, kept: [...results.keys()] };
     }
     case 'predict': {
-      const kept = results.get(command.runId);
-      if (!plm || !kept) throw new Error('This run\'s adapter is no longer in memory: run it again to try it.');
-      return { ...envelope, type: 'prediction', runId: command.runId, prediction: await predict(plm, kept.result, kept.labels, command.text, command.text2) };
+      const kept = keptAdapter(command.runId, 'try it');
+      return { ...envelope, type: 'prediction', runId: command.runId, prediction: await predict(kept.plm, kept.result, kept.labels, command.text, command.text2) };
     }
     case 'exportAdapter': {
-      const kept = results.get(command.runId);
-      if (!plm || !kept) throw new Error('This run\'s adapter is no longer in memory (the page keeps the last 4 trained adapters): run it again to export it.');
-      const bytes = await adapterToSafetensors(kept.result.adapters, kept.result.head, kept.result.masks, kept.settings, { labels: kept.labels, plm });
+      const kept = keptAdapter(command.runId, 'export it');
+      const bytes = await adapterToSafetensors(kept.result.adapters, kept.result.head, kept.result.masks, kept.settings, { labels: kept.labels, plm: kept.plm });
       return { ...envelope, type: 'adapterFile', runId: command.runId, bytes };
     }
     case 'exportLibrary': {
-      const kept = results.get(command.runId);
-      if (!plm || !kept) throw new Error('This run\'s adapter is no longer in memory (the page keeps the last 4 trained adapters): run it again to export it.');
+      const kept = keptAdapter(command.runId, 'export it');
       const { adapters, head, masks } = kept.result;
-      if (exportLibrary(adapters.options.kind) === null) throw new Error(noExportReason(adapters.options.kind));
-      const info = { modelName, adapterName: command.label, labels: kept.labels, hiddenSize: plm.model.config.hiddenSize };
+      const info = { modelName, adapterName: command.label, labels: kept.labels, hiddenSize: kept.plm.model.config.hiddenSize };
       const { library, folder, bytes } = await exportZipForLibrary(adapters, head, masks, info);
       return { ...envelope, type: 'libraryExport', runId: command.runId, library, fileName: `${folder}.zip`, bytes };
     }

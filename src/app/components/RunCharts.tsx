@@ -1,6 +1,6 @@
 // Line charts of runs against steps: one generic chart (a value per step, one line per run), used for
 // the loss (raw and smoothed), the dev metric, the learning rate and the throughput.
-import { memo, useDeferredValue, useEffect, useState } from 'react';
+import { memo, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import { formatTick, linePath, linearScale, nearestIndex, niceTicks } from '../chartScale';
 import type { RunRecord } from '../runs';
 import { downsample } from '../share';
@@ -45,7 +45,8 @@ function useThrottled<T>(value: T, ms: number, phase: number): T {
  */
 export function StepChart(props: StepChartProps) {
   const runs = useDeferredValue(useThrottled(props.runs, CHART_REFRESH_MS, props.phase ?? 0));
-  return <StepChartBody {...props} runs={runs} drawn={drawnSignature(runs, props.series)} />;
+  const drawn = useMemo(() => drawnSignature(runs, props.series), [runs, props.series]);
+  return <StepChartBody {...props} runs={runs} drawn={drawn} />;
 }
 
 /** What a chart draws, in short: the runs' names and, per line, its length and last point. */
