@@ -221,7 +221,7 @@ export const createRunsSlice: StateCreator<AppState, [], [], RunsSlice> = (set, 
       set({ adapterImport: { state: 'busy' } });
       try {
         const reply = expectReply(await client.send({ type: 'importAdapter', runId: id, name, bytes }, [bytes.buffer]), 'adapterImported');
-        const { settings, problems } = settingsFromLink(reply.config, name, { allowFileTasks: true });
+        const { settings, problems } = settingsFromLink(reply.settings, name, { allowFileTasks: true });
         const run = { ...createRunRecord(id, `adapter from ${name.slice(0, 80)}`, settings, Date.now()), status: 'done' as const, phase: 'imported' };
         set((state) => ({ runs: [...state.runs, run], adapterImport: { state: 'done', value: name }, importNotes: problems, keptAdapters: reply.kept }));
       } catch (error) {

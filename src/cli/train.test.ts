@@ -1,11 +1,19 @@
 // `npm run cli -- train` as a user runs it: JSON-lines events, the summary line's shape and numbers,
-// the written adapter file (pruned entries exactly zero, masks beside them), and clear errors.
+// the written adapter file (pruned entries exactly zero, masks beside them, the same format the page
+// reads and writes), and clear errors.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { settingsFromLink } from '../app/share';
+import { adapterFromSafetensors, adapterToSafetensors } from '../engine/adapterFile';
+import { mergeSettings, resolveRun } from '../engine/config';
+import { toyTask } from '../engine/data/toy';
 import { parseSafetensors } from '../engine/safetensors';
+import { loadTinyPlm } from '../engine/testing/tinyModel';
+import { runSparseAdapter } from '../engine/train';
 
 const ROOT = join(__dirname, '..', '..');
 const cli = (...args: string[]) => spawnSync('npx', ['tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, encoding: 'utf8' });
@@ -43,8 +51,8 @@ describe('npm run cli -- train', () => {
     let pruned = 0;
     mask.forEach((m, i) => { if (m === 0) { pruned += 1; expect(Math.abs(weight[i]!)).toBe(0); } });
     expect(pruned).toBeGreaterThan(0);
-    expect(JSON.parse(file.metadata.config!)).toMatchObject({ kind: 'lora', dim: 8 });
-    expect(JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'))).toMatchObject({ kind: 'lora', sparsity: 0.75, labels: ['negative', 'positive'] });
+    expect(JSON.parse(file.metadata.contents!)).toMatchObject({ resolved: { adapter: { kind: 'lora', dim: 8 } } });
+    expect(JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'))).toMatchObject({ resolved: { adapter: { kind: 'lora' }, prune: { sparsity: 0.75 } }, head: { labels: ['negative', 'positive'] } });
     // The PEFT folder beside it: r = the Large-Sparse rank (4 × 2), the trained LoRA tensors with the same zeros.
     expect(JSON.parse(readFileSync(join(out, 'peft', 'adapter_config.json'), 'utf8'))).toMatchObject({ peft_type: 'LORA', r: 8, task_type: 'SEQ_CLS' });
     const peft = parseSafetensors(new Uint8Array(readFileSync(join(out, 'peft', 'adapter_model.safetensors'))));
@@ -91,6 +99,40 @@ describe('npm run cli -- train', () => {
     const unknown = cli('train', '--task', 'sentiment140', '--model', 'src/engine/fixtures/tiny-bert');
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toContain('error: unknown task "sentiment140" (available: toy, spam, genre, pos)');
+  }, 120_000);
+
+  // The cross-over: the CLI's file and the page's download are one format, read by one function.
+  it("writes an adapter file the page imports as the run it was (a LoRA with its settings), and reads the page's files", async () => {
+    const out = mkdtempSync(join(tmpdir(), 'cross-'));
+    const run = cli('train', '--model', 'src/engine/fixtures/tiny-bert', '--adapter', 'lora', '--dim', '4', '--sparsity', '0.5', '--scope', 'local', '--large-sparse', '2', '--steps', '2', '--batch-size', '4', '--seq-len', '16', '--lr', '0.002', '--seed', '7', '--eval-every', '0', '--json', '--out', out);
+    expect(run.status).toBe(0);
+    await tf.setBackend('cpu');
+    const plm = await loadTinyPlm();
+    // The page's path: the worker's importAdapter reads the file and replies with its settings, which
+    // store.ts importAdapter reads leaf by leaf (settingsFromLink): every leaf is there, none falls back.
+    const loaded = adapterFromSafetensors(new Uint8Array(readFileSync(join(out, 'adapter.safetensors'))), plm, 'adapter.safetensors');
+    try {
+      const { settings, problems } = settingsFromLink(loaded.run.settings, 'adapter.safetensors', { allowFileTasks: true });
+      expect(problems).toEqual([]);
+      expect(settings).toEqual(mergeSettings({ task: 'toy', adapter: { kind: 'lora', dim: 4 }, prune: { sparsity: 0.5, scope: 'local' }, largeSparse: 2, train: { steps: 2, batchSize: 4, seqLen: 16, learningRate: 0.002, seed: 7, evalEvery: 0 } }));
+      expect(loaded.run.resolved).toEqual(resolveRun(settings));
+      expect(loaded.adapters.options).toMatchObject({ kind: 'lora', dim: 8 });
+    } finally {
+      loaded.dispose();
+    }
+    // The reverse: a file as the page downloads it (the worker's exportAdapter) is the same object the CLI writes.
+    const settings = mergeSettings({ adapter: { kind: 'lora', dim: 4 }, prune: { sparsity: 0.5, scope: 'local' }, largeSparse: 2, train: { steps: 2, batchSize: 4, seqLen: 16, learningRate: 0.002, seed: 7, evalEvery: 0 } });
+    const resolved = resolveRun(settings);
+    const task = toyTask();
+    const trained = await runSparseAdapter(plm, task, resolved, () => {});
+    try {
+      const page = parseSafetensors(await adapterToSafetensors(trained, plm, { settings, resolved }, task.labels));
+      const cliFile = parseSafetensors(new Uint8Array(readFileSync(join(out, 'adapter.safetensors'))));
+      expect(page.metadata).toEqual(cliFile.metadata);
+      expect([...page.tensors.keys()]).toEqual([...cliFile.tensors.keys()]);
+    } finally {
+      trained.dispose();
+    }
   }, 120_000);
 
   it('rejects bad flags with a message naming them', () => {

@@ -4,7 +4,7 @@ import { exportForLibrary, exportLibrary } from '../engine/interop';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ADAPTER_KINDS, type AdapterKind } from '../engine/adapters';
-import { adapterToSafetensors } from '../engine/adapterFile';
+import { adapterFileContents, adapterToSafetensors } from '../engine/adapterFile';
 import { mergeSettings, resolveRun } from '../engine/config';
 import type { Task } from '../engine/data/task';
 import { BUILTIN_TASKS, loadBuiltinTask, type BuiltinTaskName } from '../engine/data/tasks';
@@ -130,8 +130,10 @@ export async function trainCommand(args: string[]): Promise<void> {
   const summary = { type: 'summary', config, data, budget: result.budget, dev: devMetrics, seconds };
   if (v.out) {
     await mkdir(v.out, { recursive: true });
-    await writeFile(join(v.out, 'adapter.safetensors'), await adapterToSafetensors(result.adapters, result.head, result.masks, config, { labels: task.labels, plm }));
-    await writeFile(join(v.out, 'adapter_config.json'), JSON.stringify({ ...config, labels: task.labels }, null, 2) + '\n');
+    // The same metadata object as the page's download; adapter_config.json is its readable copy.
+    const adapterRun = { settings, resolved: run };
+    await writeFile(join(v.out, 'adapter.safetensors'), await adapterToSafetensors(result, plm, adapterRun, task.labels));
+    await writeFile(join(v.out, 'adapter_config.json'), JSON.stringify(adapterFileContents(result.head, plm, adapterRun, task.labels), null, 2) + '\n');
     const library = exportLibrary(run.adapter.kind);
     if (library !== null) {
       const folder = join(v.out, library === 'adapters' ? 'adapterhub' : 'peft');

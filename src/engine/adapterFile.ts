@@ -1,84 +1,161 @@
 // The trained adapter as a file: every adapter and head tensor under its name, pruned entries as
 // exact zeros, each mask beside its tensor as `<name>.mask` (U8: 1 kept, 0 pruned), and in the
-// safetensors metadata what is needed to use it again: the adapter options, the head's kind and
-// labels, the PLM's shape, and the run's configuration. `adapterFromSafetensors` reads it back.
+// safetensors metadata one versioned, schema-checked object saying what the file holds: the run's
+// settings as chosen, the configuration trained (after Large-Sparse), the encoder it was trained on,
+// and the head. The worker's download and the CLI's `train --out` both write it with
+// `adapterToSafetensors`; `adapterFromSafetensors` reads it back.
 import * as tf from '@tensorflow/tfjs';
-import { createAdapters, type AdapterOptions, type Adapters } from './adapters';
+import { z } from 'zod';
+import { createAdapters, type Adapters } from './adapters';
 import { createHead, type Head } from './head';
 import type { Plm } from './plm';
 import { createRng } from './random';
 import { parseSafetensors, writeSafetensors, type TensorToWrite } from './safetensors';
-import { ADAPTER_KINDS } from './settings';
-import { disposeTrained } from './train';
+import { ADAPTER_KINDS, NONLINEARITIES, PRUNER_KINDS, type AdapterOptions, type PruneOptions, type TrainOptions } from './settings';
+import { disposeTrained, type RunConfig } from './train';
 
 export const ADAPTER_FILE_FORMAT = 'sparseadapter-playground';
-export const ADAPTER_FILE_VERSION = '1';
+/** Version 2: one `contents` object. Version 1 (untyped `config`, in two shapes) is refused with a message. */
+export const ADAPTER_FILE_VERSION = 2;
 
 /** A variable's values, with −0 written as +0 (a pruned entry is weight × 0, −0 for negative weights). */
 export async function weightValues(variable: tf.Variable): Promise<Float32Array> {
   return Float32Array.from((await variable.data()) as Float32Array, (x) => x + 0);
 }
 
-/** Serialises adapters, head and masks; `config` (the run's settings) and `labels` go into the metadata. */
-export async function adapterToSafetensors(adapters: Adapters, head: Head, masks: ReadonlyMap<string, tf.Tensor>, config: unknown, extra: { labels?: string[]; plm?: Plm } = {}): Promise<Uint8Array> {
-  const tensors: TensorToWrite[] = [];
-  for (const p of adapters.params) {
-    tensors.push({ name: p.name, shape: p.variable.shape, data: await weightValues(p.variable) });
-    const mask = masks.get(p.name);
-    if (mask) tensors.push({ name: `${p.name}.mask`, shape: mask.shape, data: Uint8Array.from(await mask.data()) });
-  }
-  for (const v of head.variables) tensors.push({ name: v.name, shape: v.variable.shape, data: (await v.variable.data()) as Float32Array });
-  const c = extra.plm?.model.config;
-  return writeSafetensors(tensors, {
-    format: ADAPTER_FILE_FORMAT,
-    format_version: ADAPTER_FILE_VERSION,
-    config: JSON.stringify(config),
-    adapter: JSON.stringify(adapters.options),
-    head_kind: head.kind,
-    labels: JSON.stringify(extra.labels ?? Array.from({ length: head.numLabels }, (_, i) => `label ${i}`)),
-    ...(c && { plm: JSON.stringify({ layers: c.numLayers, hiddenSize: c.hiddenSize }) }),
-  });
+// ------------------------------------------------------------------ what the metadata holds
+
+const positive = z.number().int().min(1);
+const finite = z.number().refine(Number.isFinite, 'not a finite number');
+
+/** The encoder an adapter was trained on: its architecture and every size of it (Hugging Face's config.json names). */
+const EncoderSchema = z.strictObject({ model_type: z.string().min(1).max(40), layers: positive, hidden: positive, heads: positive, intermediate: positive, vocab_size: positive });
+export type EncoderShape = z.infer<typeof EncoderSchema>;
+
+// What the engine can build and train: types and hard limits, not the controls' ranges.
+const AdapterOptionsSchema = z.strictObject({
+  kind: z.enum(ADAPTER_KINDS), dim: positive, nonlinearity: z.enum(NONLINEARITIES), init: z.enum(['bert', 'standard']),
+  loraAlpha: finite, parallelScale: finite, prefixHidden: positive, mamParallelDim: positive, pruneBiases: z.boolean(), prunePrefix: z.boolean(),
+}) satisfies z.ZodType<AdapterOptions>;
+const PruneOptionsSchema = z.strictObject({
+  pruner: z.enum(PRUNER_KINDS), sparsity: z.number().min(0).lt(1), scope: z.enum(['global', 'local']), rounds: positive, schedule: z.enum(['exponential', 'linear']), scoringBatches: positive,
+}) satisfies z.ZodType<PruneOptions>;
+const TrainOptionsSchema = z.strictObject({
+  steps: positive, batchSize: positive, seqLen: positive, learningRate: z.number().gt(0), warmupRatio: z.number().min(0).max(1),
+  weightDecay: z.number().min(0), maxGradNorm: z.number().min(0), seed: z.number().int().min(0), evalEvery: z.number().int().min(0),
+}) satisfies z.ZodType<TrainOptions>;
+
+const ContentsSchema = z.strictObject({
+  /** The settings as chosen (RunSettings); a reader checks them leaf by leaf, as it checks a share link's. */
+  settings: z.record(z.string(), z.unknown()),
+  /** The configuration the weights were trained with, after Large-Sparse: the tensors' shapes follow from it. */
+  resolved: z.strictObject({ adapter: AdapterOptionsSchema, prune: PruneOptionsSchema, train: TrainOptionsSchema }) satisfies z.ZodType<RunConfig>,
+  /** The trainer's state when the file was written, for resuming (JSON part; its tensors are in the file). */
+  trainState: z.record(z.string(), z.unknown()).optional(),
+  encoder: EncoderSchema,
+  head: z.strictObject({ kind: z.enum(['sequence', 'token']), labels: z.array(z.string().max(200)).min(2).max(4096) }),
+});
+
+/** The metadata object of an adapter file (`contents` in its safetensors metadata, as JSON). */
+export type AdapterFileContents = z.infer<typeof ContentsSchema>;
+
+/** The run a trained adapter came from: the settings as chosen, the configuration trained, and optionally the trainer's state. */
+export interface AdapterRun {
+  /** RunSettings for a run trained here; an imported adapter's settings as its file had them. */
+  settings: object;
+  resolved: RunConfig;
+  trainState?: Record<string, unknown>;
 }
 
-/** An adapter read from a file, ready for "Try it"; `dispose` frees its tensors. */
-export interface LoadedAdapter {
+/** The trained tensors a file holds. */
+export interface TrainedAdapter {
   adapters: Adapters;
   head: Head;
+  masks: ReadonlyMap<string, tf.Tensor>;
+}
+
+/** The loaded encoder's architecture and shape, as an adapter file records it. */
+export function encoderShape(plm: Plm): EncoderShape {
+  const c = plm.model.config;
+  // bert.ts implements BERT only (checkpoint.ts refuses any other model_type).
+  return { model_type: 'bert', layers: c.numLayers, hidden: c.hiddenSize, heads: c.numHeads, intermediate: c.intermediateSize, vocab_size: c.vocabSize };
+}
+
+/** The metadata object for a trained adapter; checked against its schema, so a writer cannot produce a file no reader accepts. */
+export function adapterFileContents(head: Head, plm: Plm, run: AdapterRun, labels: readonly string[]): AdapterFileContents {
+  const contents = {
+    settings: run.settings as Record<string, unknown>,
+    resolved: { adapter: run.resolved.adapter, prune: run.resolved.prune, train: run.resolved.train },
+    ...(run.trainState && { trainState: run.trainState }),
+    encoder: encoderShape(plm),
+    head: { kind: head.kind, labels: [...labels] },
+  };
+  const checked = ContentsSchema.safeParse(contents);
+  if (!checked.success) throw new Error(`the adapter file's metadata would not be readable: ${issueText(checked.error)}`);
+  return checked.data;
+}
+
+/** Serialises adapters, head and masks, with `adapterFileContents` as the metadata. */
+export async function adapterToSafetensors(trained: TrainedAdapter, plm: Plm, run: AdapterRun, labels: readonly string[]): Promise<Uint8Array> {
+  const contents = adapterFileContents(trained.head, plm, run, labels);
+  const tensors: TensorToWrite[] = [];
+  for (const p of trained.adapters.params) {
+    tensors.push({ name: p.name, shape: p.variable.shape, data: await weightValues(p.variable) });
+    const mask = trained.masks.get(p.name);
+    if (mask) tensors.push({ name: `${p.name}.mask`, shape: mask.shape, data: Uint8Array.from(await mask.data()) });
+  }
+  for (const v of trained.head.variables) tensors.push({ name: v.name, shape: v.variable.shape, data: (await v.variable.data()) as Float32Array });
+  return writeSafetensors(tensors, { format: ADAPTER_FILE_FORMAT, format_version: String(ADAPTER_FILE_VERSION), contents: JSON.stringify(contents) });
+}
+
+// ------------------------------------------------------------------ reading
+
+/** An adapter read from a file, ready for "Try it"; `dispose` frees its tensors. */
+export interface LoadedAdapter extends TrainedAdapter {
   masks: Map<string, tf.Tensor>;
   labels: string[];
-  /** The run's settings as stored (untrusted: the page checks them before use). */
-  config: unknown;
+  /** What the file says it holds; `run.settings` is untrusted (the page checks it leaf by leaf). */
+  run: AdapterRun;
+  encoder: EncoderShape;
   dispose(): void;
 }
 
-function json(text: string | undefined, what: string, file: string): unknown {
-  if (text === undefined) throw new Error(`${file} has no ${what} in its metadata: it was not saved by this playground`);
+function issueText(error: z.ZodError): string {
+  const issue = error.issues[0];
+  return issue ? `${issue.path.join('.') || 'its top level'}: ${issue.message}` : 'invalid';
+}
+
+const describeEncoder = (e: EncoderShape) => `${e.model_type} with ${e.layers} layers, hidden size ${e.hidden}, ${e.heads} heads, intermediate size ${e.intermediate} and ${e.vocab_size} tokens`;
+
+/** Reads and checks a file's metadata object; throws a message naming the file and the problem. */
+export function readAdapterFileContents(metadata: Record<string, string>, file: string): AdapterFileContents {
+  if (metadata.format !== ADAPTER_FILE_FORMAT) throw new Error(`${file} is not an adapter saved by this playground (its metadata has no format "${ADAPTER_FILE_FORMAT}")`);
+  const version = metadata.format_version ?? '1';
+  if (version === '1') throw new Error(`${file} is an adapter file of version 1, which did not record the configuration it trained nor the encoder's architecture; this playground reads version ${ADAPTER_FILE_VERSION}: train the run again to save it`);
+  if (version !== String(ADAPTER_FILE_VERSION)) throw new Error(`${file} has adapter-file version ${version}; this playground reads version ${ADAPTER_FILE_VERSION}`);
+  if (metadata.contents === undefined) throw new Error(`${file} has no contents in its metadata`);
+  let raw: unknown;
   try {
-    return JSON.parse(text);
+    raw = JSON.parse(metadata.contents);
   } catch {
-    throw new Error(`${file}: the ${what} in its metadata is not valid JSON`);
+    throw new Error(`${file}: the contents in its metadata are not valid JSON`);
   }
+  const parsed = ContentsSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`${file}: its metadata is damaged at ${issueText(parsed.error)}`);
+  return parsed.data;
 }
 
 /** Reads an adapter file for `plm`; throws a message naming the file and the problem. */
 export function adapterFromSafetensors(bytes: Uint8Array, plm: Plm, file = 'adapter.safetensors'): LoadedAdapter {
   const st = parseSafetensors(bytes, file);
-  const meta = st.metadata;
-  if (meta.format !== ADAPTER_FILE_FORMAT) throw new Error(`${file} is not an adapter saved by this playground (its metadata has no format "${ADAPTER_FILE_FORMAT}")`);
-  if (meta.format_version !== undefined && meta.format_version !== ADAPTER_FILE_VERSION) throw new Error(`${file} has adapter-file version ${meta.format_version}; this page reads ${ADAPTER_FILE_VERSION}`);
-  const options = json(meta.adapter, 'adapter options', file) as AdapterOptions;
-  if (typeof options !== 'object' || options === null || !ADAPTER_KINDS.includes(options.kind)) throw new Error(`${file}: unknown adapter kind ${JSON.stringify((options as { kind?: unknown } | null)?.kind)}`);
-  const labels = json(meta.labels, 'labels', file);
-  if (!Array.isArray(labels) || labels.length < 2 || !labels.every((l) => typeof l === 'string')) throw new Error(`${file}: the labels in its metadata are not a list of at least 2 names`);
-  const headKind = meta.head_kind === 'token' ? 'token' : meta.head_kind === 'sequence' ? 'sequence' : null;
-  if (!headKind) throw new Error(`${file}: unknown head kind ${JSON.stringify(meta.head_kind)}`);
+  const contents = readAdapterFileContents(st.metadata, file);
+  const loaded = encoderShape(plm);
+  const differs = (Object.keys(loaded) as (keyof EncoderShape)[]).some((key) => contents.encoder[key] !== loaded[key]);
+  if (differs) throw new Error(`${file} was trained on a ${describeEncoder(contents.encoder)}; the loaded model is a ${describeEncoder(loaded)}: load that model first`);
+  const options = contents.resolved.adapter;
   const c = plm.model.config;
-  const shape = meta.plm === undefined ? null : (json(meta.plm, 'model shape', file) as { layers?: number; hiddenSize?: number });
-  if (shape && (shape.layers !== c.numLayers || shape.hiddenSize !== c.hiddenSize)) {
-    throw new Error(`${file} was trained on a model with ${shape.layers} layers × ${shape.hiddenSize}; the loaded model has ${c.numLayers} × ${c.hiddenSize}: load that model first`);
-  }
   const adapters = createAdapters(c, options, createRng(0));
-  const head = createHead(headKind, c.hiddenSize, labels.length, createRng(0));
+  const head = createHead(contents.head.kind, c.hiddenSize, contents.head.labels.length, createRng(0));
   const masks = new Map<string, tf.Tensor>();
   const dispose = () => disposeTrained(adapters, head, masks);
   try {
@@ -102,7 +179,8 @@ export function adapterFromSafetensors(bytes: Uint8Array, plm: Plm, file = 'adap
     for (const v of head.variables) load(v.name, v.variable);
     const extra = [...st.tensors.keys()].filter((n) => !expected.has(n));
     if (extra.length > 0) throw new Error(`${file} has tensors this adapter does not: ${extra.slice(0, 3).join(', ')}${extra.length > 3 ? ', …' : ''}`);
-    return { adapters, head, masks, labels: labels as string[], config: meta.config === undefined ? null : json(meta.config, 'configuration', file), dispose };
+    const run: AdapterRun = { settings: contents.settings, resolved: contents.resolved, ...(contents.trainState && { trainState: contents.trainState }) };
+    return { adapters, head, masks, labels: contents.head.labels, run, encoder: contents.encoder, dispose };
   } catch (error) {
     dispose();
     throw error;

@@ -73,7 +73,8 @@ export type FromWorker = Envelope &
     | { type: 'trained'; runId: string; stopped: boolean; kept: string[] }
     | { type: 'adapterFile'; runId: string; bytes: Uint8Array }
     | { type: 'libraryExport'; runId: string; library: 'adapters' | 'peft'; fileName: string; bytes: Uint8Array }
-    | { type: 'adapterImported'; runId: string; labels: string[]; config: unknown; kept: string[] }
+    /** `settings`: the run's settings as the file had them (untrusted: the page reads them leaf by leaf). */
+    | { type: 'adapterImported'; runId: string; labels: string[]; settings: unknown; kept: string[] }
     | { type: 'control'; runId: string; state: 'stopping' | 'paused' | 'resumed' | 'not running' }
     | { type: 'error'; message: string }
   );

@@ -4,7 +4,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { adapterFromSafetensors, adapterToSafetensors } from '../engine/adapterFile';
+import { adapterFromSafetensors, adapterToSafetensors, type AdapterRun } from '../engine/adapterFile';
 import { initBackend } from '../engine/backend';
 import { exportZipForLibrary } from '../engine/interop';
 import { disposePlm, encodeText, loadPlm, type Plm } from '../engine/plm';
@@ -62,7 +62,7 @@ async function loadTask(source: TaskSource): Promise<{ summary: TaskSummary } | 
 type KeptAdapter = Pick<RunResult, 'adapters' | 'head' | 'masks' | 'dispose'>;
 /** The loaded model's name for Python (written into AdapterHub / PEFT exports). */
 let modelName = '';
-const results = new Map<string, { result: KeptAdapter; labels: string[]; settings: unknown }>();
+const results = new Map<string, { result: KeptAdapter; labels: string[]; run: AdapterRun }>();
 
 /** The kept adapter of a run and the model it runs on, or the reason it cannot be used. */
 function keptAdapter(runId: string, action: string) {
@@ -71,8 +71,8 @@ function keptAdapter(runId: string, action: string) {
   return { ...kept, plm };
 }
 
-function keepResult(runId: string, result: KeptAdapter, labels: string[], settings: unknown): void {
-  results.set(runId, { result, labels, settings });
+function keepResult(runId: string, result: KeptAdapter, labels: string[], run: AdapterRun): void {
+  results.set(runId, { result, labels, run });
   while (results.size > KEPT_ADAPTERS) {
     const [oldest, entry] = results.entries().next().value as [string, { result: KeptAdapter }];
     entry.result.dispose();
@@ -164,7 +164,7 @@ async function handle(command: ToWorker): Promise<FromWorker> {
           if (event.type !== 'step' || Date.now() - lastFlush > EVENT_INTERVAL_MS) flush();
         }, signal);
         flush();
-        keepResult(command.runId, result, task.labels, command.settings);
+        keepResult(command.runId, result, task.labels, { settings: command.settings, resolved: config });
       } finally {
         flush();
         runs.delete(command.runId);
@@ -177,7 +177,7 @@ async function handle(command: ToWorker): Promise<FromWorker> {
     }
     case 'exportAdapter': {
       const kept = keptAdapter(command.runId, 'export it');
-      const bytes = await adapterToSafetensors(kept.result.adapters, kept.result.head, kept.result.masks, kept.settings, { labels: kept.labels, plm: kept.plm });
+      const bytes = await adapterToSafetensors(kept.result, kept.plm, kept.run, kept.labels);
       return { ...envelope, type: 'adapterFile', runId: command.runId, bytes };
     }
     case 'exportLibrary': {
@@ -190,8 +190,8 @@ async function handle(command: ToWorker): Promise<FromWorker> {
     case 'importAdapter': {
       if (!plm) throw new Error('Load a model before importing an adapter trained on it.');
       const loaded = adapterFromSafetensors(command.bytes, plm, command.name);
-      keepResult(command.runId, loaded, loaded.labels, loaded.config);
-      return { ...envelope, type: 'adapterImported', runId: command.runId, labels: loaded.labels, config: loaded.config, kept: [...results.keys()] };
+      keepResult(command.runId, loaded, loaded.labels, loaded.run);
+      return { ...envelope, type: 'adapterImported', runId: command.runId, labels: loaded.labels, settings: loaded.run.settings, kept: [...results.keys()] };
     }
     case 'loadTask': {
       const loaded = await loadTask(command.source);
