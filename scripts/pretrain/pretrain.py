@@ -41,7 +41,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import build_corpus  # noqa: E402
+import checkpoint as ckpt_io  # noqa: E402
 from bert_torch import BertConfig, BertForMaskedLM, count_parameters, init_weights, load_state_dict_flexible  # noqa: E402
+from electra import Electra, electra_loss  # noqa: E402
 from safetensors_io import load_torch, save_file  # noqa: E402
 from wordpiece import BertTokenizer, basic_tokenize, load_vocab, save_vocab, train_wordpiece, wordpiece  # noqa: E402
 
@@ -49,6 +51,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 CACHE = build_corpus.CACHE_DIR
 OUT_DIR = os.path.join(REPO, "public", "models", "default")
 COMMAND = "/usr/bin/python3 scripts/pretrain/pretrain.py"
+COMMITTED_DIR = os.path.join(HERE, "checkpoints", "default-electra")
 
 
 def log(msg: str) -> None:
@@ -279,7 +282,7 @@ def model_config(args, vocab_size: int) -> BertConfig:
         hidden_size=args.hidden,
         num_hidden_layers=args.layers,
         num_attention_heads=args.heads,
-        intermediate_size=4 * args.hidden,
+        intermediate_size=args.intermediate or 4 * args.hidden,
         hidden_act="gelu",
         hidden_dropout_prob=0.1,
         attention_probs_dropout_prob=0.1,
@@ -307,73 +310,188 @@ def make_optimizer(model: torch.nn.Module, args) -> torch.optim.Optimizer:
 
 def run_signature(args, vocab_size: int) -> Dict:
     """Hyper-parameters that must match for a checkpoint to be resumed."""
-    keys = ("steps", "batch_size", "lr", "warmup", "weight_decay", "hidden", "layers", "heads", "max_len", "seed")
+    keys = ("objective", "steps", "head_steps", "batch_size", "lr", "warmup", "weight_decay", "hidden", "layers", "heads",
+            "gen_layers", "disc_weight", "max_len", "seed")
     return {**{k: getattr(args, k) for k in keys}, "vocab_size": vocab_size}
 
 
-def save_checkpoint(path: str, model, opt, step: int, sig: Dict, history: List, elapsed: float) -> None:
-    """Atomic checkpoint write."""
-    tmp = path + ".tmp"
-    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "sig": sig, "history": history, "elapsed": elapsed}, tmp)
-    os.replace(tmp, path)
+def build_model(args, config: BertConfig):
+    """The trained module: BertForMaskedLM (mlm) or Electra (disc + gen + disc head).
+    Returns (trained module, the BertForMaskedLM to export)."""
+    torch.manual_seed(args.seed)
+    g = torch.Generator().manual_seed(args.seed)
+    if args.objective == "electra":
+        m = Electra(config, args.gen_layers)
+        init_weights(m, config.initializer_range, g)
+        with torch.no_grad():
+            m.disc.cls.predictions.bias.zero_()
+            m.gen.cls.predictions.bias.zero_()
+        return m, m.disc
+    m = BertForMaskedLM(config)
+    init_weights(m, config.initializer_range, g)
+    return m, m
 
 
-def train(args, model, opt, train_data: np.ndarray, valid: np.ndarray, tok: BertTokenizer, ckpt_path: str):
-    """Main loop; resumes from ckpt_path when it matches. Returns (history, wall seconds, tokens seen)."""
+def head_parameters(export_model: BertForMaskedLM):
+    """The MLM head's own parameters (transform + bias; the decoder is the frozen embeddings)."""
+    return list(export_model.cls.predictions.transform.parameters()) + [export_model.cls.predictions.bias]
+
+
+def corpus_sha1() -> str:
+    """Hash of the built corpus (train.txt + valid.txt), from stats.json."""
+    with open(os.path.join(build_corpus.CORPUS_DIR, "stats.json"), "r", encoding="utf-8") as f:
+        return json.load(f)["sha1"]
+
+
+def committed_path(args) -> str:
+    """Where --save-committed writes (and a fresh clone resumes from)."""
+    return os.path.join(args.committed_dir, "ckpt.pt.xz")
+
+
+def load_resume(args, sig: Dict, ckpt_path: str):
+    """The newest matching checkpoint: the .cache one or the committed one, whichever has
+    the higher step. Refuses to resume on a different corpus (hash mismatch)."""
+    best = None
+    for path in (ckpt_path, committed_path(args)):
+        if not os.path.exists(path):
+            continue
+        ck = ckpt_io.load_any(path)
+        if ck["sig"] != sig:
+            log(f"{path}: hyper-parameters differ, not resumed ({ck['sig']} vs {sig})")
+            continue
+        if ck.get("corpus_sha1") != corpus_sha1():
+            sys.exit(f"{path} was trained on corpus {ck.get('corpus_sha1')}, but the built corpus is {corpus_sha1()}: "
+                     "rebuild it with the same build_corpus.py (delete scripts/pretrain/.cache/corpus) or use --fresh")
+        if best is None or ck["step"] > best[1]["step"]:
+            best = (path, ck)
+    return best
+
+
+def train(args, model, export_model, train_data: np.ndarray, valid: np.ndarray, tok: BertTokenizer, ckpt_path: str):
+    """Main loop: args.steps steps of the objective, then (electra) args.head_steps steps of
+    MLM-head training on the frozen discriminator. Checkpoints every args.ckpt_minutes to
+    ckpt_path; resumes from the newest matching checkpoint. Returns (history, train seconds)."""
     sig = run_signature(args, len(tok.ids_to_tokens))
+    opt = make_optimizer(model, args)
+    head_opt = torch.optim.AdamW(head_parameters(export_model), lr=args.head_lr, betas=(0.9, 0.98), eps=1e-6, weight_decay=0.0)
     step, history, elapsed = 0, [], 0.0
-    if os.path.exists(ckpt_path) and not args.fresh:
-        ck = torch.load(ckpt_path)
-        if ck["sig"] == sig:
-            model.load_state_dict(ck["model"])
-            opt.load_state_dict(ck["opt"])
-            step, history, elapsed = ck["step"], ck["history"], ck["elapsed"]
-            log(f"resumed from step {step} ({elapsed / 60:.1f} min already spent)")
-        else:
-            log("checkpoint hyper-parameters differ; starting fresh")
+    found = None if (args.fresh or args.measure) else load_resume(args, sig, ckpt_path)
+    if found:
+        path, ck = found
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        if ck.get("head_opt"):
+            head_opt.load_state_dict(ck["head_opt"])
+        step, history, elapsed = ck["step"], ck["history"], ck["elapsed"]
+        log(f"resumed from {os.path.relpath(path, REPO)} at step {step} ({elapsed / 60:.1f} min already spent)")
+    total = args.steps + (args.head_steps if args.objective == "electra" else 0)
+
+    def checkpoint():
+        ck = {"model": model.state_dict(), "opt": opt.state_dict(), "head_opt": head_opt.state_dict(), "step": step, "sig": sig,
+              "history": history, "elapsed": elapsed, "corpus_sha1": corpus_sha1(), "torch_rng": torch.get_rng_state()}
+        ckpt_io.save_full(ckpt_path, ck)
+        return ck
+
     specials = [tok.cls_id, tok.sep_id, tok.pad_id]
+    V = len(tok.ids_to_tokens)
     model.train()
     n = len(train_data)
-    t_last, loss_acc, acc_n = time.time(), 0.0, 0
-    t_seg = time.time()
-    while step < args.steps:
-        for group in opt.param_groups:
-            group["lr"] = lr_at(step, args)
+    t_last = t_seg = t_ckpt = t_loop = time.time()
+    acc: Dict[str, float] = {}
+    acc_n = 0
+    while step < total:
         torch.manual_seed(args.seed * 1_000_003 + step)  # dropout, reproducible across resumes
-        g = torch.Generator().manual_seed(args.seed * 7_919 + step)
+        g = torch.Generator().manual_seed(args.seed * 7_919 + step)  # masks and generator samples
         ids = torch.from_numpy(train_data[batch_indices(step, n, args.batch_size, args.seed)].astype(np.int64))  # [B, T]
-        inputs, labels = mask_tokens(ids, len(tok.ids_to_tokens), specials, tok.mask_id, g)
-        loss, _, _ = mlm_loss(model, inputs, labels, (ids != tok.pad_id).long())
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        head_phase = step >= args.steps
+        if not head_phase:
+            for group in opt.param_groups:
+                group["lr"] = lr_at(step, args)
+            if args.objective == "electra":
+                loss, metrics = electra_loss(model, ids, tok.pad_id, specials, tok.mask_id, g, args.disc_weight)
+            else:
+                inputs, labels = mask_tokens(ids, V, specials, tok.mask_id, g)
+                loss, logits, targets = mlm_loss(model, inputs, labels, (ids != tok.pad_id).long())
+                metrics = {"mlm_acc": (logits.argmax(-1) == targets).float().mean().item()}
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+        else:
+            # MLM head on the frozen discriminator: encoder in eval mode without gradients.
+            k = step - args.steps
+            for group in head_opt.param_groups:
+                group["lr"] = args.head_lr * min(1.0, (k + 1) / 50) * max(0.0, (args.head_steps - k) / args.head_steps)
+            inputs, labels = mask_tokens(ids, V, specials, tok.mask_id, g)
+            positions = (labels != -100).nonzero()
+            export_model.eval()
+            with torch.no_grad():
+                hidden = export_model.bert(inputs, (ids != tok.pad_id).long(), torch.zeros_like(inputs))["last_hidden_state"]
+                hidden = hidden[positions[:, 0], positions[:, 1]]  # [N, H]
+                decoder = export_model.bert.embeddings.word_embeddings.weight.detach()
+            logits = export_model.cls.predictions(hidden, decoder)  # [N, V]
+            targets = labels[positions[:, 0], positions[:, 1]]
+            loss = torch.nn.functional.cross_entropy(logits, targets)
+            metrics = {"head_mlm_acc": (logits.argmax(-1) == targets).float().mean().item()}
+            head_opt.zero_grad(set_to_none=True)
+            loss.backward()
+            head_opt.step()
         step += 1
-        loss_acc += loss.item()
+        metrics["loss"] = loss.item()
+        for k2, v in metrics.items():
+            acc[k2] = acc.get(k2, 0.0) + v
         acc_n += 1
         if args.measure and step >= args.measure:
-            dt = time.time() - t_seg
-            log(f"measured {step} steps: {dt / step:.3f} s/step (batch {args.batch_size} x {args.max_len})")
-            return history, dt, 0
-        if step % args.log_every == 0 or step == args.steps:
+            dt = time.time() - t_loop
+            tokens = int((train_data[: args.batch_size * 50] != tok.pad_id).sum(1).mean()) * args.batch_size
+            log(f"measured {step} steps: {dt / step:.3f} s/step, {tokens * step / dt:.0f} tokens/s "
+                f"(batch {args.batch_size} x {args.max_len}); last {acc_n} steps: " + " ".join(f"{k2} {v / acc_n:.4f}" for k2, v in acc.items()))
+            return history, dt
+        if step % args.log_every == 0 or step == total:
             now = time.time()
             elapsed += now - t_last
             t_last = now
             rate = (now - t_seg) / max(1, acc_n)
-            rec = {"step": step, "loss": loss_acc / acc_n, "lr": lr_at(step - 1, args), "elapsed_s": round(elapsed, 1)}
-            msg = f"step {step}/{args.steps} loss {rec['loss']:.4f} lr {rec['lr']:.2e} {rate:.3f}s/step elapsed {elapsed / 60:.1f}m eta {(args.steps - step) * rate / 60:.1f}m"
-            if step % args.eval_every == 0 or step == args.steps:
-                ev = evaluate(model, valid, args, tok, limit=256)
-                rec["valid_accuracy_subset"] = ev["accuracy"]
-                rec["valid_loss_subset"] = ev["loss"]
-                msg += f" | valid(256 seq) loss {ev['loss']:.4f} acc {ev['accuracy']:.4f}"
+            rec = {"step": step, **{k2: round(v / acc_n, 5) for k2, v in acc.items()}, "lr": lr_at(min(step, args.steps) - 1, args), "elapsed_s": round(elapsed, 1)}
+            msg = f"step {step}/{total} " + " ".join(f"{k2} {v / acc_n:.4f}" for k2, v in acc.items())
+            msg += f" lr {rec['lr']:.2e} {rate:.2f}s/step elapsed {elapsed / 60:.1f}m eta {(total - step) * rate / 60:.0f}m"
+            if step % args.eval_every == 0 or step == total:
+                ev = evaluate_objective(model, export_model, valid, args, tok, head_phase or args.objective == "mlm")
+                rec.update({f"valid_{k2}": v for k2, v in ev.items()})
+                msg += " | valid(256 seq) " + " ".join(f"{k2} {v:.4f}" for k2, v in ev.items())
+                model.train()
                 t_last = time.time()  # evaluation time not counted as training
             history.append(rec)
             log(msg)
-            loss_acc, acc_n, t_seg = 0.0, 0, time.time()
-        if step % args.ckpt_every == 0 or step == args.steps:
-            save_checkpoint(ckpt_path, model, opt, step, sig, history, elapsed)
-    return history, elapsed, step * args.batch_size
+            acc, acc_n, t_seg = {}, 0, time.time()
+        if time.time() - t_ckpt >= args.ckpt_minutes * 60 or step in (total, args.steps, args.stop_at):
+            checkpoint()
+            t_ckpt = time.time()
+        if step == args.stop_at:
+            log(f"stopped at step {step} (--stop-at); rerun the command to continue")
+            sys.exit(0)
+    return history, elapsed
+
+
+@torch.no_grad()
+def evaluate_objective(model, export_model, valid: np.ndarray, args, tok: BertTokenizer, mlm_head: bool) -> Dict[str, float]:
+    """Held-out figures on the first 256 validation sequences with fixed masks (seed 0): the
+    exported model's masked-token accuracy when its head is trained, else (electra) the
+    generator's masked-token accuracy and the discriminator's replaced-token detection."""
+    if mlm_head:
+        ev = evaluate(export_model, valid, args, tok, limit=256)
+        return {"mlm_loss": ev["loss"], "mlm_acc": ev["accuracy"]}
+    model.eval()
+    g = torch.Generator().manual_seed(0)
+    sums: Dict[str, float] = {}
+    batches = 0
+    for i in range(0, min(256, len(valid)), 64):
+        ids = torch.from_numpy(valid[i : i + 64].astype(np.int64))
+        _, m = electra_loss(model, ids, tok.pad_id, [tok.cls_id, tok.sep_id, tok.pad_id], tok.mask_id, g, args.disc_weight)
+        for k, v in m.items():
+            sums[k] = sums.get(k, 0.0) + v
+        batches += 1
+    return {k: v / batches for k, v in sums.items() if k in ("gen_acc", "disc_acc", "replaced_recall")}
 
 
 # ----------------------------------------------------------------------------
@@ -397,9 +515,13 @@ def export(model: BertForMaskedLM, config: BertConfig, vocab: List[str], out_dir
                    "unk_token": "[UNK]", "sep_token": "[SEP]", "pad_token": "[PAD]", "cls_token": "[CLS]", "mask_token": "[MASK]"}, f, indent=2)
         f.write("\n")
     save_vocab(vocab, os.path.join(out_dir, "vocab.txt"))
+    with torch.no_grad():  # stored as F16: round the weights first so the round-trip check is exact
+        for t in model.state_dict().values():
+            if t.is_floating_point():
+                t.copy_(t.half().float())
     state = model.export_state_dict()
     path = os.path.join(out_dir, "model.safetensors")
-    save_file(state, path + ".tmp", "F32", metadata={"format": "pt"})
+    save_file(state, path + ".tmp", "F16", metadata={"format": "pt"})
     os.replace(path + ".tmp", path)
     # Round-trip check: reload through our reader and compare logits bit for bit.
     loaded, _ = load_torch(path)
@@ -510,35 +632,69 @@ Generated on {time.strftime('%Y-%m-%d')}.
 
 
 def parse_args(argv=None):
-    """Command-line options (defaults are the recipe of the published model)."""
+    """Command-line options (defaults are the recipe of the next default model)."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--steps", type=int, default=4000)
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--objective", choices=("electra", "mlm"), default="electra")
+    p.add_argument("--steps", type=int, default=12000, help="steps of the objective")
+    p.add_argument("--head-steps", type=int, default=600, help="electra: MLM-head steps on the frozen discriminator")
+    p.add_argument("--head-lr", type=float, default=2e-3)
+    p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--warmup", type=float, default=0.06, help="fraction of steps")
+    p.add_argument("--warmup", type=float, default=0.03, help="fraction of steps")
     p.add_argument("--weight-decay", type=float, default=0.01)
-    p.add_argument("--hidden", type=int, default=128)
+    p.add_argument("--hidden", type=int, default=256)
+    p.add_argument("--intermediate", type=int, default=0, help="0: 4 x hidden")
     p.add_argument("--layers", type=int, default=4)
     p.add_argument("--heads", type=int, default=4)
+    p.add_argument("--gen-layers", type=int, default=1, help="electra: generator depth (same width, shared embeddings)")
+    p.add_argument("--disc-weight", type=float, default=50.0, help="electra: weight of the discriminator loss")
     p.add_argument("--max-len", type=int, default=128)
     p.add_argument("--vocab-size", type=int, default=8000)
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--log-every", type=int, default=50)
-    p.add_argument("--eval-every", type=int, default=500)
-    p.add_argument("--ckpt-every", type=int, default=250)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--log-every", type=int, default=25)
+    p.add_argument("--eval-every", type=int, default=250)
+    p.add_argument("--ckpt-minutes", type=float, default=10.0, help="minutes between checkpoints to --run-dir")
     p.add_argument("--run-dir", default=os.path.join(CACHE, "run"))
+    p.add_argument("--committed-dir", default=COMMITTED_DIR, help="compact checkpoint that is committed to git")
     p.add_argument("--out", default=OUT_DIR)
     p.add_argument("--measure", type=int, default=0, help="time this many steps and exit")
-    p.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint")
+    p.add_argument("--fresh", action="store_true", help="ignore existing checkpoints")
+    p.add_argument("--stop-at", type=int, default=-1, help="checkpoint and exit once this step is reached (run in chunks)")
+    p.add_argument("--save-committed", action="store_true",
+                   help="only copy the newest .cache checkpoint to --committed-dir (compact, xz) and exit")
+    p.add_argument("--eval-only", metavar="MODEL", default=None,
+                   help="evaluate a model folder (config.json + model.safetensors + vocab.txt) or a checkpoint (.pt / .pt.xz) and exit")
     return p.parse_args(argv)
 
 
-def main(argv=None):
-    """corpus -> vocab -> tokens -> training -> evaluation -> export."""
-    args = parse_args(argv)
-    torch.set_num_threads(2)
-    t_start = time.time()
-    os.makedirs(args.run_dir, exist_ok=True)
+def save_committed(args) -> None:
+    """Copies the newest .cache checkpoint, compacted, to the committed directory."""
+    src = os.path.join(args.run_dir, "ckpt.pt")
+    if not os.path.exists(src):
+        sys.exit(f"no checkpoint at {src}")
+    ck = ckpt_io.load_any(src)
+    path = committed_path(args)
+    size = ckpt_io.save_compact(path, ck)
+    with open(os.path.join(args.committed_dir, "README.md"), "w", encoding="utf-8") as f:
+        f.write(f"""# Committed pretraining checkpoint
+
+Step {ck['step']} of {ck['sig']['steps']} (+ {ck['sig']['head_steps']} head steps), {ck['elapsed'] / 3600:.2f} h of training,
+corpus sha1 {ck['corpus_sha1']}. Written by `{COMMAND} --save-committed` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.
+
+Resume (a fresh clone rebuilds the corpus and vocabulary deterministically, then continues here):
+
+    nohup nice -n 10 {COMMAND} > scripts/pretrain/.cache/run.log 2>&1 &
+
+Hyper-parameters: `{json.dumps(ck['sig'])}`
+
+Last log record: `{json.dumps(ck['history'][-1] if ck['history'] else {})}`
+""")
+    log(f"wrote {os.path.relpath(path, REPO)} ({size / 1e6:.1f} MB) from step {ck['step']}")
+
+
+def prepare_data(args):
+    """corpus -> vocab -> packed arrays; returns (corpus stats, vocab, tokenizer, train, valid)."""
     corpus_stats = ensure_corpus()
     train_txt = os.path.join(build_corpus.CORPUS_DIR, "train.txt")
     valid_txt = os.path.join(build_corpus.CORPUS_DIR, "valid.txt")
@@ -557,7 +713,22 @@ def main(argv=None):
     else:
         vocab = ensure_vocab(get_train_docs(), args.vocab_size, vocab_path)
     train_data, valid = ensure_packed(vocab, vocab_path, args.max_len, get_train_docs, valid_txt)
-    tok = BertTokenizer(vocab)
+    return corpus_stats, vocab, BertTokenizer(vocab), train_data, valid
+
+
+def main(argv=None):
+    """corpus -> vocab -> tokens -> training -> evaluation -> export."""
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    t_start = time.time()
+    os.makedirs(args.run_dir, exist_ok=True)
+    if args.save_committed:
+        return save_committed(args)
+    if args.eval_only:
+        import evaluate as ev_mod
+
+        return ev_mod.main_eval(args)
+    corpus_stats, vocab, tok, train_data, valid = prepare_data(args)
     counts = np.bincount(train_data.ravel(), minlength=len(vocab))
     counts[[tok.pad_id, tok.cls_id, tok.sep_id]] = 0
     args.most_frequent_id = int(counts.argmax())
@@ -565,25 +736,25 @@ def main(argv=None):
         f"{int((train_data != tok.pad_id).sum())} train tokens; most frequent token {vocab[args.most_frequent_id]!r}")
 
     config = model_config(args, len(vocab))
-    torch.manual_seed(args.seed)
-    model = BertForMaskedLM(config)
-    init_weights(model, config.initializer_range, torch.Generator().manual_seed(args.seed))
-    opt = make_optimizer(model, args)
-    log(f"model: {count_parameters(model.export_state_dict())} parameters")
-    ckpt_path = os.path.join(args.run_dir, "ckpt.pt")
-    history, train_seconds, seqs = train(args, model, opt, train_data, valid, tok, ckpt_path if not args.measure else ckpt_path + ".measure")
+    model, export_model = build_model(args, config)
+    log(f"{args.objective}: exported model {count_parameters(export_model.export_state_dict())} parameters, "
+        f"trained module {sum(p.numel() for p in model.parameters())}")
+    ckpt_path = os.path.join(args.run_dir, "ckpt.pt" if not args.measure else "measure.pt")
+    history, train_seconds = train(args, model, export_model, train_data, valid, tok, ckpt_path)
     if args.measure:
         return
     log("final evaluation on the full held-out split ...")
-    ev = evaluate(model, valid, args, tok)
+    ev = evaluate(export_model, valid, args, tok)
     log(f"held-out masked accuracy {ev['accuracy']:.4f} (unigram baseline {ev['unigram_accuracy']:.4f}), loss {ev['loss']:.4f}")
     nonpad_per_seq = float((train_data != tok.pad_id).sum(1).mean())
+    total_steps = args.steps + (args.head_steps if args.objective == "electra" else 0)
     card = {
         "corpus": corpus_stats,
         "vocab_size": len(vocab),
         "config": config.to_dict(),
         "args": {k: v for k, v in vars(args).items()},
         "steps": args.steps,
+        "total_steps": total_steps,
         "sequences_seen": args.steps * args.batch_size,
         "tokens_seen": int(args.steps * args.batch_size * nonpad_per_seq),
         "train_sequences": len(train_data),
@@ -591,11 +762,12 @@ def main(argv=None):
         "train_minutes": train_seconds / 60,
         "total_minutes": (time.time() - t_start) / 60,  # this invocation (less if it resumed)
         "eval": ev,
+        "history": history,
         "most_frequent_token": vocab[args.most_frequent_id],
     }
     with open(os.path.join(args.run_dir, "metrics.json"), "w", encoding="utf-8") as f:
         json.dump({"eval": ev, "history": history, "train_minutes": card["train_minutes"], "total_minutes": card["total_minutes"]}, f, indent=1)
-    export(model, config, vocab, args.out, card)
+    export(export_model, config, vocab, args.out, card)
     log(f"done in {(time.time() - t_start) / 60:.1f} min")
 
 

@@ -1,5 +1,5 @@
-// The playground page. For now: the header, the compute backend and the frozen PLM; the training
-// controls and charts arrive with the adapter engine.
+// The playground page: the header, then the compute backend, the frozen PLM, the training controls
+// and the runs; on load it restores saved runs, opens a share link and loads the default model.
 import { useEffect } from 'react';
 import { BackendPanel } from './components/BackendPanel';
 import { DEFAULT_MODEL, ModelPanel } from './components/ModelPanel';
@@ -9,13 +9,13 @@ import { useAppStore } from './store';
 import type { BackendPreference } from '../worker/protocol';
 import { CrashNotice, ShareNotice, StorageNotice } from './components/ShareNotice';
 import { decodeShare, SHARE_PREFIX } from './share';
+import { BACKEND_PREFERENCES } from '../engine/catalog';
 
-const PREFERENCES = new Set<BackendPreference>(['auto', 'webgpu', 'webgl', 'wasm', 'cpu']);
 
 /** Reads `?backend=` from the page address; anything unknown means `auto`. */
 function backendFromUrl(): BackendPreference {
   const value = new URLSearchParams(location.search).get('backend');
-  return value && PREFERENCES.has(value as BackendPreference) ? (value as BackendPreference) : 'auto';
+  return BACKEND_PREFERENCES.find((p) => p === value) ?? 'auto';
 }
 
 let startedOnce = false;

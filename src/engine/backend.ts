@@ -5,10 +5,9 @@ import * as tf from '@tensorflow/tfjs';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-wasm';
 
-/** Backends the engine can run on, in order of preference for `auto`. */
-export const BACKEND_ORDER = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_ORDER)[number];
-export type BackendPreference = BackendName | 'auto';
+import { BACKEND_ORDER, type BackendName, type BackendPreference } from './catalog';
+
+export { BACKEND_ORDER, type BackendName, type BackendPreference } from './catalog';
 
 /** What the GPU adapter says about itself (empty strings when the browser hides them). */
 export interface AdapterSummary {

@@ -3,11 +3,11 @@
 // from files the user picked, or from a folder in Node. Every problem is a CheckpointError naming the file.
 import * as tf from '@tensorflow/tfjs';
 import type { BertConfig, BertLayer, BertModel, Dense, Norm } from './bert';
+import { MODEL_FILES } from './catalog';
 import { CheckpointError, parseSafetensors, type SafetensorsFile } from './safetensors';
 import { parseVocab, tokenizerConfigFromJson, type TokenizerConfig, type Vocab } from './tokenizer';
 
-/** The files of a model folder, by their Hugging Face names. */
-export const MODEL_FILES = { config: 'config.json', weights: 'model.safetensors', vocab: 'vocab.txt', tokenizerConfig: 'tokenizer_config.json' } as const;
+export { MODEL_FILES } from './catalog';
 
 /** Reads one file of a model folder; resolves to null when the file does not exist. */
 export type ReadModelFile = (name: string) => Promise<Uint8Array | null>;

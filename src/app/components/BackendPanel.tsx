@@ -1,9 +1,9 @@
 // Shows where the engine runs: the tfjs backend, the GPU adapter, warnings when WebGPU is missing
 // or is a software fallback, and the numerical self-check against the CPU backend.
 import { useAppStore } from '../store';
+import { BACKEND_PREFERENCES } from '../../engine/catalog';
 import type { BackendPreference, BackendReport, ParityReport } from '../../worker/protocol';
 
-const PREFERENCES: BackendPreference[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
 /** The tolerance the self-check is held to: relative to the largest reference magnitude. */
 export const SELFCHECK_TOLERANCE = 1e-4;
 
@@ -65,7 +65,7 @@ export function BackendPanel({ preference }: { preference: BackendPreference }) 
       <label>
         Preferred backend{' '}
         <select value={preference} onChange={(e) => { const value = e.target.value as BackendPreference; const url = new URL(location.href); url.searchParams.set('backend', value); history.replaceState(null, '', url); void startBackend(value); }}>
-          {PREFERENCES.map((p) => <option key={p} value={p}>{p}</option>)}
+          {BACKEND_PREFERENCES.map((p) => <option key={p} value={p}>{p}</option>)}
         </select>
       </label>
       {backend.state === 'busy' && <p>Starting the engine…</p>}

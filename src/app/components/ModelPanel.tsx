@@ -2,11 +2,12 @@
 // picks or drops), and a small encoder try-out that shows the tokens and their hidden states.
 import { useState, type DragEvent } from 'react';
 import { useAppStore } from '../store';
+import { MODEL_FILES } from '../../engine/catalog';
 import type { ModelSource } from '../../worker/protocol';
 
 /** The model shipped in public/models/default/. */
 export const DEFAULT_MODEL: ModelSource = { kind: 'url', url: `${import.meta.env.BASE_URL}models/default/`, label: 'default (pretrained by this project)', pythonName: 'public/models/default' };
-const WANTED = new Set(['config.json', 'model.safetensors', 'vocab.txt', 'tokenizer_config.json']);
+const WANTED = new Set<string>(Object.values(MODEL_FILES));
 
 /** Reads the model files among those picked (a folder's other files are ignored). */
 async function sourceFromFiles(files: File[]): Promise<ModelSource> {

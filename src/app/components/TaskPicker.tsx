@@ -2,14 +2,8 @@
 // parsed in the worker. Unusable rows are reported; ambiguous columns are asked for.
 import { useState } from 'react';
 import { useAppStore } from '../store';
+import { BUILTIN_TASK_INFO, BUILTIN_TASKS } from '../../engine/catalog';
 import type { TaskSummary } from '../../worker/protocol';
-
-const BUILTIN: { id: string; title: string }[] = [
-  { id: 'toy', title: 'Toy sentiment (templates)' },
-  { id: 'spam', title: 'Spam (SpamAssassin)' },
-  { id: 'genre', title: 'Genre (Brown corpus)' },
-  { id: 'pos', title: 'POS tagging (Brown corpus)' },
-];
 
 function TaskFacts({ task }: { task: TaskSummary }) {
   return (
@@ -43,7 +37,7 @@ export function TaskPicker({ value, onChange }: { value: string; onChange: (id: 
     <>
       <label>Task
         <select aria-label="Task" value={value} onChange={(e) => void choose(e.target.value)}>
-          {BUILTIN.map((t) => <option key={t.id} value={t.id}>{t.title}</option>)}
+          {BUILTIN_TASKS.map((id) => <option key={id} value={id}>{BUILTIN_TASK_INFO[id].title}</option>)}
           {uploaded.map((t) => <option key={t.id} value={t.id}>{t.name} (your file)</option>)}
         </select>
       </label>

@@ -1,20 +1,11 @@
 // The built-in tasks and their file format. The corpus tasks (spam, genre, pos) are built offline by
 // scripts/build-tasks.ts into public/tasks/<name>.json; this file names them, reads and checks such a
 // file (with errors that name the file and the place), and writes one in the same layout.
+import { BUILTIN_TASK_INFO, type BuiltinTaskName } from '../catalog';
 import { toyTask } from './toy';
 import type { SentenceExample, SplitName, TaggedSentence, Task, TaskCard } from './task';
 
-/** The tasks that come with the app, in the order a UI lists them. */
-export const BUILTIN_TASKS = ['toy', 'spam', 'genre', 'pos'] as const;
-export type BuiltinTaskName = (typeof BUILTIN_TASKS)[number];
-
-/** What a UI shows before loading a built-in task; `file` is relative to the site root (null: generated in code). */
-export const BUILTIN_TASK_INFO: Record<BuiltinTaskName, { title: string; kind: Task['kind']; file: string | null }> = {
-  toy: { title: 'Toy sentiment (templates)', kind: 'sequence', file: null },
-  spam: { title: 'Spam: SpamAssassin subject + body, spam vs ham', kind: 'sequence', file: 'tasks/spam.json' },
-  genre: { title: 'Genre: Brown corpus passages, 5 groups of its 15 categories', kind: 'sequence', file: 'tasks/genre.json' },
-  pos: { title: 'POS tagging: Brown sentences, universal tagset', kind: 'token', file: 'tasks/pos.json' },
-};
+export { BUILTIN_TASK_INFO, BUILTIN_TASKS, type BuiltinTaskName } from '../catalog';
 
 /** The `format` and `version` fields every task file starts with. */
 export const TASK_FILE_FORMAT = 'sparseadapter-task';
