@@ -5,7 +5,7 @@ import { BackendPanel } from './components/BackendPanel';
 import { DEFAULT_MODEL, ModelPanel } from './components/ModelPanel';
 import { RunsPanel } from './components/RunsPanel';
 import { TrainPanel } from './components/TrainPanel';
-import { useAppStore } from './store';
+import { useAppStore, useAppStoreApi } from './store';
 import type { BackendPreference } from '../worker/protocol';
 import { CrashNotice, ShareNotice, StorageNotice } from './components/ShareNotice';
 import { decodeShare, SHARE_PREFIX } from './share';
@@ -26,6 +26,7 @@ export function App() {
   const loadTask = useAppStore((s) => s.loadTask);
   const openShared = useAppStore((s) => s.openShared);
   const restoreRuns = useAppStore((s) => s.restoreRuns);
+  const store = useAppStoreApi();
   const preference = backendFromUrl();
   useEffect(() => {
     // A share link shows its runs at once; nothing in it starts a run.
@@ -38,10 +39,10 @@ export function App() {
     // The worker handles commands in order, so the model loads on the backend just chosen.
     void startBackend(preference).then(() => loadModel(DEFAULT_MODEL)).then(async () => {
       await loadTask({ kind: 'builtin', name: 'toy' });
-      const task = useAppStore.getState().draft.task;
+      const task = store.getState().draft.task;
       if (task !== 'toy' && !task.startsWith('file:')) await loadTask({ kind: 'builtin', name: task });
     });
-  }, [startBackend, loadModel, loadTask, openShared, restoreRuns, preference]);
+  }, [startBackend, loadModel, loadTask, openShared, restoreRuns, preference, store]);
   useEffect(() => {
     // A link pasted into the address bar of an open page changes only the hash.
     const onHash = () => {

@@ -13,7 +13,8 @@ export interface RunRecord {
   settings: RunSettings;
   /** `shared`: opened from a link; its figures came with the link and it has no weights. */
   /** `interrupted`: restored after a reload or crash that cut it off. */
-  status: 'running' | 'done' | 'stopped' | 'failed' | 'shared' | 'interrupted';
+  /** `queued`: waiting for the runs before it (the store's queue); it has not reached the worker. */
+  status: 'queued' | 'running' | 'done' | 'stopped' | 'failed' | 'shared' | 'interrupted';
   paused: boolean;
   phase: string;
   scoring: { round: number; rounds: number; batch: number; batches: number } | null;
@@ -28,7 +29,7 @@ export interface RunRecord {
   comparison: { group: string; role: 'standard' | 'large-sparse' } | null;
 }
 
-/** A new run record in its initial state. */
+/** A new run record in its initial state (the store's queue gives it `queued` until it starts). */
 export function createRunRecord(id: string, label: string, settings: RunSettings, now: number, comparison: RunRecord['comparison'] = null): RunRecord {
   return { id, label, settings, status: 'running', paused: false, phase: 'queued', scoring: null, losses: [], evals: [], pruned: null, summary: null, warnings: [], error: null, startedAt: now, comparison };
 }
@@ -103,7 +104,7 @@ export function runProgress(run: RunRecord): { fraction: number; etaSeconds: num
 /** A run as a link carries it: its settings and, when asked and available, its final figures and down-sampled curves. */
 export function toSharedRun(run: RunRecord, withResults: boolean): SharedRun {
   const summary = run.summary;
-  const status = run.status === 'interrupted' ? 'stopped' : run.status === 'shared' || run.status === 'running' ? null : run.status;
+  const status = run.status === 'interrupted' ? 'stopped' : run.status === 'shared' || run.status === 'running' || run.status === 'queued' ? null : run.status;
   const results = withResults && summary && status
     ? {
       status,

@@ -13,14 +13,20 @@ export interface WorkerClient {
    * worker streams for this command (a training run's) go to `onEvents` until the reply arrives.
    */
   send(command: Command, transfer?: Transferable[], onEvents?: (message: RunEvents) => void): Promise<FromWorker>;
+  /** Calls `listener` with the reason each time the worker crashes (after its pending commands were rejected); returns the unsubscribe. */
+  onCrash(listener: (reason: string) => void): () => void;
   terminate(): void;
 }
 
-/** Creates the client; the worker starts lazily on the first command. `onCrash` hears of each crash. */
-export function createWorkerClient(onCrash?: (reason: string) => void): WorkerClient {
+/** A command as the client takes it: a protocol command without its envelope. */
+export type { Command as WorkerCommand };
+
+/** Creates the client; the worker starts lazily on the first command, so creating it costs nothing. */
+export function createWorkerClient(): WorkerClient {
   let worker: Worker | null = null;
   let nextId = 1;
   const pending = new Map<number, Pending>();
+  const crashListeners = new Set<(reason: string) => void>();
 
   function failAll(reason: string): void {
     for (const { reject } of pending.values()) reject(new Error(reason));
@@ -47,7 +53,7 @@ export function createWorkerClient(onCrash?: (reason: string) => void): WorkerCl
       failAll(`${reason} It will restart on the next command.`);
       created.terminate();
       worker = null;
-      onCrash?.(reason);
+      for (const listener of crashListeners) listener(reason);
     };
     return created;
   }
@@ -61,6 +67,10 @@ export function createWorkerClient(onCrash?: (reason: string) => void): WorkerCl
         pending.set(id, { resolve, reject, onEvents });
         worker!.postMessage(message, transfer);
       });
+    },
+    onCrash(listener) {
+      crashListeners.add(listener);
+      return () => crashListeners.delete(listener);
     },
     terminate() {
       failAll('The engine worker was stopped.');

@@ -53,11 +53,38 @@ export type ToWorker = Envelope &
     | { type: 'exportAdapter'; runId: string }
     | { type: 'exportLibrary'; runId: string; label: string }
     | { type: 'importAdapter'; runId: string; name: string; bytes: Uint8Array }
-    // Control commands bypass the queue, so they reach a run that is in progress.
+    // Control commands bypass the lanes (see COMMAND_LANES), so they reach a run that is in progress.
+    /** `stop` also drops a training run that is still waiting in the worker (it then answers `trained`, stopped). */
     | { type: 'stop'; runId: string }
     | { type: 'pause'; runId: string }
     | { type: 'resume'; runId: string }
   );
+
+/**
+ * How the worker schedules a command. `train`: training runs, one at a time in the order sent.
+ * `quick`: short commands, one at a time in the order sent, that do not wait for a training run (they
+ * run between its steps). `exclusive`: commands that change the backend or the model, so they wait for
+ * everything sent before them (a running training run included) and everything sent after waits for
+ * them. `control`: handled at once (stop, pause, resume).
+ */
+export type CommandLane = 'train' | 'quick' | 'exclusive' | 'control';
+
+/** The lane of every command (a new command type must say which). */
+export const COMMAND_LANES: Record<ToWorker['type'], CommandLane> = {
+  init: 'exclusive',
+  selfcheck: 'exclusive',
+  loadModel: 'exclusive',
+  train: 'train',
+  encode: 'quick',
+  loadTask: 'quick',
+  predict: 'quick',
+  exportAdapter: 'quick',
+  exportLibrary: 'quick',
+  importAdapter: 'quick',
+  stop: 'control',
+  pause: 'control',
+  resume: 'control',
+};
 
 /** Replies the worker sends. */
 export type FromWorker = Envelope &

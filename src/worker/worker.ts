@@ -15,7 +15,8 @@ import { parseUpload } from '../engine/data/upload';
 import { runParityCheck } from '../engine/selfcheck';
 import { predict } from '../engine/predict';
 import { runSparseAdapter, type RunEvent, type RunResult } from '../engine/train';
-import { KEPT_ADAPTERS, PROTOCOL_VERSION, type BackendReport, type FromWorker, type ModelSource, type RunEvents, type TaskSource, type TaskSummary, type ToWorker } from './protocol';
+import { createLanes } from './lanes';
+import { COMMAND_LANES, KEPT_ADAPTERS, PROTOCOL_VERSION, type BackendReport, type FromWorker, type ModelSource, type RunEvents, type TaskSource, type TaskSummary, type ToWorker } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -80,19 +81,41 @@ function keepResult(runId: string, result: KeptAdapter, labels: string[], run: A
   }
 }
 
-/** Controls of runs in progress, by run id: stop, and pause as a promise the trainer awaits. */
+/** Controls of training runs, by run id: stop, and pause as a promise the trainer awaits between steps. */
 interface RunControl {
   aborted: boolean;
   paused: { promise: Promise<void>; resume: () => void } | null;
   untilResumed(): Promise<void>;
 }
+/** Registered when a train command arrives (not when it starts), so a stop reaches a run still waiting. */
 const runs = new Map<string, RunControl>();
 
+/** How often a training run lets queued messages in, on backends whose reads never leave the microtask queue (cpu, wasm). */
+const YIELD_EVERY_MS = 50;
+
+/** Resolves on a later task (a MessageChannel message: no 4 ms timer clamp), so pending commands are dispatched first. */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => { channel.port1.close(); resolve(); };
+    channel.port2.postMessage(null);
+  });
+}
+
 function createRunControl(): RunControl {
+  let lastYield = Date.now();
   const control: RunControl = {
     aborted: false,
     paused: null,
-    untilResumed: () => control.paused?.promise ?? Promise.resolve(),
+    untilResumed: async () => {
+      // The trainer calls this between steps: a pause holds here, and quick commands (Try it, downloads)
+      // and stop/pause get their turn even when the backend's reads resolve without a task boundary.
+      if (Date.now() - lastYield >= YIELD_EVERY_MS) {
+        await nextTask();
+        lastYield = Date.now();
+      }
+      await control.paused?.promise;
+    },
   };
   return control;
 }
@@ -148,7 +171,7 @@ async function handle(command: ToWorker): Promise<FromWorker> {
       if (!plm) throw new Error('No model is loaded yet.');
       const task = await taskById(command.settings.task);
       const config = resolveRun(command.settings);
-      const signal = createRunControl();
+      const signal = runs.get(command.runId) ?? createRunControl();
       runs.set(command.runId, signal);
       let buffer: RunEvent[] = [];
       let lastFlush = 0;
@@ -221,7 +244,12 @@ async function handle(command: ToWorker): Promise<FromWorker> {
   }
 }
 
-let queue: Promise<void> = Promise.resolve();
+const lanes = createLanes();
+
+/** A training run stopped before its turn came: dropped without training. */
+function dropped(command: Extract<ToWorker, { type: 'train' }>): FromWorker {
+  return { v: PROTOCOL_VERSION, id: command.id, type: 'trained', runId: command.runId, stopped: true, kept: [...results.keys()] };
+}
 
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const command = event.data;
@@ -231,10 +259,14 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   }
   const reply = (message: FromWorker) => self.postMessage(message);
   const fail = (error: unknown) => reply({ v: PROTOCOL_VERSION, id: command.id, type: 'error', message: error instanceof Error ? error.message : String(error) });
-  if (command.type === 'stop' || command.type === 'pause' || command.type === 'resume') {
-    handle(command).then(reply, fail);
+  if (command.type !== 'train') {
+    lanes.schedule(COMMAND_LANES[command.type], () => handle(command)).then(reply, fail);
     return;
   }
-  // Commands run one at a time, in the order sent: a model load never races the backend start.
-  queue = queue.then(() => handle(command)).then(reply, fail);
+  // A training run waits in its lane; its control exists from now on, so a stop meanwhile drops it.
+  const control = createRunControl();
+  runs.set(command.runId, control);
+  lanes.schedule('train', () => (control.aborted ? Promise.resolve(dropped(command)) : handle(command)))
+    .finally(() => { if (runs.get(command.runId) === control) runs.delete(command.runId); })
+    .then(reply, fail);
 };

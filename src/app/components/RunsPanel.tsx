@@ -1,5 +1,6 @@
-// Live results: each run's phase and progress, its loss curves (raw and smoothed) and dev metric,
-// where the pruner kept weights (density per layer and per tensor), and a table of all runs.
+// Live results: the running run's phase and progress and the queue behind it, each run's loss curves
+// (raw and smoothed) and dev metric, where the pruner kept weights (density per layer and per tensor),
+// and a table of all runs.
 import { memo, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { exportLibrary } from '../../engine/settings';
@@ -9,6 +10,7 @@ import { comparisons, runProgress, toSharedRun, type RunRecord } from '../runs';
 import { exportRuns } from '../runFile';
 import { encodeShare, MAX_SHARED_RUNS } from '../share';
 import { PruningCharts } from './PruningCharts';
+import { RunQueue } from './RunQueue';
 import { TryIt } from './TryIt';
 import { ConfusionMatrix, LOSS_SERIES, LR_SERIES, METRIC_SERIES, StepChart, THROUGHPUT_SERIES } from './RunCharts';
 
@@ -79,7 +81,9 @@ function saveFile(blob: Blob, name: string) {
 function ShareBar({ shown }: { shown: RunRecord[] }) {
   const [withResults, setWithResults] = useState(true);
   const [link, setLink] = useState<{ url: string; note: string } | null>(null);
-  const shareable = shown.filter((r) => r.status !== 'running').slice(-MAX_SHARED_RUNS);
+  const shareable = shown.filter((r) => r.status !== 'running' && r.status !== 'queued').slice(-MAX_SHARED_RUNS);
+  // A queued run has recorded nothing: it is neither shared nor exported.
+  const exportable = shown.filter((r) => r.status !== 'queued');
   const share = async (runs: RunRecord[]) => {
     const url = `${location.origin}${location.pathname}${encodeShare(runs.map((r) => toSharedRun(r, withResults)))}`;
     let note = `Link to ${runs.length === 1 ? runs[0]!.label : `${runs.length} runs`} (${url.length.toLocaleString('en-US')} characters)`;
@@ -92,11 +96,11 @@ function ShareBar({ shown }: { shown: RunRecord[] }) {
     setLink({ url, note });
   };
   const download = () => {
-    saveFile(new Blob([exportRuns(shown)], { type: 'application/json' }), `sparseadapter-runs-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.json`);
+    saveFile(new Blob([exportRuns(exportable)], { type: 'application/json' }), `sparseadapter-runs-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.json`);
   };
   return (
     <div className="row share" data-testid="share-bar">
-      <button type="button" disabled={shown.length === 0} onClick={download}>Export {shown.length > 1 ? `the ${shown.length} shown runs` : 'this run'} (JSON)</button>
+      <button type="button" disabled={exportable.length === 0} onClick={download}>Export {exportable.length > 1 ? `the ${exportable.length} shown runs` : 'this run'} (JSON)</button>
       <button type="button" disabled={shareable.length === 0} onClick={() => void share(shareable)}>Share {shareable.length > 1 ? `the ${shareable.length} shown runs` : 'this run'}</button>
       <label className="check"><input type="checkbox" checked={withResults} onChange={(e) => setWithResults(e.target.checked)} /> include results (figures and curves)</label>
       {link && <><input readOnly aria-label="Share link" value={link.url} onFocus={(e) => e.target.select()} /><span className="muted" role="status">{link.note}</span></>}
@@ -130,8 +134,15 @@ function pythonLibrary(run: RunRecord): string | null {
   return library === 'adapters' ? 'AdapterHub' : library === 'peft' ? 'PEFT' : null;
 }
 
+/** The last run that `test` accepts. */
+function lastRun(runs: readonly RunRecord[], test: (run: RunRecord) => boolean): RunRecord | undefined {
+  for (let i = runs.length - 1; i >= 0; i--) if (test(runs[i]!)) return runs[i];
+  return undefined;
+}
+
 export function RunsPanel() {
   const runs = useAppStore((s) => s.runs);
+  const queue = useAppStore((s) => s.runQueue);
   const applySettings = useAppStore((s) => s.applySettings);
   const renameRun = useAppStore((s) => s.renameRun);
   const deleteRun = useAppStore((s) => s.deleteRun);
@@ -158,25 +169,30 @@ export function RunsPanel() {
   // Runs unticked in the table are hidden from the charts; all are shown by default.
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   if (runs.length === 0) return <section className="panel" aria-label="Runs"><ImportRuns /></section>;
-  const latest = runs[runs.length - 1]!;
+  // The details below are the latest started run's; a queued run has none yet.
+  const latest = lastRun(runs, (r) => r.status !== 'queued') ?? runs[runs.length - 1]!;
+  const running = runs.filter((r) => r.status === 'running');
+  // Try it works while another run trains: it is the latest finished run's.
+  const tryRun = lastRun(runs, (r) => r.status === 'done');
   const shown = runs.filter((r) => !hidden.has(r.id));
   const toggle = (id: string) => setHidden((h) => { const next = new Set(h); if (next.has(id)) next.delete(id); else next.add(id); return next; });
   return (
     <section className="panel" aria-labelledby="runs-title">
       <h2 id="runs-title">Runs</h2>
-      {(runs.filter((r) => r.status === 'running').length > 0 ? runs.filter((r) => r.status === 'running') : [latest]).map((run) => (
+      {(running.length > 0 ? running : latest.status === 'queued' ? [] : [latest]).map((run) => (
         <div key={run.id}>
           <p data-testid="run-progress" data-status={run.status}>{run.label}: {progress(run)}{eta(run)}</p>
           <progress max={1} value={runProgress(run).fraction} aria-label={`Progress of ${run.label}`} />
         </div>
       ))}
+      <RunQueue runs={runs} queue={queue} />
       {latest.warnings.map((w) => <p key={w} className="warning">{w}</p>)}
       <StepChart runs={shown} series={LOSS_SERIES} height={260} title="Training loss (smoothed; raw faint)" />
       <StepChart runs={shown} series={METRIC_SERIES} title="Dev accuracy" phase={500} />
       <MoreCharts runs={shown} />
       {latest.summary && <ConfusionMatrix run={latest} labels={latest.summary.labels} />}
-      {latest.status === 'done' && (kept.includes(latest.id)
-        ? <TryIt run={latest} />
+      {tryRun && (kept.includes(tryRun.id)
+        ? <TryIt run={tryRun} />
         : <p className="muted" data-testid="not-kept">Try it and the adapter downloads need this run's trained adapter, which the engine no longer holds (it keeps the last {KEPT_ADAPTERS} trained or imported ones, and none after a reload or a model change): run it again, or import its adapter file.</p>)}
       <DensityChart run={latest} />
       <PruningCharts run={latest} />
