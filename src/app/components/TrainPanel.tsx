@@ -46,6 +46,7 @@ export function TrainPanel() {
   const runningId = useAppStore((s) => s.runs.find((r) => r.status === 'running')?.id);
   const runningPaused = useAppStore((s) => s.runs.find((r) => r.status === 'running')?.paused ?? false);
   const running = runningId === undefined ? undefined : { id: runningId, paused: runningPaused };
+  const queued = useAppStore((s) => s.runQueue.length);
   const task = useAppStore((s) => s.tasks.find((t) => t.id === settings.task));
   const patch = <K extends keyof RunSettings>(key: K, value: Partial<RunSettings[K]>) => setSettings((s) => ({ ...s, [key]: { ...(s[key] as object), ...value } }));
   const setKind = (kind: AdapterKind) => setSettings((s) => ({ ...s, adapter: defaultRunSettings(kind).adapter }));
@@ -132,11 +133,12 @@ export function TrainPanel() {
         </details>
         {model && <BudgetPanel settings={settings} model={model} numLabels={task?.labels.length ?? 2} tagging={task?.kind === 'token'} />}
         <div className="row">
-          <button type="submit" disabled={!model || Boolean(running) || (settings.task !== 'toy' && !task)}>Run</button>
-          <button type="button" disabled={!model || Boolean(running) || (settings.task !== 'toy' && !task) || settings.adapter.kind === 'prefix'} onClick={() => void compareLargeSparse(settings, compareK, runLabel)}>Large-Sparse ×{compareK} vs standard</button>
+          {/* While a run trains, Run and the comparison queue their runs behind it (see the runs panel). */}
+          <button type="submit" disabled={!model || (settings.task !== 'toy' && !task)} title={running ? 'Queues this run: it starts when the runs before it have ended' : undefined}>Run</button>
+          <button type="button" disabled={!model || (settings.task !== 'toy' && !task) || settings.adapter.kind === 'prefix'} onClick={() => void compareLargeSparse(settings, compareK, runLabel)}>Large-Sparse ×{compareK} vs standard</button>
           <button type="button" disabled={!running} onClick={() => running && void pauseRun(running.id, !running.paused)}>{running?.paused ? 'Resume' : 'Pause'}</button>
           <button type="button" disabled={!running} onClick={() => running && void stopRun(running.id)}>Stop</button>
-          <span className="muted">Run: {runLabel(settings)}</span>
+          <span className="muted">Run: {runLabel(settings)}{running && ` (waits for the running run${queued > 0 ? ` and ${queued} queued` : ''})`}</span>
         </div>
       </form>
     </section>
