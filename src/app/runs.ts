@@ -1,7 +1,8 @@
 // Runs as the page keeps them: what was asked, what the worker reported, folded by a pure reducer
 // (`applyRunEvents`) so that the charts read plain arrays and the logic is testable without React.
 import type { RunEvent, RunSettings } from '../worker/protocol';
-import { downsample, roundShown, roundTo, type SharedRun } from './share';
+import { downsample, roundShown, roundTo } from './figures';
+import { MAX_CURVE_POINTS, type SharedRun } from './share';
 
 type Pruned = Extract<RunEvent, { type: 'pruned' }>;
 type Summary = Extract<RunEvent, { type: 'summary' }>;
@@ -114,8 +115,8 @@ export function toSharedRun(run: RunRecord, withResults: boolean): SharedRun {
       dev: { accuracy: summary.dev.accuracy, macroF1: roundTo(summary.dev.macroF1, 6), mcc: roundTo(summary.dev.mcc, 6), count: summary.dev.count },
       labels: summary.labels,
       confusion: summary.dev.confusion.length <= 64 ? summary.dev.confusion : null,
-      losses: downsample(run.losses).map((l) => [l.step, roundShown(l.loss, 4)] as [number, number]),
-      evals: downsample(run.evals).map((e) => [e.step, roundTo(e.accuracy, 6), roundTo(e.macroF1, 6), roundTo(e.mcc, 6)] as [number, number, number, number]),
+      losses: downsample(run.losses, MAX_CURVE_POINTS).map((l) => [l.step, roundShown(l.loss, 4)] as [number, number]),
+      evals: downsample(run.evals, MAX_CURVE_POINTS).map((e) => [e.step, roundTo(e.accuracy, 6), roundTo(e.macroF1, 6), roundTo(e.mcc, 6)] as [number, number, number, number]),
     }
     : null;
   return { label: run.label, settings: run.settings, results, comparison: run.comparison };

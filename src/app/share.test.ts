@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { deflateSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { ADAPTER_KINDS, NONLINEARITIES, PRUNER_KINDS, defaultRunSettings, type RunSettings } from '../engine/settings';
-import { decodeShare, encodeShare, MAX_SHARED_RUNS, roundShown, SHARE_PREFIX, SHAREABLE_TASKS, type SharedResults, type SharedRun } from './share';
+import { decodeShare, encodeShare, MAX_SHARED_RUNS, SHARE_PREFIX, SHAREABLE_TASKS, type SharedResults, type SharedRun } from './share';
 
 const int = (min: number, max: number) => fc.integer({ min, max });
 // JSON has no −0: a link carries 0 (the same number to every consumer).
@@ -65,16 +65,6 @@ describe('round trip', () => {
       const full: SharedResults = { ...results, labels: Array.from({ length: 12 }, (_, i) => `LABEL${i}`), confusion: Array.from({ length: 12 }, () => Array.from({ length: 12 }, () => 99999)), losses: Array.from({ length: 60 }, (_, i) => [i * 1000, 1.2345 + i / 7]), evals: Array.from({ length: 60 }, (_, i) => [i * 1000, 0.123456 + i / 997, 0.654321, -0.111111 + i / 991]) };
       expect(encodeShare([{ label: 'a run', settings, results: full, comparison: null }]).length).toBeLessThan(8 * 1024);
     }), { numRuns: 50 });
-  });
-});
-
-describe('roundShown', () => {
-  it('keeps the text the table shows: x.toFixed(d) is unchanged, for any x and d (CI found 17.546 s shown as 17.6)', () => {
-    expect(roundShown(17.546, 1).toFixed(1)).toBe('17.5');
-    expect(Number((17.546).toPrecision(4)).toFixed(1)).toBe('17.6'); // what significant digits did
-    fc.assert(fc.property(fc.double({ min: 0, max: 1e5, noNaN: true }), fc.integer({ min: 0, max: 6 }), (x, d) => roundShown(x, d).toFixed(d) === x.toFixed(d)), { numRuns: 20_000 });
-    expect(roundShown(0.0000123456789, 4)).toBe(0.0000123457); // shown as 0.0000: 6 significant digits kept for the charts
-    expect(roundShown(Number.NaN, 3)).toBeNaN();
   });
 });
 

@@ -4,18 +4,20 @@
 // back to its default with a message naming it. Nothing here touches the DOM or runs anything.
 import { deflateSync, inflateSync } from 'fflate';
 import { z } from 'zod';
+import { BUILTIN_TASKS } from '../engine/catalog';
 import { ADAPTER_KINDS, NONLINEARITIES, PRUNER_KINDS, defaultRunSettings, type RunSettings } from '../engine/settings';
 
 /** The link format's version; a link with another version is refused with a message. */
 export const SHARE_VERSION = 1;
 export const SHARE_PREFIX = '#share=';
-/** Built-in tasks a link may name; an uploaded file cannot travel in a link. */
-export const SHAREABLE_TASKS = ['toy', 'spam', 'genre', 'pos'] as const;
+/** The tasks a link may name: the built-in ones (an uploaded file cannot travel in a link). */
+export const SHAREABLE_TASKS = BUILTIN_TASKS;
 /** Inflated payloads larger than this are refused (a crafted link cannot make the page allocate much). */
 const MAX_INFLATED_BYTES = 256 * 1024;
 const MAX_LINK_CHARS = 64 * 1024;
 export const MAX_SHARED_RUNS = 8;
-const MAX_CURVE_POINTS = 60;
+/** Points of each curve a link carries (figures.ts's downsample). */
+export const MAX_CURVE_POINTS = 60;
 
 // ------------------------------------------------------------------ settings, leaf by leaf
 
@@ -119,29 +121,6 @@ const EnvelopeSchema = z.object({
   runs: z.array(z.object({ label: z.unknown().optional(), settings: z.unknown(), results: z.unknown().optional(), comparison: z.unknown().optional() })).min(1).max(MAX_SHARED_RUNS),
 });
 const ComparisonSchema = z.strictObject({ group: z.string().min(1).max(40), role: z.enum(['standard', 'large-sparse']) });
-
-/** Keeps at most `max` points of a curve, evenly spaced, always the last. */
-export function downsample<T>(points: readonly T[], max = MAX_CURVE_POINTS): T[] {
-  if (points.length <= max) return [...points];
-  const out: T[] = [];
-  for (let i = 0; i < max; i++) out.push(points[Math.round((i * (points.length - 1)) / (max - 1))]!);
-  return out;
-}
-
-/** Rounds to `digits` significant digits, which is all a chart needs and keeps links short. */
-export const roundTo = (x: number, digits = 4) => (x === 0 || !Number.isFinite(x) ? x : Number(x.toPrecision(digits)));
-
-/**
- * Rounds a figure the runs table shows with `decimals` decimals so that the shared run shows the same
- * text: `roundShown(x, d).toFixed(d) === x.toFixed(d)`. Rounding to significant digits first and to
- * decimals on display rounds twice (17.546 s → 17.55 → "17.6" instead of "17.5"). Values shown as 0
- * keep 6 significant digits for the charts.
- */
-export const roundShown = (x: number, decimals: number) => {
-  if (!Number.isFinite(x)) return x;
-  const shown = Number(x.toFixed(decimals));
-  return shown === 0 ? roundTo(x, 6) : shown;
-};
 
 // ------------------------------------------------------------------ encoding
 

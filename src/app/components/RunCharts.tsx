@@ -3,7 +3,7 @@
 import { memo, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import { formatTick, linePath, linearScale, nearestIndex, niceTicks } from '../chartScale';
 import type { RunRecord } from '../runs';
-import { downsample } from '../share';
+import { downsample } from '../figures';
 
 /** Okabe–Ito: distinguishable with the common colour-vision deficiencies. */
 export const COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'];
