@@ -2,10 +2,11 @@
 // dev split, over seeds: the majority class, a logistic regression on bag-of-words features, a linear
 // head on the frozen default PLM, a dense Houlsby adapter on it, and the same two on a randomly
 // initialised encoder of the same shape. The PLM runs go through the experiment runner (resumable).
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BUILTIN_TASKS, loadBuiltinTask, type BuiltinTaskName } from '../engine/data/tasks';
+import { BUILTIN_TASKS, type BuiltinTaskName } from '../engine/data/tasks';
+import { loadPublicTask } from './builtinTask';
 import { logisticRegressionBaseline, majorityBaseline } from './baselines/simple';
 import { RUNNER_FLAGS, runExperiment, runnerOptions } from './experiment';
 import { GridSchema, PRESETS, type Experiment } from './experiment/grid';
@@ -41,7 +42,7 @@ export async function baselinesCommand(args: string[]): Promise<void> {
 
   const rows: { task: string; method: string; accuracy: ReturnType<typeof meanStd>; macroF1: ReturnType<typeof meanStd>; trainable: string }[] = [];
   for (const name of tasks) {
-    const task = await loadBuiltinTask(name, (path) => readFile(join('public', path.replace(/^\//, '')), 'utf8'));
+    const task = await loadPublicTask(name);
     const majority = majorityBaseline(task);
     rows.push({ task: name, method: 'majority class', accuracy: meanStd([majority.accuracy]), macroF1: meanStd([majority.macroF1]), trainable: '—' });
     const lr = seeds.map((seed) => logisticRegressionBaseline(task, seed));

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { expandExperiment, parseGridFile, PRESETS, type Experiment, type PlannedRun } from './experiment/grid';
 import { buildReport } from './experiment/report';
-import { ExperimentContext, type RunRecord } from './experiment/runOne';
+import { ExperimentContext, type ExperimentRecord } from './experiment/runOne';
 import { DEFAULT_MODEL_DIR } from './modelFolder';
 import { NODE_BACKEND_CHOICES, startNodeBackend, type NodeBackendChoice } from './nodeBackend';
 
@@ -32,12 +32,12 @@ interface ResultsFile {
   version: number;
   experiment: Experiment;
   command: string;
-  runs: RunRecord[];
+  runs: ExperimentRecord[];
   failed: { key: string; message: string }[];
 }
 
 /** Reads the records of an earlier, possibly interrupted, run of the same output folder. */
-async function readPrevious(file: string): Promise<RunRecord[]> {
+async function readPrevious(file: string): Promise<ExperimentRecord[]> {
   if (!existsSync(file)) return [];
   let data: Partial<ResultsFile>;
   try {
@@ -64,7 +64,7 @@ export const describeRun = (p: PlannedRun) => {
 };
 
 /** Runs the queue on `jobs` forked workers (or in this process for 1), calling back per result. */
-async function runQueue(queue: PlannedRun[], jobs: number, start: () => Promise<ExperimentContext>, childArgs: string[], onDone: (planned: PlannedRun, outcome: { record: RunRecord } | { error: string }) => Promise<void>): Promise<void> {
+async function runQueue(queue: PlannedRun[], jobs: number, start: () => Promise<ExperimentContext>, childArgs: string[], onDone: (planned: PlannedRun, outcome: { record: ExperimentRecord } | { error: string }) => Promise<void>): Promise<void> {
   if (jobs === 1) {
     const context = await start();
     try {
@@ -89,7 +89,7 @@ async function runQueue(queue: PlannedRun[], jobs: number, start: () => Promise<
       if (current) child.send({ type: 'run', planned: current });
       else child.send({ type: 'exit' });
     };
-    child.on('message', (message: { type: 'ready' } | { type: 'done'; record: RunRecord } | { type: 'error'; message: string }) => {
+    child.on('message', (message: { type: 'ready' } | { type: 'done'; record: ExperimentRecord } | { type: 'error'; message: string }) => {
       if (message.type === 'ready') return give();
       const finished = current!;
       void onDone(finished, message.type === 'done' ? { record: message.record } : { error: message.message }).then(give, reject);
@@ -172,7 +172,7 @@ export interface ExperimentOptions {
 }
 
 /** Runs (or resumes) an experiment into `options.out`; returns the records of every finished run. */
-export async function runExperiment(experiment: Experiment, options: ExperimentOptions): Promise<RunRecord[]> {
+export async function runExperiment(experiment: Experiment, options: ExperimentOptions): Promise<ExperimentRecord[]> {
   const { out, backend, jobs, modelDir, command } = options;
   const planned = expandExperiment(experiment);
   await mkdir(join(out, 'charts'), { recursive: true });
@@ -186,7 +186,7 @@ export async function runExperiment(experiment: Experiment, options: ExperimentO
   log(`${experiment.name}: ${planned.length} runs, ${done.size} already in ${resultsFile}, ${queue.length} to go on ${backend} with ${jobs} job(s)`);
 
   const save = async () => {
-    const runs = planned.map((p) => done.get(p.key)).filter((r): r is RunRecord => r !== undefined);
+    const runs = planned.map((p) => done.get(p.key)).filter((r): r is ExperimentRecord => r !== undefined);
     const file: ResultsFile = { format: RESULTS_FORMAT, version: RESULTS_VERSION, experiment, command, runs, failed };
     await writeAtomically(resultsFile, JSON.stringify(file, null, 1) + '\n');
     const report = buildReport(`Experiment: ${experiment.name}`, experiment.description, runs, planned.length, command);

@@ -30,7 +30,8 @@ ${BASELINES_HELP}
 ${BENCH_HELP}
   help     Show this help.
 
-Runs on tfjs's cpu backend in Node.`;
+encode runs on tfjs's cpu backend; the other commands take --backend (cpu, wasm, or webgpu through Dawn;
+each says above its default and whether it takes auto).`;
 
 async function encodeCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { model: { type: 'string' }, text: { type: 'string' }, text2: { type: 'string' }, json: { type: 'boolean' } }, strict: true });

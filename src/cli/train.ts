@@ -7,11 +7,12 @@ import { ADAPTER_KINDS, type AdapterKind } from '../engine/adapters';
 import { adapterFileContents, adapterToSafetensors } from '../engine/adapterFile';
 import { mergeSettings, resolveRun } from '../engine/config';
 import type { Task } from '../engine/data/task';
-import { BUILTIN_TASKS, loadBuiltinTask, type BuiltinTaskName } from '../engine/data/tasks';
+import { BUILTIN_TASKS } from '../engine/data/tasks';
 import { parseUpload } from '../engine/data/upload';
 import { loadPlm } from '../engine/plm';
 import { PRUNER_KINDS, type PrunerKind, type PruneScope } from '../engine/pruning';
 import { runSparseAdapter, type RunEvent } from '../engine/train';
+import { loadPublicTask } from './builtinTask';
 import { DEFAULT_MODEL_DIR, folderReader } from './modelFolder';
 import { NODE_BACKEND_CHOICES, startNodeBackend } from './nodeBackend';
 
@@ -43,12 +44,6 @@ function number(value: string | undefined, flag: string): number | undefined {
   const n = Number(value);
   if (!Number.isFinite(n)) throw new Error(`${flag} must be a number; got "${value}"`);
   return n;
-}
-
-/** A built-in task, read from public/ like the browser fetches it. */
-async function builtinTask(name: string, seed: number): Promise<Task> {
-  if (!BUILTIN_TASKS.includes(name as BuiltinTaskName)) throw new Error(`unknown task "${name}" (available: ${BUILTIN_TASKS.join(', ')})`);
-  return loadBuiltinTask(name as BuiltinTaskName, (path) => readFile(join('public', path.replace(/^\//, '')), 'utf8'), seed);
 }
 
 /** A user's file; an unusable file is an error naming the file, the line and the problem. */
@@ -109,7 +104,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   const plm = await loadPlm(folderReader(dir), dir);
   const { task, skipped } = v.data !== undefined
     ? await uploadedTask(v.data, { text: v['text-column'], text2: v['text2-column'], label: v['label-column'] }, run.train.seed)
-    : { task: await builtinTask(settings.task, run.train.seed), skipped: 0 };
+    : { task: await loadPublicTask(settings.task, run.train.seed), skipped: 0 };
   const print = (event: RunEvent) => {
     if (v.json) {
       if (event.type === 'summary') return; // the summary line below carries the resolved configuration

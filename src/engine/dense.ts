@@ -1,6 +1,6 @@
 // Matrix products whose backward pass runs in the fastest matMul layout of the backend. tfjs
 // differentiates a·b with transposed products (matMul(dy, b, false, true), matMul(a, dy, true, false)),
-// and on the wasm backend those layouts run 10–25× below the plain one (PERFORMANCE.md). There the
+// and on the wasm backend those layouts run 10–25× below the plain one (docs/performance-notes.md). There the
 // backward transposes explicitly and then multiplies plainly: the same numbers, the fast kernel.
 // On the cpu backend the explicit transpose costs 3–7% more than tfjs's layouts, and on WebGPU it is
 // an extra pass tfjs's shaders do not need, so those keep tfjs's layouts (docs/benchmarks.md).

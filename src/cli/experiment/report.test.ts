@@ -3,9 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { expandExperiment, parseGridFile, type PlannedRun } from './grid';
 import { aggregate, buildReport, largeSparseComparisons, meanStd, sparsitySeries } from './report';
-import type { RunRecord } from './runOne';
+import type { ExperimentRecord } from './runOne';
 
-function record(p: PlannedRun, accuracy: number): RunRecord {
+function record(p: PlannedRun, accuracy: number): ExperimentRecord {
   return {
     key: p.key, group: p.group, grid: p.grid, spec: p.spec,
     trained: { dim: p.config.adapter.dim, sparsity: p.config.prune.sparsity },

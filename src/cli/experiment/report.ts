@@ -1,7 +1,7 @@
 // Turns an experiment's run records into what people read: per configuration the mean ± standard
 // deviation over seeds with the budget, a Markdown report with the sparsity sweep, the pruners and
 // Large-Sparse against the standard adapter, and SVG charts. Plain strings, no DOM.
-import type { RunRecord } from './runOne';
+import type { ExperimentRecord } from './runOne';
 import type { RunSpec } from './grid';
 
 /** Mean and sample standard deviation (0 for a single value). */
@@ -17,7 +17,7 @@ export function meanStd(values: number[]): { mean: number; std: number; n: numbe
 export interface Aggregate {
   group: string;
   spec: Omit<RunSpec, 'seed'>;
-  trained: RunRecord['trained'];
+  trained: ExperimentRecord['trained'];
   /** The budget of the first seed (budgets differ between seeds only by a few kept ties, if at all). */
   trainableNonzero: number;
   percentOfPlm: number;
@@ -29,8 +29,8 @@ export interface Aggregate {
 }
 
 /** Groups records by configuration (everything but the seed), in the order they first appear. */
-export function aggregate(records: RunRecord[]): Aggregate[] {
-  const groups = new Map<string, RunRecord[]>();
+export function aggregate(records: ExperimentRecord[]): Aggregate[] {
+  const groups = new Map<string, ExperimentRecord[]>();
   for (const r of records) groups.set(r.group, [...(groups.get(r.group) ?? []), r]);
   return [...groups.entries()].map(([group, rs]) => {
     const { seed: _seed, ...spec } = rs[0]!.spec;
@@ -232,7 +232,7 @@ export function sparsityChart(task: string, series: SparsitySeries[]): string {
   return f.parts.join('\n') + '\n';
 }
 
-/** Large-Sparse vs standard for one task: grouped bars per adapter (k = 1, 2, 4 …), ± 1 std. */
+/** Large-Sparse vs standard for one task: a dot per adapter and k (1, 2, 4 …) with ± 1 std whiskers. */
 export function largeSparseChart(task: string, comparisons: LargeSparseComparison[]): string {
   const width = 720;
   const height = 360;
@@ -260,7 +260,7 @@ export function largeSparseChart(task: string, comparisons: LargeSparseCompariso
 }
 
 /** The Markdown report and the charts (file name → SVG text) for a set of records. */
-export function buildReport(title: string, description: string, records: RunRecord[], planned: number, command: string): { markdown: string; charts: Map<string, string> } {
+export function buildReport(title: string, description: string, records: ExperimentRecord[], planned: number, command: string): { markdown: string; charts: Map<string, string> } {
   const aggs = aggregate(records);
   const charts = new Map<string, string>();
   const tasks = [...new Set(aggs.map((a) => a.spec.task))];

@@ -1,19 +1,17 @@
 // Runs one planned run of an experiment on the current tfjs backend and returns its record. Models
 // (the pretrained one and its randomly initialised twin) and tasks are loaded once and reused.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { loadBuiltinTask } from '../../engine/data/tasks';
 import type { Task } from '../../engine/data/task';
 import { disposePlm, loadPlm, type Plm } from '../../engine/plm';
 import { createRng, normalArray } from '../../engine/random';
 import { parseSafetensors, writeSafetensors } from '../../engine/safetensors';
 import { runSparseAdapter } from '../../engine/train';
 import type { ReadModelFile } from '../../engine/checkpoint';
+import { loadPublicTask } from '../builtinTask';
 import { folderReader } from '../modelFolder';
 import type { Encoder, PlannedRun } from './grid';
 
-/** What one finished run leaves in results.json. */
-export interface RunRecord {
+/** What one finished run of an experiment leaves in results.json (the page's runs are app/runs.ts's RunRecord). */
+export interface ExperimentRecord {
   key: string;
   group: string;
   grid: string;
@@ -78,13 +76,13 @@ export class ExperimentContext {
     const id = `${name}:${seed}`;
     let task = this.tasks.get(id);
     if (!task) {
-      task = await loadBuiltinTask(name, (path) => readFile(join('public', path.replace(/^\//, '')), 'utf8'), seed);
+      task = await loadPublicTask(name, seed);
       this.tasks.set(id, task);
     }
     return task;
   }
 
-  async run(planned: PlannedRun): Promise<RunRecord> {
+  async run(planned: PlannedRun): Promise<ExperimentRecord> {
     const started = Date.now();
     const { spec, config } = planned;
     const plm = await this.plm(spec.encoder);
