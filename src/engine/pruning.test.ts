@@ -226,7 +226,7 @@ describe('iterative pruning', () => {
     const scores = new Map([['a', Float32Array.from([9, 8, 1, 2, 3, 4])]]);
     const pruned = new Map([['a', Uint8Array.from([0, 0, 1, 1, 1, 1])]]);
     for (const scope of ['global', 'local'] as const) {
-      const { masks } = selectMasks(scores, 0.5, scope, pruned);
+      const { masks } = selectMasks(scores, { sparsity: 0.5 }, scope, pruned);
       expect([...masks.get('a')!]).toEqual([0, 0, 0, 1, 1, 1]);
     }
   });
@@ -235,14 +235,18 @@ describe('iterative pruning', () => {
 describe('ties', () => {
   it('all-equal scores give exactly the requested count, the same mask every call, earliest positions first', () => {
     const scores = new Map([['a', new Float32Array(7).fill(0.25)], ['b', new Float32Array(5).fill(0.25)]]);
-    const first = selectMasks(scores, 0.5, 'global');
+    const first = selectMasks(scores, { sparsity: 0.5 }, 'global');
     expect([...first.masks.get('a')!, ...first.masks.get('b')!]).toEqual([1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0]);
     expect(first.threshold).toBe(0.25);
-    for (let i = 0; i < 3; i++) expect(selectMasks(scores, 0.5, 'global').masks).toEqual(first.masks);
-    const local = selectMasks(scores, 0.5, 'local').masks;
-    expect([count(local.get('a')!), count(local.get('b')!)]).toEqual([Math.round(3.5), Math.round(2.5)]);
+    for (let i = 0; i < 3; i++) expect(selectMasks(scores, { sparsity: 0.5 }, 'global').masks).toEqual(first.masks);
+    const local = selectMasks(scores, { sparsity: 0.5 }, 'local').masks;
+    // Exactly round(s·n) removed from each tensor, as pruneAtInit's last round removes them.
+    expect([count(local.get('a')!), count(local.get('b')!)]).toEqual([7 - Math.round(3.5), 5 - Math.round(2.5)]);
+    // An intermediate round keeps round(d·n).
+    const round = selectMasks(scores, { density: 0.5 }, 'local').masks;
+    expect([count(round.get('a')!), count(round.get('b')!)]).toEqual([Math.round(3.5), Math.round(2.5)]);
     // A partial tie at the cut: the strictly larger score is kept, then the earliest of the tied ones.
-    expect([...selectMasks(new Map([['c', Float32Array.from([1, 3, 1, 1, 0])]]), 0.6, 'global').masks.get('c')!]).toEqual([1, 1, 1, 0, 0]);
+    expect([...selectMasks(new Map([['c', Float32Array.from([1, 3, 1, 1, 0])]]), { density: 0.6 }, 'global').masks.get('c')!]).toEqual([1, 1, 1, 0, 0]);
   });
 
   it('warns when a tensor’s scores are all zero (a zero up-projection zeroes SNIP for both projections)', async () => {

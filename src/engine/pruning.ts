@@ -249,13 +249,26 @@ function scopeGroups(count: number, scope: PruneScope): number[][] {
   return scope === 'global' ? [all] : all.map((t) => [t]);
 }
 
-/** 0/1 masks keeping round(keepFraction·n) entries overall (global) or of each tensor (local); `threshold` is the lowest kept score (global) or NaN. */
-export function selectMasks(scores: ReadonlyMap<string, Float32Array>, keepFraction: number, scope: PruneScope, alreadyPruned?: ReadonlyMap<string, Uint8Array>): { masks: Map<string, Uint8Array>; threshold: number } {
-  if (!(keepFraction >= 0 && keepFraction <= 1)) throw new Error(`keepFraction must be in [0, 1], got ${keepFraction}`);
+/** What a round keeps: a fraction of the entries, or (the last round) all but a sparsity's worth. */
+export type KeepTarget = { density: number } | { sparsity: number };
+
+/** Entries of n kept: round(d·n), or exactly n − round(s·n), since round((1 − s)·n) can differ by one at .5. */
+function keptCount(n: number, keep: KeepTarget): number {
+  return 'sparsity' in keep ? n - Math.round(keep.sparsity * n) : Math.round(keep.density * n);
+}
+
+/**
+ * 0/1 masks keeping the highest scores, counted over all tensors (global) or per tensor (local), with
+ * entries pruned before never kept; `threshold` is the lowest kept score (global) or NaN. Every round of
+ * pruneAtInit selects with it.
+ */
+export function selectMasks(scores: ReadonlyMap<string, Float32Array>, keep: KeepTarget, scope: PruneScope, alreadyPruned?: ReadonlyMap<string, Uint8Array>): { masks: Map<string, Uint8Array>; threshold: number } {
+  const fraction = 'sparsity' in keep ? keep.sparsity : keep.density;
+  if (!(fraction >= 0 && fraction <= 1)) throw new Error(`${'sparsity' in keep ? 'sparsity' : 'density'} must be in [0, 1], got ${fraction}`);
   const names = [...scores.keys()];
   const arrays = names.map((n) => scores.get(n)!);
   const groups = scopeGroups(arrays.length, scope);
-  const counts = groups.map((g) => Math.round(keepFraction * g.reduce((a, t) => a + arrays[t]!.length, 0)));
+  const counts = groups.map((g) => keptCount(g.reduce((a, t) => a + arrays[t]!.length, 0), keep));
   const { masks, thresholds } = selectTopK(arrays, groups, counts, names.map((n) => alreadyPruned?.get(n)));
   return { masks: new Map(names.map((n, t) => [n, masks[t]!])), threshold: scope === 'global' ? (thresholds[0] ?? NaN) : NaN };
 }
@@ -295,8 +308,6 @@ export async function pruneAtInit(ctx: PruneContext, options: PruneOptions): Pro
   }
   const sizes = params.map((p) => p.variable.size);
   const total = sizes.reduce((a, b) => a + b, 0);
-  const groups = scopeGroups(params.length, scope);
-  const groupSizes = groups.map((g) => g.reduce((a, t) => a + sizes[t]!, 0));
   const warnings: string[] = [];
   const warn = (message: string) => { if (!warnings.includes(message)) warnings.push(message); };
   if (params.length === 0) warn('No adapter parameter is prunable: nothing was pruned.');
@@ -316,11 +327,11 @@ export async function pruneAtInit(ctx: PruneContext, options: PruneOptions): Pro
     } finally {
       maskTensors.forEach((m) => m.dispose());
     }
-    // The last round removes exactly round(s·n): round(d·n) with d = 1 − s can differ by one at .5.
-    const counts = groupSizes.map((n) => (r === rounds ? n - Math.round(sparsity * n) : Math.round(densities[r - 1]! * n)));
-    const selected = selectTopK(scores, groups, counts, masks);
-    masks = selected.masks;
-    threshold = scope === 'global' ? selected.thresholds[0]! : NaN;
+    // The last round removes exactly round(s·n) (see keptCount).
+    const keep: KeepTarget = r === rounds ? { sparsity } : { density: densities[r - 1]! };
+    const selected = selectMasks(new Map(params.map((p, t) => [p.name, scores[t]!])), keep, scope, new Map(params.map((p, t) => [p.name, masks[t]!])));
+    masks = params.map((p) => selected.masks.get(p.name)!);
+    threshold = selected.threshold;
     const kept = masks.reduce((a, m) => a + m.reduce((s, x) => s + x, 0), 0);
     ctx.onRound?.({ round: r, rounds, density: densities[r - 1]!, kept, total, masks: new Map(params.map((p, t) => [p.name, masks[t]!])) });
   }
