@@ -8,7 +8,9 @@ counted with the model's own vocabulary on every 10th training document):
 
   * in-domain: masked-token accuracy on the corpus's held-out documents (valid.txt);
   * held-out domain: the same on Debian's /usr/share/common-licenses texts (licence prose,
-    a kind of text build_corpus.py keeps out of the corpus on purpose).
+    a kind of text build_corpus.py keeps out of the corpus on purpose), and on a hashed
+    sample of the distinct paragraphs of /usr/share/doc/*/copyright (names, file lists,
+    licence excerpts; depends on which packages the machine has).
 
 Both pack sentences into sequences of 128 word pieces and mask as HF's collator does (15%,
 80/10/10) with a fixed seed (0), so figures are comparable across models with the same
@@ -50,6 +52,26 @@ def common_license_docs() -> List[List[str]]:
             paras = re.split(r"\n\s*\n", f.read())
         docs.append([s for p in paras for s in build_corpus.split_sentences(p)])
     return docs
+
+
+def doc_copyright_docs(every: int = 10, limit: int = 2000) -> List[List[str]]:
+    """A deterministic sample of the distinct paragraphs of /usr/share/doc/*/copyright (those
+    whose sha1 mod `every` is 0, in hash order, at most `limit`), 20 paragraphs a document.
+    Which packages are installed varies between machines, so this figure does too; the
+    common-licenses one does not."""
+    import glob
+    import hashlib
+
+    paras = set()
+    for path in sorted(glob.glob("/usr/share/doc/*/copyright")):
+        with open(path, "r", encoding="utf-8", errors="replace") as f:
+            for p in re.split(r"\n\s*\n", f.read()):
+                p = re.sub(r"\s+", " ", p).strip()
+                if len(p) >= 20:
+                    paras.add(p)
+    keyed = sorted((hashlib.sha1(p.encode("utf-8")).hexdigest(), p) for p in paras)
+    keep = [p for h, p in keyed if int(h[:8], 16) % every == 0][:limit]
+    return [[s for p in keep[k : k + 20] for s in build_corpus.split_sentences(p)] for k in range(0, len(keep), 20)]
 
 
 def pack_docs(docs: List[List[str]], vocab: List[str], max_len: int = EVAL_LEN) -> np.ndarray:
@@ -96,12 +118,14 @@ def main_eval(args) -> Dict:
     args.most_frequent_id = most_frequent_train_token(vocab)
     valid = pack_docs(build_corpus.read_documents(os.path.join(build_corpus.CORPUS_DIR, "valid.txt")), vocab)
     licences = pack_docs(common_license_docs(), vocab)
+    copyrights = pack_docs(doc_copyright_docs(), vocab)
     out: Dict = {"model": args.eval_only, "most_frequent_token": vocab[args.most_frequent_id]}
-    for name, data in (("heldout_docs", valid), ("common_licenses", licences)):
+    for name, data in (("heldout_docs", valid), ("common_licenses", licences), ("doc_copyright_sample", copyrights)):
         ev = P.evaluate(model, data, args, tok)
-        out[name] = {k: ev[k] for k in ("masked_tokens", "accuracy", "unigram_accuracy", "loss")}
-        P.log(f"{name}: masked-token accuracy {ev['accuracy'] * 100:.2f}% (unigram {ev['unigram_accuracy'] * 100:.2f}%, "
-              f"loss {ev['loss']:.3f}, {ev['masked_tokens']} masked tokens of {len(data)} sequences)")
+        out[name] = {k: ev[k] for k in ("masked_tokens", "accuracy", "unigram_accuracy", "accuracy_mask_only", "unigram_accuracy_mask_only", "loss")}
+        P.log(f"{name}: masked-token accuracy {ev['accuracy'] * 100:.2f}% (unigram {ev['unigram_accuracy'] * 100:.2f}%), "
+              f"[MASK] positions only {ev['accuracy_mask_only'] * 100:.2f}% (unigram {ev['unigram_accuracy_mask_only'] * 100:.2f}%), "
+              f"loss {ev['loss']:.3f}, {ev['masked_tokens']} selected tokens of {len(data)} sequences")
     if from_ckpt is not None:
         module, ck = from_ckpt
         out["step"] = ck["step"]
