@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { ADAPTER_KINDS, type AdapterKind } from '../engine/adapters';
 import { adapterFileContents, adapterToSafetensors } from '../engine/adapterFile';
 import { mergeSettings, resolveRun } from '../engine/config';
-import type { Task } from '../engine/data/task';
+import { TASK_SPLIT_SEED, type Task } from '../engine/data/task';
 import { BUILTIN_TASKS } from '../engine/data/tasks';
 import { parseUpload } from '../engine/data/upload';
 import { loadPlm } from '../engine/plm';
@@ -26,6 +26,7 @@ export const TRAIN_HELP = `  train    Score, prune and train an adapter on a tas
            --pruner <${PRUNER_KINDS.join('|')}>
            --scope <global|local>    --rounds <n>    --large-sparse <k>
            --steps <n> --batch-size <n> --seq-len <n> --lr <x> --seed <n> --eval-every <n>
+           --split-seed <n>          seed of the task's dev cut (uploads, toy task); default ${TASK_SPLIT_SEED}, as the page
            --model <dir>             default: ${DEFAULT_MODEL_DIR}
            --backend <cpu|wasm|webgpu|auto>  tfjs backend (webgpu through Dawn and the machine's Vulkan driver; auto: webgpu on a hardware adapter, else wasm)
            --out <dir>               write adapter.safetensors (+ .mask tensors) and adapter_config.json, and the
@@ -68,7 +69,7 @@ export async function trainCommand(args: string[]): Promise<void> {
     options: {
       task: { type: 'string' }, adapter: { type: 'string' }, dim: { type: 'string' }, sparsity: { type: 'string' }, pruner: { type: 'string' },
       scope: { type: 'string' }, rounds: { type: 'string' }, 'large-sparse': { type: 'string' }, steps: { type: 'string' }, 'batch-size': { type: 'string' },
-      'seq-len': { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' }, 'eval-every': { type: 'string' }, model: { type: 'string' },
+      'seq-len': { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' }, 'split-seed': { type: 'string' }, 'eval-every': { type: 'string' }, model: { type: 'string' },
       backend: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, data: { type: 'string' },
       'text-column': { type: 'string' }, 'text2-column': { type: 'string' }, 'label-column': { type: 'string' },
     },
@@ -102,9 +103,11 @@ export async function trainCommand(args: string[]): Promise<void> {
   if (backend === 'auto') console.error(`backend: ${backendReport.backend}${backendReport.fallbacks.length > 0 ? ` (${backendReport.fallbacks.join('; ')})` : ''}`);
   const dir = v.model ?? DEFAULT_MODEL_DIR;
   const plm = await loadPlm(folderReader(dir), dir);
+  // The task's split has its own seed (the page's too), not the training seed: every training seed sees the same split.
+  const splitSeed = number(v['split-seed'], '--split-seed') ?? TASK_SPLIT_SEED;
   const { task, skipped } = v.data !== undefined
-    ? await uploadedTask(v.data, { text: v['text-column'], text2: v['text2-column'], label: v['label-column'] }, run.train.seed)
-    : { task: await loadPublicTask(settings.task, run.train.seed), skipped: 0 };
+    ? await uploadedTask(v.data, { text: v['text-column'], text2: v['text2-column'], label: v['label-column'] }, splitSeed)
+    : { task: await loadPublicTask(settings.task, splitSeed), skipped: 0 };
   const print = (event: RunEvent) => {
     if (v.json) {
       if (event.type === 'summary') return; // the summary line below carries the resolved configuration

@@ -2,7 +2,8 @@
 // gradients go, and each adapter's placement checked against a hand-built computation.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ADAPTER_KINDS, createAdapters, defaultAdapterOptions, type AdapterKind } from './adapters';
+import { ADAPTER_KINDS, createAdapters, defaultAdapterOptions, disposeAdapters, exportLibrary, largeSparseBlocked, type AdapterKind } from './adapters';
+import { scaledDimensionsLabel } from './adapters/registry';
 import { forwardEncoder, type EncoderInput } from './bert';
 import { adapterTensorSizes, computeBudget, headParameterCount, largeSparse } from './budget';
 import { countHeadParameters, createHead } from './head';
@@ -24,21 +25,77 @@ function batch(): EncoderInput {
 
 const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!;
 
-describe.each(ADAPTER_KINDS.map((k) => [k]))('%s adapter', (kind: AdapterKind) => {
-  it('keeps the output shape, counts parameters as the formula says, and every adapter tensor gets a gradient', () => {
+/**
+ * Adapter sizes written out by hand from the papers' definitions (independent of the specs' declarations):
+ * a bottleneck has 2·H·d weights and d + H biases; LoRA A and B on query and value, 2·2·H·r per layer;
+ * the prefix embedding P·H and an MLP H → w → 2·L·H.
+ */
+function handCountedSizes(kind: AdapterKind, o: ReturnType<typeof defaultAdapterOptions>, H: number, L: number): { prunable: number; fixed: number } {
+  const bottlenecks = (count: number, d: number) => ({ prunable: count * (2 * H * d + (o.pruneBiases ? d + H : 0)), fixed: count * (o.pruneBiases ? 0 : d + H) });
+  const prefix = () => {
+    const weights = H * o.prefixHidden + o.prefixHidden * 2 * L * H;
+    const biases = o.prefixHidden + 2 * L * H;
+    return { prunable: (o.prunePrefix ? weights : 0) + (o.prunePrefix && o.pruneBiases ? biases : 0), fixed: o.dim * H + (o.prunePrefix ? 0 : weights) + (o.prunePrefix && o.pruneBiases ? 0 : biases) };
+  };
+  const sum = (a: { prunable: number; fixed: number }, b: { prunable: number; fixed: number }) => ({ prunable: a.prunable + b.prunable, fixed: a.fixed + b.fixed });
+  switch (kind) {
+    case 'houlsby': return bottlenecks(2 * L, o.dim);
+    case 'pfeiffer': case 'parallel': return bottlenecks(L, o.dim);
+    case 'lora': return { prunable: L * 2 * 2 * H * o.dim, fixed: 0 };
+    case 'prefix': return prefix();
+    case 'mam': return sum(bottlenecks(L, o.mamParallelDim), prefix());
+    case 'none': return { prunable: 0, fixed: 0 };
+  }
+}
+
+describe('adapter sizes', () => {
+  it.each(ADAPTER_KINDS.map((k) => [k]))('%s: built tensors and the budget agree with the hand-counted formula, with and without pruned biases and prefix MLP', (kind: AdapterKind) => {
+    const { hiddenSize: H, numLayers: L } = plm.model.config;
+    for (const extra of [{}, { pruneBiases: true }, { prunePrefix: true, pruneBiases: true }, { prunePrefix: true }]) {
+      const options = { ...defaultAdapterOptions(kind), ...extra };
+      const expected = handCountedSizes(kind, options, H, L);
+      expect(adapterTensorSizes(plm.model.config, options)).toEqual(expected);
+      const adapters = createAdapters(plm.model.config, options, createRng(3));
+      expect(adapters.params.reduce((s, p) => s + p.variable.size, 0)).toBe(expected.prunable + expected.fixed);
+      expect(adapters.params.filter((p) => p.prunable).reduce((s, p) => s + p.variable.size, 0)).toBe(expected.prunable);
+      disposeAdapters(adapters);
+    }
+  });
+
+  it('declares roles as fields: weight matrices decay, biases and the prefix embedding do not', () => {
+    for (const kind of ADAPTER_KINDS) {
+      const adapters = createAdapters(plm.model.config, { ...defaultAdapterOptions(kind), prunePrefix: true }, createRng(3));
+      for (const p of adapters.params) {
+        expect(p.decays, p.name).toBe(p.shape.length === 2 && p.role !== 'prefix_embedding');
+        expect(p.variable.shape).toEqual(p.shape);
+      }
+      disposeAdapters(adapters);
+    }
+  });
+});
+
+describe('no adapter', () => {
+  it('is a real kind with no parameters: the encoder output is the frozen model\'s, and Large-Sparse and export are refused with a reason', () => {
+    const adapters = createAdapters(plm.model.config, defaultAdapterOptions('none'), createRng(3));
+    expect(adapters.params).toEqual([]);
+    expect(maxDiff(forwardEncoder(plm.model, batch(), { hooks: adapters.hooks(new Map()) }).lastHiddenState, forwardEncoder(plm.model, batch()).lastHiddenState)).toBe(0);
+    expect(() => largeSparse(defaultAdapterOptions('none'), 0, 2)).toThrow(/head-only/);
+    expect(exportLibrary('none')).toBeNull();
+  });
+});
+
+describe.each(ADAPTER_KINDS.filter((k) => k !== 'none').map((k) => [k]))('%s adapter', (kind: AdapterKind) => {
+  it('keeps the output shape, and every adapter tensor gets a gradient', () => {
     const options = defaultAdapterOptions(kind);
     const adapters = createAdapters(plm.model.config, options, createRng(3));
-    const sizes = adapterTensorSizes(plm.model.config, options);
-    const total = adapters.params.reduce((s, p) => s + p.variable.size, 0);
     const prunable = adapters.params.filter((p) => p.prunable).reduce((s, p) => s + p.variable.size, 0);
-    expect(total).toBe(sizes.prunable + sizes.fixed);
-    expect(prunable).toBe(sizes.prunable);
     // Prefix-tuning has nothing prunable unless the project's extension is switched on.
     if (kind === 'prefix') {
       expect(prunable).toBe(0);
       const extended = { ...options, prunePrefix: true };
       const withPrefix = createAdapters(plm.model.config, extended, createRng(3));
-      expect(withPrefix.params.filter((p) => p.prunable).reduce((s, p) => s + p.variable.size, 0)).toBe(adapterTensorSizes(plm.model.config, extended).prunable);
+      expect(withPrefix.params.filter((p) => p.prunable).reduce((s, p) => s + p.variable.size, 0)).toBeGreaterThan(0);
+      disposeAdapters(withPrefix);
     } else {
       expect(prunable).toBeGreaterThan(0);
     }
@@ -121,6 +178,16 @@ describe('budget and Large-Sparse', () => {
         expect(b.adapterNonzero - a.adapterNonzero).toBe(extraBiases);
       }
     }
+  });
+  it('scales the dimension each spec names: MAM its parallel bottleneck (and the prefix MLP when pruned), prefix-tuning its MLP, never a prefix length', () => {
+    const mam = defaultAdapterOptions('mam');
+    expect(largeSparse(mam, 0.5, 2).options).toMatchObject({ dim: mam.dim, mamParallelDim: 2 * mam.mamParallelDim, prefixHidden: mam.prefixHidden });
+    expect(largeSparse({ ...mam, prunePrefix: true }, 0.5, 2).options).toMatchObject({ dim: mam.dim, mamParallelDim: 2 * mam.mamParallelDim, prefixHidden: 2 * mam.prefixHidden });
+    expect(scaledDimensionsLabel(largeSparse(mam, 0, 2).options)).toBe(`d=${2 * mam.mamParallelDim}`);
+    expect(() => largeSparse(defaultAdapterOptions('prefix'), 0, 2)).toThrow(/prunePrefix/);
+    const prefix = { ...defaultAdapterOptions('prefix'), prunePrefix: true };
+    expect(largeSparse(prefix, 0, 2).options).toMatchObject({ dim: prefix.dim, prefixHidden: 2 * prefix.prefixHidden });
+    expect(largeSparseBlocked(prefix)).toBeNull();
   });
   it('counts the head as head.ts builds it', () => {
     for (const kind of ['sequence', 'token'] as const) expect(countHeadParameters(createHead(kind, 32, 5, createRng(1)))).toBe(headParameterCount(kind, 32, 5));

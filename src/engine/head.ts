@@ -10,7 +10,8 @@ export type HeadKind = 'sequence' | 'token';
 export interface Head {
   kind: HeadKind;
   numLabels: number;
-  variables: { name: string; variable: tf.Variable }[];
+  /** `decays`: whether AdamW decays it (the weight matrices, not the biases). */
+  variables: { name: string; variable: tf.Variable; decays: boolean }[];
   /** Logits from the last hidden state [B, T, H]: [B, C] for sequence heads, [B·T, C] for token heads. */
   apply(hidden: tf.Tensor3D): tf.Tensor2D;
 }
@@ -23,7 +24,7 @@ export function createHead(kind: HeadKind, hiddenSize: number, numLabels: number
     const initial = tf.tensor(values, shape);
     const variable = tf.variable(initial, true);
     initial.dispose(); // the variable holds its own reference to the data
-    return { name, variable };
+    return { name, variable, decays: shape.length > 1 };
   };
   const variables = kind === 'sequence'
     ? [v('head.dense.weight', [H, H], normalArray(rng, H * H, 0.02)), v('head.dense.bias', [H], new Float32Array(H)), v('head.out.weight', [H, numLabels], normalArray(rng, H * numLabels, 0.02)), v('head.out.bias', [numLabels], new Float32Array(numLabels))]

@@ -16,17 +16,12 @@
 import type * as tf from '@tensorflow/tfjs';
 import { zipSync, type Zippable, type ZippableFile } from 'fflate';
 import { weightValues } from './adapterFile';
-import type { Adapters, AdapterKind } from './adapters';
+import type { Adapters } from './adapters';
+import { adapterSpec, exportLibrary, noExportReason } from './adapters/registry';
 import type { Head } from './head';
 import { writeSafetensors, type TensorToWrite } from './safetensors';
-import { exportLibrary } from './settings';
 
-export { exportLibrary };
-
-/** Why a kind has no library export (for the page and the CLI). */
-export function noExportReason(kind: AdapterKind): string {
-  return `${kind} adapters have no AdapterHub or PEFT export here (only Houlsby, Pfeiffer and parallel → AdapterHub, LoRA → PEFT)`;
-}
+export { exportLibrary, noExportReason };
 
 /** What the export needs besides the weights. */
 export interface ExportInfo {
@@ -144,36 +139,37 @@ export async function exportForLibrary(adapters: Adapters, head: Head, masks: Re
 
 function adapterHubFiles(adapters: Adapters, head: Head, get: (name: string) => Weights, info: ExportInfo): ExportedFile[] {
   const o = adapters.options;
+  const target = adapterSpec(o.kind).exportTarget;
+  if (target.library !== 'adapters') throw new Error(noExportReason(o.kind));
   const name = adapterHubName(info.adapterName);
-  const layers = new Set(adapters.params.map((p) => p.layer).filter((l): l is number => l !== null));
   const out = new Collector();
-  const bottleneck = (ours: string, theirs: string) => {
+  // Each bottleneck module goes to its site in BertLayer, as the spec says (down weights mark one module each).
+  const downs = adapters.params.filter((p) => p.role === 'down').sort((a, b) => (a.layer ?? 0) - (b.layer ?? 0));
+  for (const p of downs) {
+    const site = target.sites[p.module];
+    if (!site) throw new Error(`${o.kind}: no AdapterHub site for the module ${p.module}`);
+    const ours = `layer.${p.layer}.${p.module}`;
+    const theirs = `bert.encoder.layer.${p.layer}.${site}.adapters.${name}`;
     out.add(`${theirs}.adapter_down.0.weight`, transpose(get(`${ours}.down.weight`)));
     out.add(`${theirs}.adapter_down.0.bias`, get(`${ours}.down.bias`));
     out.add(`${theirs}.adapter_up.weight`, transpose(get(`${ours}.up.weight`)));
     out.add(`${theirs}.adapter_up.bias`, get(`${ours}.up.bias`));
-  };
-  for (const layer of [...layers].sort((a, b) => a - b)) {
-    const base = `bert.encoder.layer.${layer}`;
-    // mh_adapter sits in BertSelfOutput (attention.output), output_adapter in BertOutput (output).
-    if (o.kind === 'houlsby') bottleneck(`layer.${layer}.attention_adapter`, `${base}.attention.output.adapters.${name}`);
-    if (o.kind === 'houlsby' || o.kind === 'pfeiffer') bottleneck(`layer.${layer}.output_adapter`, `${base}.output.adapters.${name}`);
-    if (o.kind === 'parallel') bottleneck(`layer.${layer}.parallel_adapter`, `${base}.output.adapters.${name}`);
   }
+  const flags = target.config;
   // Every BnConfig field, as the library's to_dict() writes them; the placement and residual flags
   // are those of DoubleSeqBnConfig (Houlsby), SeqBnConfig (Pfeiffer) and ParBnConfig (parallel).
   const config = {
-    mh_adapter: o.kind === 'houlsby',
+    mh_adapter: flags.mh_adapter,
     output_adapter: true,
     reduction_factor: reductionFactor(info.hiddenSize, o.dim),
     non_linearity: o.nonlinearity, // our names are transformers' get_activation names (gelu = exact erf GELU)
-    original_ln_before: o.kind === 'pfeiffer',
+    original_ln_before: flags.original_ln_before,
     original_ln_after: true,
     ln_before: false,
     ln_after: false,
-    init_weights: o.kind === 'parallel' ? 'mam_adapter' : 'bert',
-    is_parallel: o.kind === 'parallel',
-    scaling: o.kind === 'parallel' ? o.parallelScale : 1.0,
+    init_weights: flags.init_weights,
+    is_parallel: flags.is_parallel,
+    scaling: flags.scaling(o),
     use_gating: false,
     residual_before_ln: true,
     adapter_residual_before_ln: false,
@@ -225,16 +221,18 @@ function adapterHubFiles(adapters: Adapters, head: Head, get: (name: string) => 
 
 function peftFiles(adapters: Adapters, head: Head, get: (name: string) => Weights, info: ExportInfo): ExportedFile[] {
   const o = adapters.options;
-  const layers = [...new Set(adapters.params.map((p) => p.layer).filter((l): l is number => l !== null))].sort((a, b) => a - b);
+  const target = adapterSpec(o.kind).exportTarget;
+  if (target.library !== 'peft') throw new Error(noExportReason(o.kind));
   const out = new Collector();
   const prefix = 'base_model.model';
-  for (const layer of layers) {
-    for (const which of ['query', 'value'] as const) {
-      const base = `${prefix}.bert.encoder.layer.${layer}.attention.self.${which}`;
-      // lora_A: nn.Linear(in, r) → weight [r, in]; lora_B: nn.Linear(r, out) → weight [out, r].
-      out.add(`${base}.lora_A.weight`, transpose(get(`layer.${layer}.lora_${which}.A`)));
-      out.add(`${base}.lora_B.weight`, transpose(get(`layer.${layer}.lora_${which}.B`)));
-    }
+  // Each A (with its B) sits on the projection named by its module; layers in order, then query before value.
+  const rank = (m: string) => target.targetModules.indexOf(m);
+  const as = adapters.params.filter((p) => p.role === 'lora_A').sort((a, b) => (a.layer ?? 0) - (b.layer ?? 0) || rank(a.module) - rank(b.module));
+  for (const p of as) {
+    const base = `${prefix}.bert.encoder.layer.${p.layer}.attention.self.${p.module}`;
+    // lora_A: nn.Linear(in, r) → weight [r, in]; lora_B: nn.Linear(r, out) → weight [out, r].
+    out.add(`${base}.lora_A.weight`, transpose(get(p.name)));
+    out.add(`${base}.lora_B.weight`, transpose(get(p.name.replace(/\.A$/, '.B'))));
   }
   // modules_to_save are saved under the wrapped module's own names (adapter name removed).
   if (head.kind === 'sequence') {
@@ -256,7 +254,7 @@ function peftFiles(adapters: Adapters, head: Head, get: (name: string) => Weight
     peft_type: 'LORA',
     r: o.dim,
     revision: null,
-    target_modules: ['query', 'value'],
+    target_modules: target.targetModules,
     task_type: head.kind === 'sequence' ? 'SEQ_CLS' : 'TOKEN_CLS',
   };
   return [

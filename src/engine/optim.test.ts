@@ -1,7 +1,7 @@
 // AdamW, the schedule and clipping against a float64 re-implementation of torch.optim.AdamW's update.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { clipByGlobalNorm, createAdamW, linearSchedule } from './optim';
+import { clipByGlobalNorm, createAdamW, linearSchedule, warmupSteps } from './optim';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -38,12 +38,43 @@ describe('createAdamW', () => {
 });
 
 describe('linearSchedule', () => {
-  it('warms up linearly, peaks, and decays to zero at the last step', () => {
-    expect(linearSchedule(0, 100, 10, 1)).toBeCloseTo(0.1, 12);
-    expect(linearSchedule(9, 100, 10, 1)).toBeCloseTo(1, 12);
+  it("is Hugging Face's get_linear_schedule_with_warmup: step 0 at 0, peak at the end of warmup, 0 at the last step", () => {
+    // lr_lambda(s) = s / max(1, W) for s < W, else max(0, (N − s) / max(1, N − W)), times the peak.
+    expect(linearSchedule(0, 100, 10, 1)).toBe(0);
+    expect(linearSchedule(1, 100, 10, 1)).toBeCloseTo(0.1, 12);
+    expect(linearSchedule(9, 100, 10, 1)).toBeCloseTo(0.9, 12);
+    expect(linearSchedule(10, 100, 10, 1)).toBeCloseTo(1, 12);
     expect(linearSchedule(55, 100, 10, 1)).toBeCloseTo(0.5, 12);
     expect(linearSchedule(100, 100, 10, 1)).toBe(0);
     expect(linearSchedule(0, 100, 0, 2)).toBe(2);
+  });
+
+  it('counts warmup steps as the Hugging Face trainer does: ceil(ratio × steps)', () => {
+    expect(warmupSteps(0.06, 150)).toBe(9); // 9 exactly (the issue measured 9 of 150 in a PyTorch run)
+    expect(warmupSteps(0.06, 60)).toBe(4); // 3.6 → 4 (rounding would give 4 as well)
+    expect(warmupSteps(0.06, 40)).toBe(3); // 2.4 → 3 (rounding would give 2)
+    expect(warmupSteps(0, 40)).toBe(0);
+  });
+});
+
+describe('AdamW state', () => {
+  it('continues bit for bit from a saved state: 3 + 2 steps equal 5 steps', async () => {
+    const grads = [[0.1, -0.2], [0.3, 0.05], [-0.1, 0.4], [0.2, 0.2], [0.0, -0.3]];
+    const opts = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.1, decay: () => true };
+    const straight = tf.variable(tf.tensor1d([1, -2]));
+    const a = createAdamW(new Map([['w', straight]]), opts);
+    for (const g of grads) a.step({ w: tf.tensor1d(g) }, 0.01);
+    const split = tf.variable(tf.tensor1d([1, -2]));
+    const b = createAdamW(new Map([['w', split]]), opts);
+    for (const g of grads.slice(0, 3)) b.step({ w: tf.tensor1d(g) }, 0.01);
+    const saved = await b.state();
+    b.dispose();
+    expect(saved.t).toBe(3);
+    const c = createAdamW(new Map([['w', split]]), opts, saved);
+    for (const g of grads.slice(3)) c.step({ w: tf.tensor1d(g) }, 0.01);
+    expect(c.t).toBe(5);
+    expect([...split.dataSync()]).toEqual([...straight.dataSync()]);
+    expect(() => createAdamW(new Map([['other', split]]), opts, saved)).toThrow(/no moments for other/);
   });
 });
 

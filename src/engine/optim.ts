@@ -13,26 +13,45 @@ export interface AdamWOptions {
   decay: (name: string) => boolean;
 }
 
+/** What AdamW remembers, as plain arrays: the step count and both moments of every variable. */
+export interface AdamWState {
+  t: number;
+  moments: Record<string, { m: Float32Array; v: Float32Array }>;
+}
+
 /** Optimizer state for a set of named variables. */
 export interface AdamW {
   /** Applies one update with learning rate `lr`; gradients by variable name. */
   step(grads: Record<string, tf.Tensor>, lr: number): void;
+  /** A copy of the state (reads the moments back from the backend). */
+  state(): Promise<AdamWState>;
   dispose(): void;
   /** Number of steps taken. */
   readonly t: number;
 }
 
-/** Creates AdamW over `variables` (name → variable). */
-export function createAdamW(variables: ReadonlyMap<string, tf.Variable>, options: AdamWOptions): AdamW {
+/** Creates AdamW over `variables` (name → variable), fresh or from a saved `state` (which must cover every variable). */
+export function createAdamW(variables: ReadonlyMap<string, tf.Variable>, options: AdamWOptions, state?: AdamWState): AdamW {
   const moments = new Map<string, { m: tf.Variable; v: tf.Variable }>();
   for (const [name, variable] of variables) {
-    // Under tidy, the zeros the variables start from are freed (the variables keep their own reference).
-    moments.set(name, tf.tidy(() => ({ m: tf.variable(tf.zerosLike(variable), false), v: tf.variable(tf.zerosLike(variable), false) })));
+    const saved = state?.moments[name];
+    if (state && !saved) throw new Error(`the optimizer state has no moments for ${name}`);
+    if (saved && (saved.m.length !== variable.size || saved.v.length !== variable.size)) throw new Error(`the optimizer state's moments for ${name} have ${saved.m.length} entries where ${variable.size} are expected`);
+    // Under tidy, the tensors the variables start from are freed (the variables keep their own reference).
+    moments.set(name, tf.tidy(() => ({
+      m: tf.variable(saved ? tf.tensor(saved.m, variable.shape) : tf.zerosLike(variable), false),
+      v: tf.variable(saved ? tf.tensor(saved.v, variable.shape) : tf.zerosLike(variable), false),
+    })));
   }
-  let t = 0;
+  let t = state?.t ?? 0;
   return {
     get t() {
       return t;
+    },
+    async state() {
+      const out: AdamWState = { t, moments: {} };
+      for (const [name, { m, v }] of moments) out.moments[name] = { m: (await m.data()) as Float32Array, v: (await v.data()) as Float32Array };
+      return out;
     },
     step(grads, lr) {
       t += 1;
@@ -60,10 +79,19 @@ export function createAdamW(variables: ReadonlyMap<string, tf.Variable>, options
   };
 }
 
-/** Linear warmup over `warmupSteps`, then linear decay to 0 at `totalSteps` (Hugging Face's "linear"). */
+/**
+ * The learning rate of the optimizer step with 0-based index `step`: Hugging Face's
+ * `get_linear_schedule_with_warmup`, as the paper's code uses it: step 0 runs at 0, the rate rises
+ * linearly to `peak` at `warmupSteps`, then falls linearly to 0 at `totalSteps`.
+ */
 export function linearSchedule(step: number, totalSteps: number, warmupSteps: number, peak: number): number {
-  if (step < warmupSteps) return (peak * (step + 1)) / warmupSteps;
+  if (step < warmupSteps) return (peak * step) / Math.max(1, warmupSteps);
   return peak * Math.max(0, (totalSteps - step) / Math.max(1, totalSteps - warmupSteps));
+}
+
+/** Warmup steps for a ratio, as the Hugging Face trainer counts them: ceil(ratio × steps). */
+export function warmupSteps(ratio: number, totalSteps: number): number {
+  return Math.ceil(ratio * totalSteps);
 }
 
 /** Scales gradients so their global L2 norm is at most maxNorm; returns the new gradients and the norm (a scalar tensor). */

@@ -3,7 +3,7 @@
 // products, SynFlow against its hand-derived formula; and the mask selection (scopes, rounds, ties).
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AdapterParam } from './adapters';
+import type { AdapterParam, ParamRole } from './adapters';
 import { softmaxCrossEntropy } from './ops';
 import { GRASP_STEP, PRUNER_KINDS, pruneAtInit, scheduleDensities, scoreHistogram, selectMasks, type MaskedLoss, type PruneContext, type PruneOptions, type PruneRoundEvent } from './pruning';
 import { createRng, normalArray } from './random';
@@ -19,9 +19,9 @@ afterEach(() => {
   cleanup.splice(0).forEach((dispose) => dispose());
 });
 
-function param(name: string, shape: number[], values: ArrayLike<number>, prunable = true, role = 'down'): AdapterParam {
+function param(name: string, shape: number[], values: ArrayLike<number>, prunable = true, role: ParamRole = 'down'): AdapterParam {
   const variable = tf.variable(tf.tensor(Float32Array.from(values), shape), true, `pruning-test/${name}/${serial++}`);
-  const p: AdapterParam = { name, variable, prunable, layer: 0, role };
+  const p: AdapterParam = { name, shape, variable, prunable, layer: 0, module: 'test', role, decays: true, init: 'normal' };
   cleanup.push(() => variable.dispose());
   return p;
 }

@@ -1,7 +1,9 @@
 // Every setting of a run, its allowed values and its defaults, in one place. Plain data with no
 // tfjs, so the page (controls, share links), the worker and the CLI all read the same table.
+import { defaultAdapterOptions } from './adapters/registry';
 
-export const ADAPTER_KINDS = ['houlsby', 'pfeiffer', 'lora', 'parallel', 'prefix', 'mam'] as const;
+/** The adapter kinds (each one spec module in adapters/), in the order the UI lists them; `none` trains the head only. */
+export const ADAPTER_KINDS = ['houlsby', 'pfeiffer', 'lora', 'parallel', 'prefix', 'mam', 'none'] as const;
 export type AdapterKind = (typeof ADAPTER_KINDS)[number];
 export const NONLINEARITIES = ['relu', 'gelu', 'tanh', 'swish'] as const;
 export type Nonlinearity = (typeof NONLINEARITIES)[number];
@@ -34,21 +36,8 @@ export interface AdapterOptions {
   prunePrefix: boolean;
 }
 
-/** Defaults per kind, as in the references (AdapterHub: Houlsby swish, others ReLU) but sized for a small PLM. */
-export function defaultAdapterOptions(kind: AdapterKind): AdapterOptions {
-  return {
-    kind,
-    dim: kind === 'lora' ? 8 : 16,
-    nonlinearity: kind === 'houlsby' ? 'swish' : 'relu',
-    init: 'bert',
-    loraAlpha: 8,
-    parallelScale: 4,
-    prefixHidden: 64,
-    mamParallelDim: 32,
-    pruneBiases: false,
-    prunePrefix: false,
-  };
-}
+/** Defaults per kind: the kind's spec (adapters/) sets dim and the non-linearity (AdapterHub: Houlsby swish, others ReLU). */
+export { defaultAdapterOptions, exportLibrary } from './adapters/registry';
 
 /** The pruners, in the order the UI lists them. */
 export const PRUNER_KINDS = ['snip', 'random', 'magnitude', 'grasp', 'synflow'] as const;
@@ -123,11 +112,4 @@ export function mergeSettings(overrides: RunOverrides): RunSettings {
     largeSparse: overrides.largeSparse ?? base.largeSparse,
     train: { ...base.train, ...overrides.train },
   };
-}
-
-/** Which Python library an adapter kind exports to (interop.ts), if any: the page shows the button from this. */
-export function exportLibrary(kind: AdapterKind): 'adapters' | 'peft' | null {
-  if (kind === 'houlsby' || kind === 'pfeiffer' || kind === 'parallel') return 'adapters';
-  if (kind === 'lora') return 'peft';
-  return null;
 }

@@ -1,6 +1,7 @@
 // The parameter budget of the chosen configuration, counted exactly, beside its counterpart: the
 // standard adapter and its Large-Sparse version (k× the dimension at sparsity 1 − (1 − s)/k).
-import { adapterTensorSizes, computeBudget, headParameterCount, largeSparse, type Budget } from '../../engine/budget';
+import { adapterTensorSizes, largeSparse, largeSparseBlocked, scaledDimensionsLabel } from '../../engine/adapters/registry';
+import { computeBudget, headParameterCount, type Budget } from '../../engine/budget';
 import type { RunSettings } from '../../engine/settings';
 import type { PlmSummary } from '../../worker/protocol';
 
@@ -19,21 +20,16 @@ function format(key: keyof Budget, value: number): string {
 }
 
 /** Budgets of the standard configuration (k = 1) and of the Large-Sparse one at factor k (at least 2). */
-export function budgetPair(settings: RunSettings, model: PlmSummary, numLabels: number, tagging = false): { k: number; standard: { dim: number; sparsity: number; budget: Budget }; large: { dim: number; sparsity: number; budget: Budget } | null } {
+export function budgetPair(settings: RunSettings, model: PlmSummary, numLabels: number, tagging = false): { k: number; standard: { dims: string; sparsity: number; budget: Budget }; large: { dims: string; sparsity: number; budget: Budget } | null } {
   const config = { hiddenSize: model.hiddenSize, numLayers: model.layers };
   const headParams = headParameterCount(tagging ? 'token' : 'sequence', model.hiddenSize, numLabels);
   const budget = (adapter: RunSettings['adapter'], sparsity: number) => computeBudget({ plmParams: model.parameters, sizes: adapterTensorSizes(config, adapter), sparsity, headParams });
-  const dimOf = (a: RunSettings['adapter']) => (a.kind === 'mam' ? a.mamParallelDim : a.kind === 'prefix' ? a.prefixHidden : a.dim);
-  const standard = { dim: dimOf(settings.adapter), sparsity: settings.prune.sparsity, budget: budget(settings.adapter, settings.prune.sparsity) };
+  // The dimensions Large-Sparse scales, as the adapter's spec names them (d=16, r=8, d∥… w=64).
+  const standard = { dims: scaledDimensionsLabel(settings.adapter), sparsity: settings.prune.sparsity, budget: budget(settings.adapter, settings.prune.sparsity) };
   const k = Math.max(2, settings.largeSparse);
-  const large = (() => {
-    try {
-      const ls = largeSparse(settings.adapter, settings.prune.sparsity, k);
-      return { dim: dimOf(ls.options), sparsity: ls.sparsity, budget: budget(ls.options, ls.sparsity) };
-    } catch {
-      return null; // prefix-tuning without a prunable prefix MLP has no Large-Sparse counterpart
-    }
-  })();
+  // No counterpart where the spec says so (no adapter; prefix-tuning without a prunable prefix MLP).
+  const ls = largeSparseBlocked(settings.adapter) === null ? largeSparse(settings.adapter, settings.prune.sparsity, k) : null;
+  const large = ls && { dims: scaledDimensionsLabel(ls.options), sparsity: ls.sparsity, budget: budget(ls.options, ls.sparsity) };
   return { k, standard, large };
 }
 
@@ -44,7 +40,7 @@ export function BudgetPanel({ settings, model, numLabels, tagging = false }: { s
       <h3>Parameter budget (exact counts)</h3>
       <table className="compact">
         <thead>
-          <tr><th /><th>standard: dim {standard.dim}, {Math.round(standard.sparsity * 1000) / 10}% removed</th>{large && <th>Large-Sparse ×{k}: dim {large.dim}, {Math.round(large.sparsity * 1000) / 10}% removed</th>}</tr>
+          <tr><th /><th>standard{standard.dims && `: ${standard.dims}`}, {Math.round(standard.sparsity * 1000) / 10}% removed</th>{large && <th>Large-Sparse ×{k}: {large.dims}, {Math.round(large.sparsity * 1000) / 10}% removed</th>}</tr>
         </thead>
         <tbody>
           {ROWS.map(([key, label]) => (

@@ -1,7 +1,7 @@
 // The run controls: adapter, dimension, pruner and sparsity, Large-Sparse factor, training settings;
 // Run and Stop. Builds RunSettings from the settings table's defaults and sends them to the worker.
 import { ADAPTER_KINDS, NONLINEARITIES, PRUNER_KINDS, defaultRunSettings, type AdapterInit, type AdapterKind, type Nonlinearity, type PruneSchedule, type PrunerKind, type RunSettings } from '../../engine/settings';
-import { largeSparse } from '../../engine/budget';
+import { ADAPTER_SPECS, largeSparse, largeSparseBlocked, scaledDimensionsLabel } from '../../engine/adapters/registry';
 import { epochsForSteps, stepsForEpochs } from '../runs';
 import { useAppStore } from '../store';
 import { BudgetPanel } from './BudgetPanel';
@@ -15,22 +15,15 @@ function NumberField({ label, value, onChange, min, max, step }: { label: string
   );
 }
 
-/** A short name for a run: adapter, dimension, sparsity and pruner. */
+/** A short name for a run: adapter, the dimensions Large-Sparse scales (as trained), sparsity and pruner. */
 export function runLabel(settings: RunSettings): string {
   const k = settings.largeSparse;
-  let sparsity = settings.prune.sparsity;
-  let dim = settings.adapter.dim;
-  if (k > 1) {
-    // The same transform the engine applies (budget.ts), so the label cannot drift from the run.
-    try {
-      const large = largeSparse(settings.adapter, settings.prune.sparsity, k);
-      sparsity = large.sparsity;
-      dim = large.options.dim;
-    } catch {
-      // An impossible combination (prefix without a prunable MLP): the run itself reports it.
-    }
-  }
-  return `${settings.adapter.kind} d=${dim} ${Math.round(sparsity * 100)}% ${sparsity > 0 ? settings.prune.pruner : 'dense'}${k > 1 ? ` (Large-Sparse ×${k})` : ''}`;
+  let trained = { options: settings.adapter, sparsity: settings.prune.sparsity };
+  // The same transform the engine applies (the adapter's spec), so the label cannot drift from the run.
+  if (k > 1 && !largeSparseBlocked(settings.adapter)) trained = largeSparse(settings.adapter, settings.prune.sparsity, k);
+  if (settings.adapter.kind === 'none') return 'head only (no adapter)';
+  const sparsity = trained.sparsity;
+  return `${settings.adapter.kind} ${scaledDimensionsLabel(trained.options)} ${Math.round(sparsity * 100)}% ${sparsity > 0 ? settings.prune.pruner : 'dense'}${k > 1 ? ` (Large-Sparse ×${k})` : ''}`;
 }
 
 export function TrainPanel() {
@@ -49,6 +42,10 @@ export function TrainPanel() {
   const queued = useAppStore((s) => s.runQueue.length);
   const task = useAppStore((s) => s.tasks.find((t) => t.id === settings.task));
   const patch = <K extends keyof RunSettings>(key: K, value: Partial<RunSettings[K]>) => setSettings((s) => ({ ...s, [key]: { ...(s[key] as object), ...value } }));
+  const spec = ADAPTER_SPECS[settings.adapter.kind];
+  const blocked = largeSparseBlocked(settings.adapter);
+  /** Whether the chosen kind reads an option (its spec lists them): the controls show only those. */
+  const uses = (option: keyof RunSettings['adapter']) => spec.uses.includes(option);
   const setKind = (kind: AdapterKind) => setSettings((s) => ({ ...s, adapter: defaultRunSettings(kind).adapter }));
 
   return (
@@ -59,10 +56,10 @@ export function TrainPanel() {
           <legend>Adapter</legend>
           <label>Type
             <select aria-label="Adapter type" value={settings.adapter.kind} onChange={(e) => setKind(e.target.value as AdapterKind)}>
-              {ADAPTER_KINDS.map((k) => <option key={k} value={k}>{k}</option>)}
+              {ADAPTER_KINDS.map((k) => <option key={k} value={k}>{ADAPTER_SPECS[k].title}</option>)}
             </select>
           </label>
-          <NumberField label={settings.adapter.kind === 'lora' ? 'Rank' : settings.adapter.kind === 'prefix' || settings.adapter.kind === 'mam' ? 'Prefix length' : 'Bottleneck'} value={settings.adapter.dim} min={1} onChange={(dim) => patch('adapter', { dim })} />
+          {spec.dimLabel !== null && <NumberField label={spec.dimLabel} value={settings.adapter.dim} min={1} onChange={(dim) => patch('adapter', { dim })} />}
         </fieldset>
         <fieldset>
           <legend>Pruning at initialisation</legend>
@@ -95,23 +92,27 @@ export function TrainPanel() {
           <summary>Advanced settings</summary>
           <fieldset>
             <legend>Adapter details</legend>
-            <label>Non-linearity
-              <select aria-label="Non-linearity" value={settings.adapter.nonlinearity} onChange={(e) => patch('adapter', { nonlinearity: e.target.value as Nonlinearity })}>
-                {NONLINEARITIES.map((k) => <option key={k} value={k}>{k}</option>)}
-              </select>
-            </label>
-            <label>Initialisation
-              <select aria-label="Initialisation" value={settings.adapter.init} onChange={(e) => patch('adapter', { init: e.target.value as AdapterInit })}>
-                <option value="bert">bert: every matrix N(0, 0.02)</option>
-                <option value="standard">standard: zero LoRA B / parallel up</option>
-              </select>
-            </label>
-            {settings.adapter.kind === 'lora' && <NumberField label="LoRA alpha" value={settings.adapter.loraAlpha} min={1} onChange={(loraAlpha) => patch('adapter', { loraAlpha })} />}
-            {(settings.adapter.kind === 'parallel' || settings.adapter.kind === 'mam') && <NumberField label="Parallel scale" value={settings.adapter.parallelScale} min={0} step={0.5} onChange={(parallelScale) => patch('adapter', { parallelScale })} />}
-            {settings.adapter.kind === 'mam' && <NumberField label="Parallel bottleneck" value={settings.adapter.mamParallelDim} min={1} onChange={(mamParallelDim) => patch('adapter', { mamParallelDim })} />}
-            {(settings.adapter.kind === 'prefix' || settings.adapter.kind === 'mam') && <NumberField label="Prefix MLP width" value={settings.adapter.prefixHidden} min={1} onChange={(prefixHidden) => patch('adapter', { prefixHidden })} />}
-            <label className="check"><input type="checkbox" checked={settings.adapter.pruneBiases} onChange={(e) => patch('adapter', { pruneBiases: e.target.checked })} /> also prune biases</label>
-            {(settings.adapter.kind === 'prefix' || settings.adapter.kind === 'mam') && <label className="check"><input type="checkbox" checked={settings.adapter.prunePrefix} onChange={(e) => patch('adapter', { prunePrefix: e.target.checked })} /> prune the prefix MLP (this project's extension, not in the paper)</label>}
+            {uses('nonlinearity') && (
+              <label>Non-linearity
+                <select aria-label="Non-linearity" value={settings.adapter.nonlinearity} onChange={(e) => patch('adapter', { nonlinearity: e.target.value as Nonlinearity })}>
+                  {NONLINEARITIES.map((k) => <option key={k} value={k}>{k}</option>)}
+                </select>
+              </label>
+            )}
+            {uses('init') && (
+              <label>Initialisation
+                <select aria-label="Initialisation" value={settings.adapter.init} onChange={(e) => patch('adapter', { init: e.target.value as AdapterInit })}>
+                  <option value="bert">bert: every matrix N(0, 0.02)</option>
+                  <option value="standard">standard: zero LoRA B / parallel up</option>
+                </select>
+              </label>
+            )}
+            {uses('loraAlpha') && <NumberField label="LoRA alpha" value={settings.adapter.loraAlpha} min={1} onChange={(loraAlpha) => patch('adapter', { loraAlpha })} />}
+            {uses('parallelScale') && <NumberField label="Parallel scale" value={settings.adapter.parallelScale} min={0} step={0.5} onChange={(parallelScale) => patch('adapter', { parallelScale })} />}
+            {uses('mamParallelDim') && <NumberField label="Parallel bottleneck" value={settings.adapter.mamParallelDim} min={1} onChange={(mamParallelDim) => patch('adapter', { mamParallelDim })} />}
+            {uses('prefixHidden') && <NumberField label="Prefix MLP width" value={settings.adapter.prefixHidden} min={1} onChange={(prefixHidden) => patch('adapter', { prefixHidden })} />}
+            {uses('pruneBiases') && <label className="check"><input type="checkbox" checked={settings.adapter.pruneBiases} onChange={(e) => patch('adapter', { pruneBiases: e.target.checked })} /> also prune biases</label>}
+            {uses('prunePrefix') && <label className="check"><input type="checkbox" checked={settings.adapter.prunePrefix} onChange={(e) => patch('adapter', { prunePrefix: e.target.checked })} /> prune the prefix MLP (this project's extension, not in the paper)</label>}
           </fieldset>
           <fieldset>
             <legend>Pruning details</legend>
@@ -135,7 +136,7 @@ export function TrainPanel() {
         <div className="row">
           {/* While a run trains, Run and the comparison queue their runs behind it (see the runs panel). */}
           <button type="submit" disabled={!model || (settings.task !== 'toy' && !task)} title={running ? 'Queues this run: it starts when the runs before it have ended' : undefined}>Run</button>
-          <button type="button" disabled={!model || (settings.task !== 'toy' && !task) || settings.adapter.kind === 'prefix'} onClick={() => void compareLargeSparse(settings, compareK, runLabel)}>Large-Sparse ×{compareK} vs standard</button>
+          <button type="button" disabled={!model || (settings.task !== 'toy' && !task) || blocked !== null} title={blocked ?? undefined} onClick={() => void compareLargeSparse(settings, compareK, runLabel)}>Large-Sparse ×{compareK} vs standard</button>
           <button type="button" disabled={!running} onClick={() => running && void pauseRun(running.id, !running.paused)}>{running?.paused ? 'Resume' : 'Pause'}</button>
           <button type="button" disabled={!running} onClick={() => running && void stopRun(running.id)}>Stop</button>
           <span className="muted">Run: {runLabel(settings)}{running && ` (waits for the running run${queued > 0 ? ` and ${queued} queued` : ''})`}</span>

@@ -61,7 +61,8 @@ describe('expandExperiment', () => {
 
   it('trains only the head for adapter "none", and refuses to prune it', () => {
     const runs = expandExperiment(parseGridFile(grid({ adapters: ['none'], sparsities: [0] }), 'g.json'));
-    expect(runs[0]!.config.headOnly).toBe(true);
+    expect(runs[0]!.config.adapter.kind).toBe('none');
+    expect(runs[0]!.spec.dim).toBe(0);
     expect(() => expandExperiment(parseGridFile(grid({ adapters: ['none'] }), 'g.json'))).toThrow(/head-only baseline .* sparsity 0/);
   });
 

@@ -6,11 +6,11 @@
 import { z } from 'zod';
 import { mergeSettings, resolveRun } from '../../engine/config';
 import { BUILTIN_TASKS, type BuiltinTaskName } from '../../engine/data/tasks';
-import { ADAPTER_KINDS, defaultAdapterOptions, PRUNER_KINDS, type AdapterKind, type PrunerKind, type PruneScope, type TrainOptions } from '../../engine/settings';
+import { ADAPTER_KINDS, defaultAdapterOptions, PRUNER_KINDS, type PrunerKind, type PruneScope, type TrainOptions } from '../../engine/settings';
 import type { RunConfig } from '../../engine/train';
 
-/** `none`: no adapter, only the classification head is trained (a baseline). */
-export const GRID_ADAPTERS = [...ADAPTER_KINDS, 'none'] as const;
+/** The adapter kinds a grid may name; `none`: no adapter, only the classification head is trained (a baseline). */
+export const GRID_ADAPTERS = ADAPTER_KINDS;
 export type GridAdapter = (typeof GRID_ADAPTERS)[number];
 /** `random`: the default PLM's shape with freshly initialised weights (what pretraining contributes). */
 export const ENCODERS = ['pretrained', 'random'] as const;
@@ -133,18 +133,16 @@ export interface PlannedRun {
   config: RunConfig;
 }
 
-/** The trainer's configuration for a spec (Large-Sparse applied; head-only runs keep the adapter options for the record). */
+/** The trainer's configuration for a spec (Large-Sparse applied). */
 export function specToConfig(spec: RunSpec): RunConfig {
-  const kind: AdapterKind = spec.adapter === 'none' ? 'houlsby' : spec.adapter;
   const settings = mergeSettings({
     task: spec.task,
-    adapter: { kind, dim: spec.dim },
+    adapter: { kind: spec.adapter, dim: spec.dim },
     prune: { pruner: spec.pruner ?? 'snip', sparsity: spec.sparsity, scope: spec.scope, rounds: spec.rounds, scoringBatches: spec.scoringBatches },
     largeSparse: spec.largeSparse,
     train: spec.train,
   });
-  const config = resolveRun(settings);
-  return spec.adapter === 'none' ? { ...config, headOnly: true } : config;
+  return resolveRun(settings);
 }
 
 /** Expands the grids into runs, in order, without duplicates; throws on combinations that cannot run. */
@@ -165,7 +163,7 @@ export function expandExperiment(experiment: Experiment): PlannedRun[] {
     };
     for (const task of grid.tasks)
       for (const adapter of grid.adapters)
-        for (const dim of grid.dims ?? [defaultAdapterOptions(adapter === 'none' ? 'houlsby' : adapter).dim])
+        for (const dim of grid.dims ?? [defaultAdapterOptions(adapter).dim])
           for (const sparsity of grid.sparsities)
             for (const pruner of grid.pruners)
               for (const largeSparse of grid.largeSparse ?? [1])
@@ -179,7 +177,7 @@ export function expandExperiment(experiment: Experiment): PlannedRun[] {
                       scoringBatches: dense ? 0 : grid.scoringBatches ?? base.prune.scoringBatches,
                       largeSparse, encoder, seed, train: { ...train, seed },
                     };
-                    const config = specToConfig(spec.adapter === 'none' ? { ...spec, dim: 1 } : spec);
+                    const config = specToConfig(spec);
                     const { seed: _seed, train: { seed: _trainSeed, ...trainRest }, ...rest } = spec;
                     const group = JSON.stringify({ ...rest, ...trainRest, ...(dense && { scope: null }) });
                     const key = JSON.stringify({ group: JSON.parse(group) as unknown, seed });

@@ -1,6 +1,7 @@
 // Runs one planned run of an experiment on the current tfjs backend and returns its record. Models
 // (the pretrained one and its randomly initialised twin) and tasks are loaded once and reused.
-import type { Task } from '../../engine/data/task';
+import { primaryDimension } from '../../engine/adapters/registry';
+import { TASK_SPLIT_SEED, type Task } from '../../engine/data/task';
 import { disposePlm, loadPlm, type Plm } from '../../engine/plm';
 import { createRng, normalArray } from '../../engine/random';
 import { parseSafetensors, writeSafetensors } from '../../engine/safetensors';
@@ -72,11 +73,11 @@ export class ExperimentContext {
     return plm;
   }
 
-  private async task(name: PlannedRun['spec']['task'], seed: number): Promise<Task> {
-    const id = `${name}:${seed}`;
+  private async task(name: PlannedRun['spec']['task']): Promise<Task> {
+    const id = name;
     let task = this.tasks.get(id);
     if (!task) {
-      task = await loadPublicTask(name, seed);
+      task = await loadPublicTask(name, TASK_SPLIT_SEED);
       this.tasks.set(id, task);
     }
     return task;
@@ -86,7 +87,7 @@ export class ExperimentContext {
     const started = Date.now();
     const { spec, config } = planned;
     const plm = await this.plm(spec.encoder);
-    const task = await this.task(spec.task, spec.seed);
+    const task = await this.task(spec.task);
     const warnings: string[] = [];
     const result = await runSparseAdapter(plm, task, config, (event) => {
       if (event.type === 'warning') warnings.push(event.message);
@@ -99,7 +100,7 @@ export class ExperimentContext {
         group: planned.group,
         grid: planned.grid,
         spec,
-        trained: { dim: config.headOnly ? 0 : config.adapter.kind === 'mam' ? config.adapter.mamParallelDim : config.adapter.dim, sparsity: config.prune.sparsity },
+        trained: { dim: primaryDimension(config.adapter), sparsity: config.prune.sparsity },
         budget: { trainableNonzero: budget.trainableNonzero, adapterNonzero: budget.adapterNonzero, headParams: budget.headParams, percentOfPlm: budget.percentOfPlm, plmParams: budget.plmParams },
         dev: { accuracy: dev.accuracy, macroF1: dev.macroF1, mcc: dev.mcc, count: dev.count },
         losses: result.losses.filter((_, i) => i % lossEvery === 0),

@@ -7,6 +7,13 @@ import { alignLabels, encode, encodeWords, padBatch, type WordPieceTokenizer } f
 /** The label that the loss and the metrics skip: non-first word pieces, `[CLS]`, `[SEP]` and padding. */
 export const IGNORE_INDEX = -100;
 
+/**
+ * The seed that splits a task whose file has no dev split (an upload's dev cut, the toy task's
+ * sentences): one constant, separate from the training seed, so the page and the CLI split the same
+ * file the same way and runs with different training seeds are compared on the same split.
+ */
+export const TASK_SPLIT_SEED = 1;
+
 /** One labelled sentence or sentence pair. */
 export interface SentenceExample {
   text: string;

@@ -3,7 +3,7 @@
 // file (with errors that name the file and the place), and writes one in the same layout.
 import { BUILTIN_TASK_INFO, type BuiltinTaskName } from '../catalog';
 import { toyTask } from './toy';
-import type { SentenceExample, SplitName, TaggedSentence, Task, TaskCard } from './task';
+import { TASK_SPLIT_SEED, type SentenceExample, type SplitName, type TaggedSentence, type Task, type TaskCard } from './task';
 
 export { BUILTIN_TASK_INFO, BUILTIN_TASKS, type BuiltinTaskName } from '../catalog';
 
@@ -14,7 +14,7 @@ export const TASK_FILE_VERSION = 1;
 const SPLITS: readonly SplitName[] = ['train', 'dev', 'test'];
 
 /** Loads a built-in task; `readText` fetches a path relative to the site root (the engine has no fetch of its own). */
-export async function loadBuiltinTask(name: BuiltinTaskName, readText: (path: string) => Promise<string>, seed = 1): Promise<Task> {
+export async function loadBuiltinTask(name: BuiltinTaskName, readText: (path: string) => Promise<string>, seed = TASK_SPLIT_SEED): Promise<Task> {
   const file = BUILTIN_TASK_INFO[name].file;
   if (file === null) return toyTask(seed);
   return parseTaskFile(await readText(file), file);

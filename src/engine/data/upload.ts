@@ -7,7 +7,7 @@
 /// <reference path="./papaparse.d.ts" />
 import Papa from 'papaparse/papaparse.js';
 import { createRng } from '../random';
-import { countLabels, type SentenceExample, type SequenceTask } from './task';
+import { countLabels, TASK_SPLIT_SEED, type SentenceExample, type SequenceTask } from './task';
 
 /** How to read an upload; every field is optional. Columns are named by header name or 0-based index. */
 export interface UploadOptions {
@@ -316,7 +316,7 @@ export function parseUpload(text: string, fileName: string, options: UploadOptio
   const test = examples('test');
   if (train.length === 0) throw new Error(`${fileName}: no row is in the train split (column ${columns.split})`);
   const devFraction = options.devFraction ?? 0.1;
-  const seed = options.seed ?? 1;
+  const seed = options.seed ?? TASK_SPLIT_SEED;
   const devGiven = dev.length > 0;
   if (!devGiven) {
     if (!(devFraction > 0 && devFraction < 1)) throw new Error(`devFraction must be between 0 and 1, got ${devFraction}`);
