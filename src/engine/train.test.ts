@@ -95,6 +95,9 @@ describe('runSparseAdapter', () => {
     const r = await runSparseAdapter(plm, tagging, quick({ adapter: { kind: 'lora', dim: 4 }, prune: { sparsity: 0.5 }, train: { steps: 60, learningRate: 1e-2 } }), (e) => events.push(e));
     // Each dev sentence has 4 tagged words: the metrics count words, not word pieces or padding.
     expect(r.dev.count).toBe(16 * 4);
+    // Per-word correctness for paired tests: one entry per tagged word, agreeing with the accuracy.
+    expect(r.devCorrect).toHaveLength(16 * 4);
+    expect(r.devCorrect.reduce((x, y) => x + y, 0) / r.devCorrect.length).toBeCloseTo(r.dev.accuracy, 12);
     expect(r.dev.confusion).toHaveLength(4);
     expect(r.dev.accuracy).toBeGreaterThan(0.9);
     expect(r.losses[r.losses.length - 1]!).toBeLessThan(r.losses[0]!);

@@ -46,6 +46,8 @@ export interface RunResult {
   masks: Map<string, tf.Tensor>;
   budget: Budget;
   dev: ClassificationMetrics;
+  /** Per dev item, whether the final adapter got it right (for paired tests over examples). */
+  devCorrect: Uint8Array;
   losses: number[];
   dispose(): void;
 }
@@ -116,6 +118,8 @@ export interface Trainer {
   readLosses(keep: number): Promise<StepRecord[]>;
   /** Metrics on the dev (or test) split. */
   evaluate(split?: 'dev' | 'test'): Promise<ClassificationMetrics>;
+  /** The same, with per-item correctness. */
+  evaluateExamples(split?: 'dev' | 'test'): Promise<Evaluation>;
   /** The whole state (reads every queued loss first). */
   state(): Promise<TrainState>;
   /** Frees the optimizer's moments (after the last step); the adapters, head and masks stay. */
@@ -135,8 +139,20 @@ function batchLoss(plm: Plm, adapters: Adapters, head: Head, masks: ReadonlyMap<
   return softmaxCrossEntropy(logits(plm, adapters, head, masks, batch), labels, batch.weights);
 }
 
+/** An evaluation's metrics and, per counted item (example, or tagged word), whether it was right: paired tests resample these. */
+export interface Evaluation {
+  metrics: ClassificationMetrics;
+  /** 1 where the prediction was right, in split order (tagging: the tagged positions, row by row). */
+  correct: Uint8Array;
+}
+
 /** Evaluates on an encoded split in batches (one readback per batch); tagging counts tagged positions only. */
 export async function evaluate(plm: Plm, adapters: Adapters, head: Head, masks: ReadonlyMap<string, tf.Tensor>, split: EncodedSplit, batchSize: number): Promise<ClassificationMetrics> {
+  return (await evaluateExamples(plm, adapters, head, masks, split, batchSize)).metrics;
+}
+
+/** `evaluate`, with the per-item correctness. */
+export async function evaluateExamples(plm: Plm, adapters: Adapters, head: Head, masks: ReadonlyMap<string, tf.Tensor>, split: EncodedSplit, batchSize: number): Promise<Evaluation> {
   const perRow = split.labelsPerToken ? split.seqLen : 1;
   const predicted = new Int32Array(split.count * perRow);
   for (let start = 0; start < split.count; start += batchSize) {
@@ -145,7 +161,10 @@ export async function evaluate(plm: Plm, adapters: Adapters, head: Head, masks: 
     predicted.set(await argmax.data(), start * perRow);
     argmax.dispose();
   }
-  return split.labelsPerToken ? tokenClassificationMetrics(predicted, split.labels, head.numLabels, IGNORE_INDEX) : classificationMetrics(predicted, split.labels, head.numLabels);
+  const metrics = split.labelsPerToken ? tokenClassificationMetrics(predicted, split.labels, head.numLabels, IGNORE_INDEX) : classificationMetrics(predicted, split.labels, head.numLabels);
+  const correct: number[] = [];
+  for (let i = 0; i < predicted.length; i++) if (split.labels[i] !== IGNORE_INDEX) correct.push(predicted[i] === split.labels[i] ? 1 : 0);
+  return { metrics, correct: Uint8Array.from(correct) };
 }
 
 /** Frees a trained adapter's variables, its head's and its masks. */
@@ -331,6 +350,7 @@ export function createTrainer(plm: Plm, task: Task, config: RunConfig, saved?: T
         return read;
       },
       evaluate: (split = 'dev') => evaluate(plm, adapters, head, masks, splitFor(split), opts.batchSize),
+      evaluateExamples: (split = 'dev') => evaluateExamples(plm, adapters, head, masks, splitFor(split), opts.batchSize),
       async state() {
         if (pending.length > 0) throw new Error('read the pending losses (readLosses(0)) before taking the state');
         const params: Record<string, Float32Array> = {};
@@ -414,12 +434,13 @@ export async function runSparseAdapter(plm: Plm, task: Task, config: RunConfig, 
       trainer.freeOptimizer();
     }
     onEvent({ type: 'phase', phase: 'evaluating' });
-    dev = await trainer.evaluate('dev');
+    const final = await trainer.evaluateExamples('dev');
+    dev = final.metrics;
     onEvent({ type: 'eval', step: trainer.losses.length, split: 'dev', metrics: dev });
     onEvent({ type: 'phase', phase: 'done' });
     onEvent({ type: 'summary', budget: trainer.budget, dev, labels: task.labels, seconds: (Date.now() - started) / 1000, firstLossMs });
     const { adapters, head, masks } = trainer;
-    return { adapters, head, masks, budget: trainer.budget, dev, losses: [...trainer.losses], dispose: () => trainer.dispose() };
+    return { adapters, head, masks, budget: trainer.budget, dev, devCorrect: final.correct, losses: [...trainer.losses], dispose: () => trainer.dispose() };
   } catch (error) {
     trainer.dispose();
     throw error;
