@@ -384,9 +384,12 @@ def load_resume(args, sig: Dict, ckpt_path: str):
         if ck["sig"] != sig:
             log(f"{path}: hyper-parameters differ, not resumed ({ck['sig']} vs {sig})")
             continue
-        if ck.get("corpus_sha1") != corpus_sha1():
+        if ck.get("corpus_sha1") != corpus_sha1() and args.allow_corpus_change:
+            log(f"{path}: corpus sha1 differs ({ck.get('corpus_sha1')} vs {corpus_sha1()}); resuming anyway (--allow-corpus-change)")
+        elif ck.get("corpus_sha1") != corpus_sha1():
             sys.exit(f"{path} was trained on corpus {ck.get('corpus_sha1')}, but the built corpus is {corpus_sha1()}: "
-                     "rebuild it with the same build_corpus.py (delete scripts/pretrain/.cache/corpus) or use --fresh")
+                     "rebuild it with the same build_corpus.py (delete scripts/pretrain/.cache/corpus), or pass "
+                     "--allow-corpus-change (e.g. a Debian package was updated; the data order then differs), or --fresh")
         if best is None or ck["step"] > best[1]["step"]:
             best = (path, ck)
     return best
@@ -422,6 +425,7 @@ def train(args, model, export_model, train_data: np.ndarray, valid: np.ndarray, 
     model.train()
     n = len(train_data)
     t_last = t_seg = t_ckpt = t_loop = time.time()
+    cpu_loop = time.process_time()
     acc: Dict[str, float] = {}
     acc_n = 0
     while step < total:
@@ -469,7 +473,9 @@ def train(args, model, export_model, train_data: np.ndarray, valid: np.ndarray, 
         if args.measure and step >= args.measure:
             dt = time.time() - t_loop
             tokens = int((train_data[: args.batch_size * 50] != tok.pad_id).sum(1).mean()) * args.batch_size
-            log(f"measured {step} steps: {dt / step:.3f} s/step, {tokens * step / dt:.0f} tokens/s "
+            cpu = time.process_time() - cpu_loop  # CPU seconds of all threads: robust to other load
+            log(f"measured {step} steps: {dt / step:.3f} s/step, {tokens * step / dt:.0f} tokens/s wall, "
+                f"{cpu / step:.2f} CPU-s/step, {tokens * step / cpu:.0f} tokens per CPU-second "
                 f"(batch {args.batch_size} x {args.max_len}); last {acc_n} steps: " + " ".join(f"{k2} {v / acc_n:.4f}" for k2, v in acc.items()))
             return history, dt
         if step % args.log_every == 0 or step == total:
@@ -703,6 +709,7 @@ def parse_args(argv=None):
     p.add_argument("--out", default=OUT_DIR)
     p.add_argument("--measure", type=int, default=0, help="time this many steps and exit")
     p.add_argument("--fresh", action="store_true", help="ignore existing checkpoints")
+    p.add_argument("--allow-corpus-change", action="store_true", help="resume even if the corpus hash differs")
     p.add_argument("--stop-at", type=int, default=-1, help="checkpoint and exit once this step is reached (run in chunks)")
     p.add_argument("--save-committed", action="store_true",
                    help="only copy the newest .cache checkpoint to --committed-dir (compact, xz) and exit")
@@ -719,6 +726,9 @@ def save_committed(args) -> None:
     ck = ckpt_io.load_any(src)
     path = committed_path(args)
     size = ckpt_io.save_compact(path, ck)
+    vocab_src = os.path.join(CACHE, f"vocab-{ck['sig']['vocab_size']}.txt")
+    with open(vocab_src, "rb") as f_in, open(os.path.join(args.committed_dir, "vocab.txt"), "wb") as f_out:
+        f_out.write(f_in.read())  # the checkpoint's vocabulary, so a resume never depends on retraining it
     with open(os.path.join(args.committed_dir, "README.md"), "w", encoding="utf-8") as f:
         f.write(f"""# Committed pretraining checkpoint
 
@@ -751,6 +761,12 @@ def prepare_data(args):
             train_docs = basic_tokenize_docs(train_txt)
         return train_docs
 
+    committed_vocab = os.path.join(args.committed_dir, "vocab.txt")
+    if not os.path.exists(vocab_path) and os.path.exists(committed_vocab) and not args.fresh:
+        os.makedirs(CACHE, exist_ok=True)
+        with open(committed_vocab, "rb") as f_in, open(vocab_path, "wb") as f_out:
+            f_out.write(f_in.read())  # resume with the committed checkpoint's own vocabulary
+        log(f"vocabulary taken from {os.path.relpath(committed_vocab, REPO)}")
     if os.path.exists(vocab_path) and len(load_vocab(vocab_path)) == args.vocab_size:
         vocab = load_vocab(vocab_path)
     else:
