@@ -66,7 +66,7 @@ describe('npm run cli -- train', () => {
   // The real-GPU path in Node (Dawn): here on SwiftShader, which .ci/run installs (chromium + libvulkan1).
   it.skipIf(!hasVulkan)('runs on WebGPU in Node (Dawn) with the same losses as cpu, within 1e-3 relative', () => {
     const args = ['train', '--model', 'src/engine/fixtures/tiny-bert', '--adapter', 'houlsby', '--dim', '8', '--sparsity', '0.5', '--steps', '4', '--batch-size', '4', '--seq-len', '16', '--eval-every', '0', '--json'];
-    const cpu = losses(cli(...args).stdout);
+    const cpu = losses(cli(...args, '--backend', 'cpu').stdout);
     const gpu = spawnSync('npx', ['tsx', 'src/cli/main.ts', ...args, '--backend', 'webgpu'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, VK_ICD_FILENAMES: SWIFTSHADER_ICD, XDG_RUNTIME_DIR: tmpdir() } });
     expect(gpu.stderr).not.toMatch(/error:/);
     const webgpu = losses(gpu.stdout);
@@ -134,6 +134,33 @@ describe('npm run cli -- train', () => {
       trained.dispose();
     }
   }, 120_000);
+
+  it('checkpoints every n steps and resumes exactly: steps 4–6 of a resumed run equal those of the uninterrupted run; a damaged checkpoint is refused', () => {
+    const out = mkdtempSync(join(tmpdir(), 'resume-'));
+    const args = ['--model', 'src/engine/fixtures/tiny-bert', '--backend', 'cpu', '--adapter', 'houlsby', '--dim', '4', '--sparsity', '0.5', '--steps', '6', '--batch-size', '4', '--seq-len', '16', '--seed', '3', '--eval-every', '0', '--json'];
+    // The uninterrupted run writes its checkpoints at steps 3 (and not after the last step): the state at step 3.
+    const straight = cli('train', ...args, '--checkpoint-every', '3', '--out', out);
+    expect(straight.stderr).not.toMatch(/error:/);
+    const all = losses(straight.stdout);
+    expect(all).toHaveLength(6);
+    const resumed = cli('train', '--model', 'src/engine/fixtures/tiny-bert', '--backend', 'cpu', '--resume', out, '--json');
+    expect(resumed.stderr).not.toMatch(/error:/);
+    expect(losses(resumed.stdout)).toEqual(all.slice(3));
+    const last = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop()!) as { dev: unknown; budget: unknown };
+    expect(last(resumed.stdout).dev).toEqual(last(straight.stdout).dev);
+    expect(last(resumed.stdout).budget).toEqual(last(straight.stdout).budget);
+    // Settings cannot change on resume; another model is refused with the reason; a damaged file is named.
+    expect(cli('train', '--resume', out, '--steps', '9').stderr).toContain("--resume continues the checkpoint's run with its own settings: drop --steps");
+    const other = cli('train', '--resume', out, '--backend', 'cpu');
+    expect(other.status).toBe(1);
+    expect(other.stderr).toMatch(/error: the checkpoint is of a model with 2 layers × 32/);
+    const file = join(out, 'checkpoint.safetensors');
+    const bytes = readFileSync(file);
+    writeFileSync(file, bytes.subarray(0, bytes.length - 100));
+    const damaged = cli('train', '--model', 'src/engine/fixtures/tiny-bert', '--resume', out, '--backend', 'cpu');
+    expect(damaged.status).toBe(1);
+    expect(damaged.stderr).toMatch(/error: .*checkpoint\.safetensors/);
+  }, 180_000);
 
   it('rejects bad flags with a message naming them', () => {
     const bad = cli('train', '--model', 'src/engine/fixtures/tiny-bert', '--pruner', 'lottery');

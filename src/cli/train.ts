@@ -1,17 +1,18 @@
 // `npm run cli -- train`: one SparseAdapter run from the command line, events as JSON lines.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { exportForLibrary, exportLibrary } from '../engine/interop';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ADAPTER_KINDS, type AdapterKind } from '../engine/adapters';
 import { adapterFileContents, adapterToSafetensors } from '../engine/adapterFile';
-import { mergeSettings, resolveRun } from '../engine/config';
+import { mergeSettings, resolveRun, type RunOverrides, type RunSettings } from '../engine/config';
 import { TASK_SPLIT_SEED, type Task } from '../engine/data/task';
 import { BUILTIN_TASKS } from '../engine/data/tasks';
 import { parseUpload } from '../engine/data/upload';
 import { loadPlm } from '../engine/plm';
 import { PRUNER_KINDS, type PrunerKind, type PruneScope } from '../engine/pruning';
-import { runSparseAdapter, type RunEvent } from '../engine/train';
+import { checkpointFromSafetensors, checkpointToSafetensors } from '../engine/checkpointFile';
+import { runSparseAdapter, type RunEvent, type TrainState, type Trainer } from '../engine/train';
 import { loadPublicTask } from './builtinTask';
 import { DEFAULT_MODEL_DIR, folderReader } from './modelFolder';
 import { NODE_BACKEND_CHOICES, startNodeBackend } from './nodeBackend';
@@ -28,10 +29,12 @@ export const TRAIN_HELP = `  train    Score, prune and train an adapter on a tas
            --steps <n> --batch-size <n> --seq-len <n> --lr <x> --seed <n> --eval-every <n>
            --split-seed <n>          seed of the task's dev cut (uploads, toy task); default ${TASK_SPLIT_SEED}, as the page
            --model <dir>             default: ${DEFAULT_MODEL_DIR}
-           --backend <cpu|wasm|webgpu|auto>  tfjs backend (webgpu through Dawn and the machine's Vulkan driver; auto: webgpu on a hardware adapter, else wasm)
+           --backend <cpu|wasm|webgpu|auto>  tfjs backend, default auto (webgpu through Dawn and the machine's Vulkan driver; auto: webgpu on a hardware adapter, else wasm)
            --out <dir>               write adapter.safetensors (+ .mask tensors) and adapter_config.json, and the
                                      folder Python loads: <dir>/adapterhub/ (Houlsby, Pfeiffer, parallel: AdapterHub's
                                      load_adapter(dir, use_safetensors=True)) or <dir>/peft/ (LoRA: PeftModel.from_pretrained)
+           --checkpoint-every <n>    write <out>/checkpoint.safetensors every n steps (the whole training state)
+           --resume <dir>            continue the run of <dir>/checkpoint.safetensors exactly (same model; its settings)
            --json                    print events as JSON lines, then a summary line`;
 
 function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T | undefined {
@@ -60,6 +63,28 @@ async function uploadedTask(file: string, columns: { text?: string; text2?: stri
   return { task: result.task, skipped: result.skipped.count };
 }
 
+/** The checkpoint file `--checkpoint-every` writes into the output folder and `--resume` reads. */
+export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+/** Flags that set the run; a resumed run keeps its checkpoint's. */
+const SETTING_FLAGS = ['task', 'adapter', 'dim', 'sparsity', 'pruner', 'scope', 'rounds', 'large-sparse', 'steps', 'batch-size', 'seq-len', 'lr', 'seed', 'split-seed', 'eval-every', 'data'] as const;
+
+/** Reads `dir`'s checkpoint for `--resume`: the state, the run's settings and its split seed. */
+async function readResume(dir: string, flags: Record<string, unknown>): Promise<{ state: TrainState; settings: RunSettings; splitSeed: number }> {
+  const given = SETTING_FLAGS.filter((f) => flags[f] !== undefined && !(f === 'data'));
+  if (given.length > 0) throw new Error(`--resume continues the checkpoint's run with its own settings: drop ${given.map((f) => `--${f}`).join(', ')}`);
+  const path = join(dir, CHECKPOINT_FILE);
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch {
+    throw new Error(`--resume ${dir}: there is no ${CHECKPOINT_FILE} in it (train with --checkpoint-every n --out ${dir} to write one)`);
+  }
+  const { state, settings: saved } = checkpointFromSafetensors(bytes, path);
+  const record = (typeof saved === 'object' && saved !== null ? saved : {}) as { settings?: unknown; splitSeed?: unknown };
+  if (typeof record.settings !== 'object' || record.settings === null || typeof record.splitSeed !== 'number') throw new Error(`${path}: the run's settings in its metadata are missing: the file is damaged`);
+  return { state, settings: mergeSettings(record.settings as RunOverrides), splitSeed: record.splitSeed };
+}
+
 /** Runs the train sub-command. */
 export async function trainCommand(args: string[]): Promise<void> {
   const startedAt = Date.now();
@@ -72,12 +97,15 @@ export async function trainCommand(args: string[]): Promise<void> {
       'seq-len': { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' }, 'split-seed': { type: 'string' }, 'eval-every': { type: 'string' }, model: { type: 'string' },
       backend: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, data: { type: 'string' },
       'text-column': { type: 'string' }, 'text2-column': { type: 'string' }, 'label-column': { type: 'string' },
+      'checkpoint-every': { type: 'string' }, resume: { type: 'string' },
     },
   });
-  const backend = oneOf(v.backend, NODE_BACKEND_CHOICES, '--backend') ?? 'cpu';
+  const resumed = v.resume === undefined ? null : await readResume(v.resume, v);
+  // auto: WebGPU on a hardware adapter, else wasm (6× faster than cpu here); it says what it picked.
+  const backend = oneOf(v.backend, NODE_BACKEND_CHOICES, '--backend') ?? 'auto';
   const kind = oneOf(v.adapter, ADAPTER_KINDS, '--adapter') ?? ('houlsby' as AdapterKind);
   if (v.task !== undefined && v.data !== undefined) throw new Error('give either --task or --data, not both');
-  const settings = mergeSettings({
+  const settings = resumed?.settings ?? mergeSettings({
     task: v.data !== undefined ? `file:${v.data}` : v.task ?? 'toy',
     adapter: { kind, ...(v.dim !== undefined && { dim: number(v.dim, '--dim') }) },
     prune: {
@@ -104,9 +132,10 @@ export async function trainCommand(args: string[]): Promise<void> {
   const dir = v.model ?? DEFAULT_MODEL_DIR;
   const plm = await loadPlm(folderReader(dir), dir);
   // The task's split has its own seed (the page's too), not the training seed: every training seed sees the same split.
-  const splitSeed = number(v['split-seed'], '--split-seed') ?? TASK_SPLIT_SEED;
-  const { task, skipped } = v.data !== undefined
-    ? await uploadedTask(v.data, { text: v['text-column'], text2: v['text2-column'], label: v['label-column'] }, splitSeed)
+  const splitSeed = resumed?.splitSeed ?? number(v['split-seed'], '--split-seed') ?? TASK_SPLIT_SEED;
+  const dataFile = v.data ?? (settings.task.startsWith('file:') ? settings.task.slice(5) : undefined);
+  const { task, skipped } = dataFile !== undefined
+    ? await uploadedTask(dataFile, { text: v['text-column'], text2: v['text2-column'], label: v['label-column'] }, splitSeed)
     : { task: await loadPublicTask(settings.task, splitSeed), skipped: 0 };
   const print = (event: RunEvent) => {
     if (v.json) {
@@ -120,21 +149,36 @@ export async function trainCommand(args: string[]): Promise<void> {
       console.log(`warning: ${event.message}`);
     }
   };
-  const result = await runSparseAdapter(plm, task, run, print);
+  const every = number(v['checkpoint-every'], '--checkpoint-every');
+  const out = v.out ?? v.resume;
+  if (every !== undefined && (!Number.isInteger(every) || every < 1)) throw new Error(`--checkpoint-every must be a positive whole number of steps; got ${every}`);
+  if (every !== undefined && out === undefined) throw new Error('--checkpoint-every needs --out <dir> to write the checkpoint into');
+  const checkpoint = every === undefined || out === undefined ? undefined : {
+    every,
+    async save(trainer: Trainer) {
+      await mkdir(out, { recursive: true });
+      // Written beside and renamed: a run killed while writing leaves the previous checkpoint whole.
+      const path = join(out, CHECKPOINT_FILE);
+      await writeFile(`${path}.partial`, checkpointToSafetensors(await trainer.state(), { settings, splitSeed, model: dir }));
+      await rename(`${path}.partial`, path);
+    },
+  };
+  if (resumed && !v.json) console.log(`resuming from ${join(v.resume!, CHECKPOINT_FILE)} at step ${resumed.state.step} of ${run.train.steps}`);
+  const result = await runSparseAdapter(plm, task, run, print, undefined, { state: resumed?.state, checkpoint });
   const { confusion: _confusion, ...devMetrics } = result.dev;
   const config = { task: settings.task, model: dir, backend: backendReport.backend, largeSparse: settings.largeSparse, ...run.adapter, ...run.prune, ...run.train };
   const seconds = (Date.now() - startedAt) / 1000;
   const data = { train: task.train.length, dev: task.dev.length, test: task.test.length, skipped, labels: task.labels };
   const summary = { type: 'summary', config, data, budget: result.budget, dev: devMetrics, seconds };
-  if (v.out) {
-    await mkdir(v.out, { recursive: true });
+  if (out) {
+    await mkdir(out, { recursive: true });
     // The same metadata object as the page's download; adapter_config.json is its readable copy.
     const adapterRun = { settings, resolved: run };
-    await writeFile(join(v.out, 'adapter.safetensors'), await adapterToSafetensors(result, plm, adapterRun, task.labels));
-    await writeFile(join(v.out, 'adapter_config.json'), JSON.stringify(adapterFileContents(result.head, plm, adapterRun, task.labels), null, 2) + '\n');
+    await writeFile(join(out, 'adapter.safetensors'), await adapterToSafetensors(result, plm, adapterRun, task.labels));
+    await writeFile(join(out, 'adapter_config.json'), JSON.stringify(adapterFileContents(result.head, plm, adapterRun, task.labels), null, 2) + '\n');
     const library = exportLibrary(run.adapter.kind);
     if (library !== null) {
-      const folder = join(v.out, library === 'adapters' ? 'adapterhub' : 'peft');
+      const folder = join(out, library === 'adapters' ? 'adapterhub' : 'peft');
       await mkdir(folder, { recursive: true });
       const info = { modelName: dir, adapterName: `${run.adapter.kind}_${settings.task}`, labels: task.labels, hiddenSize: plm.model.config.hiddenSize };
       for (const f of await exportForLibrary(result.adapters, result.head, result.masks, info)) await writeFile(join(folder, f.name), f.data);
