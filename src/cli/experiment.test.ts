@@ -6,6 +6,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseShard, shardRuns } from './experiment';
+import { expandExperiment, parseGridFile } from './experiment/grid';
 
 const ROOT = join(__dirname, '..', '..');
 const TINY = 'src/engine/fixtures/tiny-bert';
@@ -16,6 +18,24 @@ const file = (name: string, text: string) => {
   return join(dir, name);
 };
 const GRID = { tasks: ['toy'], adapters: ['houlsby'], dims: [4], sparsities: [0, 0.5], pruners: ['snip'], seeds: [1], steps: 4, batchSize: 4, seqLen: 16 };
+
+describe('shards', () => {
+  it('deal a grid\'s runs by sorted key: disjoint, covering, sizes within one, whatever the grid file\'s order', () => {
+    const planned = expandExperiment(parseGridFile(JSON.stringify({ ...GRID, dims: [2, 4, 8], seeds: [1, 2, 3], sparsities: [0, 0.3, 0.6] }), 'g.json'));
+    const reversed = [...planned].reverse();
+    for (const n of [1, 2, 5, 27, 40]) {
+      const parts = Array.from({ length: n }, (_, i) => shardRuns(planned, { index: i + 1, count: n }).map((p) => p.key));
+      const all = parts.flat();
+      expect(new Set(all).size).toBe(all.length);
+      expect(new Set(all)).toEqual(new Set(planned.map((p) => p.key)));
+      const sizes = parts.map((p) => p.length);
+      expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+      parts.forEach((keys, i) => expect(new Set(shardRuns(reversed, { index: i + 1, count: n }).map((p) => p.key))).toEqual(new Set(keys)));
+    }
+    expect(parseShard('3/8')).toEqual({ index: 3, count: 8 });
+    for (const bad of ['0/2', '3/2', '1', 'a/b', '1/0']) expect(() => parseShard(bad)).toThrow(/--shard must be i\/n/);
+  });
+});
 
 describe('npm run cli -- experiment: argument errors', () => {
   it.each([
@@ -83,6 +103,37 @@ describe('npm run cli -- experiment: a tiny grid', () => {
     expect(after.runs[0]).toEqual(kept);
     expect(after.runs[1]!.dev).toEqual(results.runs[1]!.dev);
   });
+
+  it('--shard i/n runs disjoint parts, and merge joins them into what the unsharded run wrote (same keys, same numbers); other grids and conflicting numbers are refused', () => {
+    const parts = [1, 2].map((i) => {
+      const shardOut = join(dir, `shard-${i}`);
+      const result = cli('experiment', '--grid', grid, '--out', shardOut, '--model', TINY, '--backend', 'cpu', '--shard', `${i}/2`);
+      expect(result.status).toBe(0);
+      expect(result.stderr).toContain(`tiny shard ${i}/2: 1 runs`);
+      return shardOut;
+    });
+    const merged = join(dir, 'merged');
+    const merge = cli('experiment', 'merge', '--out', merged, ...parts);
+    expect(merge.status).toBe(0);
+    expect(merge.stderr).toContain('merged 2 shard(s): 2 of 2 runs');
+    type Results = { runs: { key: string; spec: unknown; trained: unknown; budget: unknown; dev: unknown; losses: number[] }[] };
+    const read = (d: string) => JSON.parse(readFileSync(join(d, 'results.json'), 'utf8')) as Results;
+    const numbers = (r: Results) => r.runs.map(({ key, spec, trained, budget, dev, losses }) => ({ key, spec, trained, budget, dev, losses }));
+    expect(numbers(read(merged))).toEqual(numbers(read(out)));
+    expect(readFileSync(join(merged, 'results.md'), 'utf8')).toContain('2 of 2 runs finished');
+    // A shard of another grid, and a run reported with other numbers, are refused.
+    const otherOut = join(dir, 'other-grid');
+    mkdirSync(otherOut);
+    const otherGrid = { ...read(parts[0]!), experiment: { name: 'other', description: '', grids: [] } };
+    writeFileSync(join(otherOut, 'results.json'), JSON.stringify(otherGrid));
+    expect(cli('experiment', 'merge', '--out', join(dir, 'm2'), parts[0]!, otherOut).stderr).toMatch(/holds results of another grid \("other"\)/);
+    const tampered = read(parts[0]!);
+    (tampered.runs[0]!.dev as { accuracy: number }).accuracy += 0.01;
+    const tamperedOut = join(dir, 'tampered');
+    mkdirSync(tamperedOut);
+    writeFileSync(join(tamperedOut, 'results.json'), JSON.stringify(tampered));
+    expect(cli('experiment', 'merge', '--out', join(dir, 'm3'), parts[0]!, tamperedOut).stderr).toMatch(/is in .* and .* with different numbers/);
+  }, 180_000);
 
   it('with --backend auto says which backend it picked and why not the others', () => {
     const result = cli('experiment', '--preset', 'smoke', '--out', join(dir, 'auto'), '--model', TINY, '--backend', 'auto');

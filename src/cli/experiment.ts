@@ -22,7 +22,10 @@ export const EXPERIMENT_HELP = `  experiment  Run a grid of configurations; resu
            --backend <${NODE_BACKEND_CHOICES.join('|')}>  default wasm; auto: WebGPU on a real GPU, else wasm
            --jobs <n>                worker processes (default 1; one core each on wasm/cpu)
            --model <dir>             default: ${DEFAULT_MODEL_DIR}
-           --dry-run                 list the runs and exit`;
+           --shard <i/n>             run only the i-th of n disjoint, balanced parts (i from 1; by run key, so
+                                     shards agree without talking: one per array-job task), into its own --out
+           --dry-run                 list the runs (of the shard) and exit
+  experiment merge --out <dir> <shardDir>…   join shard results into one results.json, results.md and charts`;
 
 const RESULTS_FORMAT = 'sparseadapter-experiment';
 const RESULTS_VERSION = 1;
@@ -32,8 +35,36 @@ interface ResultsFile {
   version: number;
   experiment: Experiment;
   command: string;
+  /** Present when the file holds one part of the grid (`--shard i/n`). */
+  shard?: Shard;
   runs: ExperimentRecord[];
   failed: { key: string; message: string }[];
+}
+
+/** The i-th (1-based) of n parts of a grid. */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/** Reads `i/n` (1 ≤ i ≤ n). */
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count) throw new Error(`--shard must be i/n with 1 ≤ i ≤ n (e.g. 2/8); got "${text}"`);
+  return { index, count };
+}
+
+/**
+ * The runs of one shard: the grid's runs sorted by key, dealt out round-robin. Every shard computes the
+ * same sorted list from the same grid, so the parts are disjoint, cover the grid and differ in size
+ * by at most one, without any coordination; the order of the grid file does not matter.
+ */
+export function shardRuns(planned: readonly PlannedRun[], shard: Shard): PlannedRun[] {
+  const keys = planned.map((p) => p.key).sort();
+  const mine = new Set(keys.filter((_, i) => i % shard.count === shard.index - 1));
+  return planned.filter((p) => mine.has(p.key));
 }
 
 /** Reads the records of an earlier, possibly interrupted, run of the same output folder. */
@@ -48,6 +79,13 @@ async function readPrevious(file: string): Promise<ExperimentRecord[]> {
   if (data.format !== RESULTS_FORMAT || !Array.isArray(data.runs)) throw new Error(`${file} is not an experiment results file; choose another --out`);
   if (data.version !== RESULTS_VERSION) throw new Error(`${file} has results format version ${String(data.version)}, this program writes ${RESULTS_VERSION}; choose another --out`);
   return data.runs;
+}
+
+/** Reads a whole results file (for merging), with the same checks. */
+async function readResultsFile(file: string): Promise<ResultsFile> {
+  if (!existsSync(file)) throw new Error(`${file} does not exist: is this a shard's --out folder?`);
+  await readPrevious(file);
+  return JSON.parse(await readFile(file, 'utf8')) as ResultsFile;
 }
 
 /** Writes through a temporary file and a rename, so a kill mid-write never leaves half a file. */
@@ -135,11 +173,19 @@ export function runnerOptions(v: { backend?: string; jobs?: string; model?: stri
 
 /** Runs the experiment sub-command. */
 export async function experimentCommand(args: string[]): Promise<void> {
-  const { values: v } = parseArgs({
+  const { values: v, positionals } = parseArgs({
     args,
     strict: true,
-    options: { preset: { type: 'string' }, grid: { type: 'string' }, out: { type: 'string' }, 'dry-run': { type: 'boolean' }, ...RUNNER_FLAGS },
+    options: { preset: { type: 'string' }, grid: { type: 'string' }, out: { type: 'string' }, 'dry-run': { type: 'boolean' }, shard: { type: 'string' }, ...RUNNER_FLAGS },
+    allowPositionals: true,
   });
+  if (positionals[0] === 'merge') {
+    if (v.out === undefined || positionals.length < 2) throw new Error('experiment merge needs --out <dir> and at least one shard folder');
+    await mergeShards(v.out, positionals.slice(1));
+    return;
+  }
+  if (positionals.length > 0) throw new Error(`experiment: unexpected argument "${positionals[0]}" (did you mean "experiment merge"?)`);
+  const shard = v.shard === undefined ? undefined : parseShard(v.shard);
   if ((v.preset === undefined) === (v.grid === undefined)) throw new Error('experiment needs exactly one of --preset <name> and --grid <file.json>');
   let experiment: Experiment;
   if (v.preset !== undefined) {
@@ -152,13 +198,14 @@ export async function experimentCommand(args: string[]): Promise<void> {
   }
   const { backend, jobs, modelDir } = runnerOptions(v);
   if (v['dry-run']) {
-    const planned = expandExperiment(experiment);
+    const all = expandExperiment(experiment);
+    const planned = shard ? shardRuns(all, shard) : all;
     planned.forEach((p, i) => console.log(`${String(i + 1).padStart(4)}  [${p.grid}] ${describeRun(p)}`));
-    console.log(`${planned.length} runs`);
+    console.log(`${planned.length} runs${shard ? ` (shard ${shard.index}/${shard.count} of ${all.length})` : ''}`);
     return;
   }
   if (v.out === undefined) throw new Error('experiment needs --out <dir> (where results.json, results.md and charts/ go)');
-  await runExperiment(experiment, { out: v.out, backend, jobs, modelDir, command: `npm run cli -- experiment ${args.join(' ')}` });
+  await runExperiment(experiment, { out: v.out, backend, jobs, modelDir, command: `npm run cli -- experiment ${args.join(' ')}`, shard });
 }
 
 /** Where and how an experiment runs. */
@@ -169,12 +216,14 @@ export interface ExperimentOptions {
   modelDir: string;
   /** The command line that reproduces it, for the report. */
   command: string;
+  /** Run only this part of the grid. */
+  shard?: Shard;
 }
 
 /** Runs (or resumes) an experiment into `options.out`; returns the records of every finished run. */
 export async function runExperiment(experiment: Experiment, options: ExperimentOptions): Promise<ExperimentRecord[]> {
-  const { out, backend, jobs, modelDir, command } = options;
-  const planned = expandExperiment(experiment);
+  const { out, backend, jobs, modelDir, command, shard } = options;
+  const planned = shard ? shardRuns(expandExperiment(experiment), shard) : expandExperiment(experiment);
   await mkdir(join(out, 'charts'), { recursive: true });
   const resultsFile = join(out, 'results.json');
   const wanted = new Set(planned.map((p) => p.key));
@@ -183,15 +232,11 @@ export async function runExperiment(experiment: Experiment, options: ExperimentO
   const queue = planned.filter((p) => !done.has(p.key));
   const failed: ResultsFile['failed'] = [];
   const log = (line: string) => process.stderr.write(line + '\n');
-  log(`${experiment.name}: ${planned.length} runs, ${done.size} already in ${resultsFile}, ${queue.length} to go on ${backend} with ${jobs} job(s)`);
+  log(`${experiment.name}${shard ? ` shard ${shard.index}/${shard.count}` : ''}: ${planned.length} runs, ${done.size} already in ${resultsFile}, ${queue.length} to go on ${backend} with ${jobs} job(s)`);
 
   const save = async () => {
     const runs = planned.map((p) => done.get(p.key)).filter((r): r is ExperimentRecord => r !== undefined);
-    const file: ResultsFile = { format: RESULTS_FORMAT, version: RESULTS_VERSION, experiment, command, runs, failed };
-    await writeAtomically(resultsFile, JSON.stringify(file, null, 1) + '\n');
-    const report = buildReport(`Experiment: ${experiment.name}`, experiment.description, runs, planned.length, command);
-    await writeAtomically(join(out, 'results.md'), report.markdown);
-    for (const [name, svg] of report.charts) await writeAtomically(join(out, 'charts', name), svg);
+    await writeResults(out, { format: RESULTS_FORMAT, version: RESULTS_VERSION, experiment, command, ...(shard && { shard }), runs, failed }, planned.length);
   };
   const began = Date.now();
   let finishedHere = 0;
@@ -223,4 +268,47 @@ export async function runExperiment(experiment: Experiment, options: ExperimentO
   log(`${done.size} of ${planned.length} runs in ${resultsFile}; report in ${join(out, 'results.md')} (${formatDuration((Date.now() - began) / 1000)} this time)`);
   if (failed.length > 0) throw new Error(`${failed.length} run(s) failed (listed under "failed" in ${resultsFile}); rerun the same command to retry them`);
   return planned.map((p) => done.get(p.key)!);
+}
+
+/** Writes results.json, results.md and the charts of a (possibly merged or sharded) results file. */
+async function writeResults(out: string, file: ResultsFile, plannedCount: number): Promise<void> {
+  await mkdir(join(out, 'charts'), { recursive: true });
+  await writeAtomically(join(out, 'results.json'), JSON.stringify(file, null, 1) + '\n');
+  const title = `Experiment: ${file.experiment.name}${file.shard ? ` (shard ${file.shard.index}/${file.shard.count})` : ''}`;
+  const report = buildReport(title, file.experiment.description, file.runs, plannedCount, file.command);
+  await writeAtomically(join(out, 'results.md'), report.markdown);
+  for (const [name, svg] of report.charts) await writeAtomically(join(out, 'charts', name), svg);
+}
+
+/** What identifies a run's outcome in a record (not when or how fast it ran). */
+const outcomeOf = (r: ExperimentRecord) => JSON.stringify({ spec: r.spec, trained: r.trained, budget: r.budget, dev: r.dev, losses: r.losses });
+
+/**
+ * `experiment merge`: joins the results of shard folders into one, as the unsharded run writes it (runs
+ * in the grid's order). Refuses shards of different grids, and a run present in two shards with
+ * different numbers; a run missing from every shard is reported (rerun that shard).
+ */
+export async function mergeShards(out: string, shardDirs: string[]): Promise<ExperimentRecord[]> {
+  const files = await Promise.all(shardDirs.map(async (d) => ({ dir: d, file: await readResultsFile(join(d, 'results.json')) })));
+  const first = files[0]!;
+  const grid = JSON.stringify(first.file.experiment);
+  for (const { dir, file } of files) {
+    if (JSON.stringify(file.experiment) !== grid) throw new Error(`${dir} holds results of another grid ("${file.experiment.name}") than ${first.dir} ("${first.file.experiment.name}"): merge shards of one experiment only`);
+  }
+  const byKey = new Map<string, { record: ExperimentRecord; dir: string }>();
+  for (const { dir, file } of files) {
+    for (const record of file.runs) {
+      const seen = byKey.get(record.key);
+      if (seen && outcomeOf(seen.record) !== outcomeOf(record)) throw new Error(`run ${record.key} is in ${seen.dir} and ${dir} with different numbers: these shards did not run the same thing`);
+      if (!seen) byKey.set(record.key, { record, dir });
+    }
+  }
+  const planned = expandExperiment(first.file.experiment);
+  const runs = planned.map((p) => byKey.get(p.key)?.record).filter((r): r is ExperimentRecord => r !== undefined);
+  const failed = files.flatMap(({ file }) => file.failed).filter((f) => !byKey.has(f.key));
+  const missing = planned.length - runs.length;
+  const command = `npm run cli -- experiment merge --out ${out} ${shardDirs.join(' ')}`;
+  await writeResults(out, { format: RESULTS_FORMAT, version: RESULTS_VERSION, experiment: first.file.experiment, command, runs, failed }, planned.length);
+  process.stderr.write(`merged ${files.length} shard(s): ${runs.length} of ${planned.length} runs into ${join(out, 'results.json')}${missing > 0 ? `; ${missing} missing (rerun their shards)` : ''}\n`);
+  return runs;
 }
