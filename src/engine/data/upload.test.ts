@@ -93,6 +93,47 @@ describe('parseUpload: layouts and headers', () => {
     expect(taskOf(r).labels).toEqual(['entailment', 'not_entailment']);
   });
 
+  // GLUE's own files, in their own layouts (a few rows each, copied in shape from the GLUE downloads).
+  it("reads CoLA's headerless four columns (source, label, original judgement, sentence) without column flags", () => {
+    const rows = [['gj04', 1, '', "Our friends won't buy this analysis, let alone the next one we propose."], ['gj04', 0, '*', 'They drank the pub.'], ['clc95', 1, '', 'The sailors rode the breeze clear of the rocks.'], ['bc01', 0, '*', 'Harry coughed us into a fit.'], ['ks08', 1, '', 'He left.'], ['c-05', 0, '*', 'Who did you see him?']];
+    const r = parseUpload(rows.map((row) => row.join('\t')).join('\n') + '\n', 'in_domain_train.tsv');
+    expect(r.columns).toMatchObject({ header: false, text: 'sentence', text2: null, label: 'label' });
+    expect(r.notes).toContain("read as CoLA's headerless layout (source, label, original judgement, sentence)");
+    expect(taskOf(r).labels).toEqual(['0', '1']);
+    expect(all(r).find((e) => e.text === 'They drank the pub.')).toEqual({ text: 'They drank the pub.', text2: null, label: 0 });
+    expect(r.skipped.count).toBe(0);
+  });
+
+  it("reads MRPC's Quality / #1 ID / #2 ID / #1 String / #2 String layout", () => {
+    const text = '\ufeffQuality\t#1 ID\t#2 ID\t#1 String\t#2 String\n' + Array.from({ length: 6 }, (_, i) => `${i % 2}\t${702876 + i}\t${702977 + i}\tAmrozi accused his brother ${i} .\tReferring to him as only " the witness " , ${i}`).join('\n');
+    const r = parseUpload(text, 'msr_paraphrase_train.txt');
+    expect(r.columns).toMatchObject({ text: '#1 String', text2: '#2 String', label: 'Quality' });
+    expect(all(r).find((e) => e.text === 'Amrozi accused his brother 3 .')).toEqual({ text: 'Amrozi accused his brother 3 .', text2: 'Referring to him as only " the witness " , 3', label: 1 });
+  });
+
+  it("reads QQP's id / qid1 / qid2 / question1 / question2 / is_duplicate layout (ids are not labels)", () => {
+    const text = 'id\tqid1\tqid2\tquestion1\tquestion2\tis_duplicate\n' + Array.from({ length: 8 }, (_, i) => `${133273 + i}\t${i % 3}\t${(i + 1) % 3}\tHow is the life of a math student ${i}?\tWhich level of prepration is enough ${i}?\t${i % 2}`).join('\n');
+    const r = parseUpload(text, 'qqp-train.tsv');
+    expect(r.columns).toMatchObject({ text: 'question1', text2: 'question2', label: 'is_duplicate' });
+    expect(taskOf(r).labels).toEqual(['0', '1']);
+  });
+
+  it("reads MNLI with gold_label (not label1…label5), sentence1 and sentence2 (not their parses)", () => {
+    const head = ['index', 'promptID', 'pairID', 'genre', 'sentence1_binary_parse', 'sentence2_binary_parse', 'sentence1_parse', 'sentence2_parse', 'sentence1', 'sentence2', 'label1', 'gold_label'];
+    const gold = ['neutral', 'entailment', 'contradiction'];
+    const rows = Array.from({ length: 9 }, (_, i) => [i, 31193 + i, `${31193 + i}n`, 'government', `( ( Conceptually cream ) ${i} )`, '( ( Product ) )', '(ROOT (S (NP (JJ Conceptually))))', '(ROOT (S))', `Conceptually cream skimming ${i}.`, `Product and geography ${i}.`, gold[(i + 1) % 3], gold[i % 3]]);
+    const r = parseUpload([head, ...rows].map((row) => row.join('\t')).join('\n'), 'dev_matched.tsv');
+    expect(r.columns).toMatchObject({ text: 'sentence1', text2: 'sentence2', label: 'gold_label' });
+    expect(taskOf(r).labels).toEqual(['contradiction', 'entailment', 'neutral']);
+    expect(all(r).find((e) => e.text === 'Conceptually cream skimming 1.')!.label).toBe(1); // entailment
+  });
+
+  it("reads RTE's index / sentence1 / sentence2 / label layout", () => {
+    const text = 'index\tsentence1\tsentence2\tlabel\n' + Array.from({ length: 6 }, (_, i) => `${i}\tDana Reeve ${i} died.\tChristopher Reeve had an accident.\t${i % 2 ? 'not_entailment' : 'entailment'}`).join('\n');
+    const r = parseUpload(text, 'rte-train.tsv');
+    expect(r.columns).toMatchObject({ text: 'sentence1', text2: 'sentence2', label: 'label' });
+  });
+
   it('takes GLUE TSV quotes literally when quoting would break a row', () => {
     const text = 'sentence\tlabel\n" well " , it works\t1\nplain\t0\n"another" one\t1\nlast\t0\n';
     const r = parseUpload(text, 'sst.tsv');

@@ -59,12 +59,19 @@ export const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 /** How many skipped rows are listed with their line; the rest are only counted. */
 const LISTED_SKIPS = 5;
 
-const LABEL_NAMES = ['label', 'labels', 'gold_label', 'class', 'category', 'target', 'sentiment', 'y'];
+// gold_label before label1…5 (MNLI: the annotators' labels are not the label); quality: MRPC; is_duplicate: QQP.
+const LABEL_NAMES = ['label', 'labels', 'gold_label', 'is_duplicate', 'quality', 'class', 'category', 'target', 'sentiment', 'y'];
 const PAIR_NAMES: [string, string | null][] = [
-  ['sentence1', 'sentence2'], ['question', 'sentence'], ['question1', 'question2'], ['premise', 'hypothesis'],
+  ['sentence1', 'sentence2'], ['question', 'sentence'], ['question1', 'question2'], ['premise', 'hypothesis'], ['#1 string', '#2 string'],
   ['text_a', 'text_b'], ['text1', 'text2'], ['sentence', null], ['text', null], ['text_a', null], ['review', null], ['content', null], ['question', null],
 ];
-const ID_NAMES = new Set(['id', 'idx', 'index', 'guid', 'pairid', 'pair_id', 'qid']);
+// Id columns are never text or labels: GLUE's MRPC (#1 ID, #2 ID), QQP (qid1, qid2) and MNLI (promptID, pairID) have several.
+const ID_NAMES = new Set(['id', 'idx', 'index', 'guid', 'pairid', 'pair_id', 'qid', 'qid1', 'qid2', '#1 id', '#2 id', 'promptid']);
+/** MNLI's columns beside the sentences that are neither text nor the label: parses, the genre, the annotators' labels. */
+const IGNORED_NAMES = /^(sentence[12]_(binary_)?parse|genre|label[1-5])$/;
+/** CoLA's headerless layout: source, label (0/1), the original judgement (* or empty), sentence. */
+const COLA_NAMES = ['source', 'label', 'original judgement', 'sentence'];
+const COLA_JUDGEMENT = /^(\*|\?|\?\?|#)?$/;
 const SPLIT_NAMES = new Set(['split', 'set', 'fold', 'partition']);
 const SPLIT_VALUES: Record<string, 'train' | 'dev' | 'test'> = { train: 'train', training: 'train', dev: 'dev', development: 'dev', valid: 'dev', validation: 'dev', val: 'dev', test: 'test' };
 const KNOWN_NAMES = new Set([...LABEL_NAMES, ...PAIR_NAMES.flatMap(([a, b]) => (b ? [a, b] : [a])), ...ID_NAMES, ...SPLIT_NAMES]);
@@ -239,6 +246,10 @@ export function parseUpload(text: string, fileName: string, options: UploadOptio
     for (const r of rows.slice(header ? 1 : 0)) widths.set(r.cells.length, (widths.get(r.cells.length) ?? 0) + 1);
     const width = header ? rows[0]!.cells.length : [...widths].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? 0;
     names = header ? rows[0]!.cells.map((c, j) => String(c).trim() || `column ${j + 1}`) : Array.from({ length: width }, (_, j) => `column ${j + 1}`);
+    if (!header && width === 4 && isColaLayout(rows)) {
+      names = [...COLA_NAMES];
+      notes.push("read as CoLA's headerless layout (source, label, original judgement, sentence)");
+    }
     names = names.map((n, j) => (names.indexOf(n) < j ? `${n} (${j + 1})` : n));
     const body: Row[] = [];
     for (const r of rows.slice(header ? 1 : 0)) {
@@ -263,7 +274,8 @@ export function parseUpload(text: string, fileName: string, options: UploadOptio
   const byName = (name: string) => lowered.indexOf(name);
   const splitCol = lowered.findIndex((n) => SPLIT_NAMES.has(n));
   // Ids, the split column and columns with no value at all (a separator at every line's end) are never text or labels.
-  const ignored = new Set(lowered.flatMap((n, j) => (ID_NAMES.has(n) || j === splitCol || rows.every((r) => isBlank(r.cells[j])) ? [j] : [])));
+  const ignored = new Set(lowered.flatMap((n, j) => (ID_NAMES.has(n) || IGNORED_NAMES.test(n) || j === splitCol || rows.every((r) => isBlank(r.cells[j])) ? [j] : [])));
+  if (names.join('\u0000') === COLA_NAMES.join('\u0000')) [0, 2].forEach((j) => ignored.add(j));
   const labelLike = lowered.map((_, j) => !ignored.has(j) && isLabelLike(rows.map((r) => r.cells[j])));
   let label = options.labelColumn !== undefined ? column(options.labelColumn, 'label') : LABEL_NAMES.map(byName).find((j) => j >= 0) ?? -1;
   if (label < 0) {
@@ -350,4 +362,13 @@ function isLabelLike(values: unknown[]): boolean {
   if (present.length === 0 || present.some((v) => typeof v === 'object' || String(v).length > 40)) return false;
   const distinct = new Set(present.map((v) => String(v).trim())).size;
   return distinct <= Math.max(2, Math.min(100, present.length / 2));
+}
+
+/** Whether headerless rows have CoLA's four columns: a short source code, a 0/1 label, a judgement mark, a sentence. */
+function isColaLayout(rows: Row[]): boolean {
+  const sample = rows.slice(0, 200).filter((r) => r.cells.length === 4);
+  return sample.length > 0 && sample.every((r) => {
+    const [source, label, judgement, sentence] = r.cells.map((c) => String(c ?? '').trim());
+    return /^[a-z0-9_-]{1,12}$/i.test(source!) && (label === '0' || label === '1') && COLA_JUDGEMENT.test(judgement!) && sentence!.length > 0;
+  });
 }
