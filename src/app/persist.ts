@@ -2,6 +2,7 @@
 // A run that was running when the page went away comes back as `interrupted`, with everything that
 // was recorded up to its last save. Storage errors (quota, private mode) are returned as messages.
 import { openDB, type IDBPDatabase } from 'idb';
+import { parseRunSettings } from '../engine/settings';
 import type { RunRecord } from './runs';
 
 const DB_NAME = 'sparseadapter-playground';
@@ -15,8 +16,13 @@ export interface RunStore {
   remove(id: string): Promise<void>;
 }
 
-/** What a record becomes when it is read back: a run cut off by a reload or a crash is interrupted. */
-export function restoreRecord(run: RunRecord): RunRecord {
+/**
+ * What a record becomes when it is read back: its settings read leaf by leaf (a record saved by an
+ * older build lacks the newer settings, which take their defaults), and a run cut off by a reload or a
+ * crash is interrupted.
+ */
+export function restoreRecord(stored: RunRecord): RunRecord {
+  const run = { ...stored, settings: parseRunSettings(stored.settings, 'a saved run', { allowFileTasks: true }).settings };
   if (run.status !== 'running') return { ...run, paused: false };
   return { ...run, status: 'interrupted', paused: false, phase: 'interrupted', error: 'the page was closed or reloaded while this run was training; what it recorded up to then is kept' };
 }

@@ -1,10 +1,11 @@
 // A run as a JSON file: its settings and every recorded figure (curves in full, the pruning outcome,
 // the final metrics), to keep or to send, and to import back. Import treats the file as untrusted:
-// settings are read leaf by leaf like share links, everything else through a zod schema; JSON's
+// settings are read leaf by leaf like share links (parseRunSettings), everything else through a zod schema; JSON's
 // null stands for NaN (JSON cannot write NaN, and a shared run has no learning-rate curve).
 import { z } from 'zod';
 import type { RunRecord } from './runs';
-import { BudgetSchema, settingsFromLink } from './share';
+import { parseRunSettings } from '../engine/settings';
+import { BudgetSchema } from './share';
 
 export const RUN_FILE_FORMAT = 'sparseadapter-run';
 export const RUN_FILE_VERSION = 1;
@@ -58,7 +59,7 @@ export function importRuns(text: string, fileName: string, now: number): { runs:
       const issue = parsed.error.issues[0]!;
       throw new Error(`${fileName}: run ${i + 1} is damaged at ${issue.path.join('.') || 'its top level'} (${issue.message})`);
     }
-    const { settings, problems } = settingsFromLink(parsed.data.settings, `${fileName}, run ${i + 1}`, { allowFileTasks: true });
+    const { settings, problems } = parseRunSettings(parsed.data.settings, `${fileName}, run ${i + 1}`, { allowFileTasks: true });
     notes.push(...problems);
     const r = parsed.data;
     // A new id, so an import never overwrites a run the user has; a run saved mid-training is interrupted.

@@ -13,6 +13,7 @@ const real = (min: number, max: number) => fc.double({ min, max, noNaN: true, no
 
 const settingsArb: fc.Arbitrary<RunSettings> = fc.record({
   task: fc.constantFrom(...SHAREABLE_TASKS),
+  splitSeed: int(0, 2 ** 31 - 1),
   adapter: fc.record({
     kind: fc.constantFrom(...ADAPTER_KINDS), dim: int(1, 1024), nonlinearity: fc.constantFrom(...NONLINEARITIES), init: fc.constantFrom('bert' as const, 'standard' as const),
     loraAlpha: real(0.001, 4096), parallelScale: real(0, 100), prefixHidden: int(1, 4096), mamParallelDim: int(1, 1024), pruneBiases: fc.boolean(), prunePrefix: fc.boolean(),

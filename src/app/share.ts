@@ -1,11 +1,12 @@
 // Share links: one or several runs (their settings and, optionally, their results) in the page
 // address, as `#share=<version>.<base64url of deflated JSON>`. A link is untrusted input: it is
-// inflated with a size cap, parsed with zod, and every setting that is missing or out of range falls
-// back to its default with a message naming it. Nothing here touches the DOM or runs anything.
+// inflated with a size cap, parsed with zod, and its settings are read by the settings table's
+// parseRunSettings (every setting that is missing or out of range falls back to its default with a
+// message naming it). Nothing here touches the DOM or runs anything.
 import { deflateSync, inflateSync } from 'fflate';
 import { z } from 'zod';
 import { BUILTIN_TASKS } from '../engine/catalog';
-import { ADAPTER_KINDS, NONLINEARITIES, PRUNER_KINDS, defaultRunSettings, type RunSettings } from '../engine/settings';
+import { parseRunSettings, type RunSettings } from '../engine/settings';
 
 /** The link format's version; a link with another version is refused with a message. */
 export const SHARE_VERSION = 1;
@@ -19,72 +20,14 @@ export const MAX_SHARED_RUNS = 8;
 /** Points of each curve a link carries (figures.ts's downsample). */
 export const MAX_CURVE_POINTS = 60;
 
-// ------------------------------------------------------------------ settings, leaf by leaf
-
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const real = (min: number, max: number) => z.number().min(min).max(max);
-
-/** What every setting may be in a link: the same ranges as the controls. */
-const LEAVES = {
-  adapter: {
-    kind: z.enum(ADAPTER_KINDS), dim: int(1, 1024), nonlinearity: z.enum(NONLINEARITIES), init: z.enum(['bert', 'standard']),
-    loraAlpha: real(0.001, 4096), parallelScale: real(0, 100), prefixHidden: int(1, 4096), mamParallelDim: int(1, 1024),
-    pruneBiases: z.boolean(), prunePrefix: z.boolean(),
-  },
-  prune: { pruner: z.enum(PRUNER_KINDS), sparsity: real(0, 0.99), scope: z.enum(['global', 'local']), rounds: int(1, 100), schedule: z.enum(['exponential', 'linear']), scoringBatches: int(1, 64) },
-  train: {
-    steps: int(1, 1_000_000), batchSize: int(1, 1024), seqLen: int(8, 512), learningRate: z.number().gt(0).max(1), warmupRatio: real(0, 1),
-    weightDecay: real(0, 10), maxGradNorm: real(0, 1000), seed: int(0, 2 ** 31 - 1), evalEvery: int(0, 1_000_000),
-  },
-} as const;
-
-type Section = keyof typeof LEAVES;
 
 /** Shows a bad value in a message: short, as text (never interpreted as markup by React). */
 const show = (value: unknown) => {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 };
-
-/**
- * Reads settings from a link's object: every valid leaf is taken, every invalid or missing one is the
- * default (of the adapter kind the link names), and each fallback is reported.
- */
-export function settingsFromLink(raw: unknown, where: string, options: { allowFileTasks?: boolean } = {}): { settings: RunSettings; problems: string[] } {
-  const problems: string[] = [];
-  const obj = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
-  const top = obj(raw);
-  const kindResult = LEAVES.adapter.kind.safeParse(obj(top.adapter).kind);
-  if (!kindResult.success) problems.push(`${where}: adapter.kind ${show(obj(top.adapter).kind)} is not one of ${ADAPTER_KINDS.join(', ')}; using houlsby`);
-  const defaults = defaultRunSettings(kindResult.success ? kindResult.data : 'houlsby');
-  const settings: RunSettings = structuredClone(defaults);
-  for (const section of Object.keys(LEAVES) as Section[]) {
-    const given = obj(top[section]);
-    const target = settings[section] as unknown as Record<string, unknown>;
-    const missing: string[] = [];
-    for (const [key, schema] of Object.entries(LEAVES[section])) {
-      if (section === 'adapter' && key === 'kind') continue;
-      if (!Object.hasOwn(given, key)) {
-        missing.push(`${key} = ${show(target[key])}`);
-        continue;
-      }
-      const parsed = (schema as z.ZodType).safeParse(given[key]);
-      if (parsed.success) target[key] = parsed.data;
-      else problems.push(`${where}: ${section}.${key} ${show(given[key])} is not valid (${parsed.error.issues[0]?.message ?? 'invalid'}); using ${show(target[key])}`);
-    }
-    if (missing.length > 0) problems.push(`${where}: ${missing.length === 1 ? `${section}.${missing[0]!.split(' = ')[0]} is` : `${missing.length} ${section} settings are`} missing; using the default${missing.length === 1 ? '' : 's'} (${missing.join(', ')})`);
-  }
-  const k = int(1, 16).safeParse(top.largeSparse);
-  if (k.success) settings.largeSparse = k.data;
-  else problems.push(`${where}: largeSparse ${show(top.largeSparse)} is not a whole number from 1 to 16; using 1`);
-  const task = z.enum(SHAREABLE_TASKS).safeParse(top.task);
-  if (task.success) settings.task = task.data;
-  else if (options.allowFileTasks && typeof top.task === 'string' && /^file:.{1,255}$/.test(top.task)) settings.task = top.task;
-  else if (typeof top.task === 'string' && top.task.startsWith('file:')) problems.push(`${where}: the run used your sender's own file ${show(top.task.slice(5))}, which a link cannot carry; using the toy task (upload the file and pick it to train on it)`);
-  else problems.push(`${where}: task ${show(top.task)} is not a built-in task; using toy`);
-  if (!task.success && !settings.task.startsWith('file:')) settings.task = 'toy';
-  return { settings, problems };
-}
 
 // ------------------------------------------------------------------ results
 
@@ -182,7 +125,7 @@ export function decodeShare(hash: string): DecodedShare {
     const problems: string[] = [];
     const runs = envelope.data.runs.map((raw, i): SharedRun => {
       const where = envelope.data.runs.length > 1 ? `run ${i + 1}` : 'the run';
-      const { settings, problems: p } = settingsFromLink(raw.settings, where);
+      const { settings, problems: p } = parseRunSettings(raw.settings, where);
       problems.push(...p);
       const label = typeof raw.label === 'string' && raw.label.length > 0 ? raw.label.slice(0, 120) : `shared run ${i + 1}`;
       let results: SharedResults | null = null;

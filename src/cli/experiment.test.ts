@@ -44,7 +44,7 @@ describe('npm run cli -- experiment: argument errors', () => {
     [['--grid', '/no/such/grid.json', '--out', dir], 'error: grid file /no/such/grid.json does not exist'],
     [['--grid', file('broken.json', '{"tasks": ["toy"'), '--out', dir], 'broken.json is not valid JSON'],
     [['--grid', file('task.json', JSON.stringify({ ...GRID, tasks: ['sst2'] })), '--out', dir], 'task.json is not a valid grid: tasks.0: Invalid option: expected one of "toy"|"spam"|"genre"|"pos"'],
-    [['--grid', file('sparsity.json', JSON.stringify({ ...GRID, sparsities: [0.5, 1] })), '--out', dir], 'sparsity.json is not a valid grid: sparsities.1: Too big: expected number to be <1'],
+    [['--grid', file('sparsity.json', JSON.stringify({ ...GRID, sparsities: [0.5, 1] })), '--out', dir], 'sparsity.json is not a valid grid: sparsities.1: Too big: expected number to be <=0.99'],
     [['--preset', 'smoke', '--out', dir, '--jobs', '0'], 'error: --jobs must be a whole number from 1 to 64; got "0"'],
     [['--preset', 'smoke', '--out', dir, '--backend', 'tpu'], 'error: --backend must be one of cpu, wasm, webgpu, auto; got "tpu"'],
     [['--preset', 'smoke'], 'error: experiment needs --out <dir>'],

@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { settingsFromLink } from '../app/share';
 import { adapterFromSafetensors, adapterToSafetensors } from '../engine/adapterFile';
 import { mergeSettings, resolveRun } from '../engine/config';
 import { toyTask } from '../engine/data/toy';
@@ -108,12 +107,12 @@ describe('npm run cli -- train', () => {
     expect(run.status).toBe(0);
     await tf.setBackend('cpu');
     const plm = await loadTinyPlm();
-    // The page's path: the worker's importAdapter reads the file and replies with its settings, which
-    // store.ts importAdapter reads leaf by leaf (settingsFromLink): every leaf is there, none falls back.
+    // The page's path: the worker's importAdapter reads the file (its settings leaf by leaf, as a link's)
+    // and replies with the settings and the notes, which the store shows: every leaf is there, none falls back.
     const loaded = adapterFromSafetensors(new Uint8Array(readFileSync(join(out, 'adapter.safetensors'))), plm, 'adapter.safetensors');
     try {
-      const { settings, problems } = settingsFromLink(loaded.run.settings, 'adapter.safetensors', { allowFileTasks: true });
-      expect(problems).toEqual([]);
+      const { settings } = loaded.run;
+      expect(loaded.notes).toEqual([]);
       expect(settings).toEqual(mergeSettings({ task: 'toy', adapter: { kind: 'lora', dim: 4 }, prune: { sparsity: 0.5, scope: 'local' }, largeSparse: 2, train: { steps: 2, batchSize: 4, seqLen: 16, learningRate: 0.002, seed: 7, evalEvery: 0 } }));
       expect(loaded.run.resolved).toEqual(resolveRun(settings));
       expect(loaded.adapters.options).toMatchObject({ kind: 'lora', dim: 8 });
@@ -168,6 +167,6 @@ describe('npm run cli -- train', () => {
     expect(bad.stderr).toContain('error: --pruner must be one of snip, random, magnitude, grasp, synflow; got "lottery"');
     const range = cli('train', '--model', 'src/engine/fixtures/tiny-bert', '--sparsity', '1.5');
     expect(range.status).toBe(1);
-    expect(range.stderr).toContain('error: sparsity must be in [0, 1), got 1.5');
+    expect(range.stderr).toContain('error: --sparsity must be a number from 0 to 0.99; got "1.5"');
   });
 });

@@ -3,31 +3,25 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { exportForLibrary, exportLibrary } from '../engine/interop';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ADAPTER_KINDS, type AdapterKind } from '../engine/adapters';
 import { adapterFileContents, adapterToSafetensors } from '../engine/adapterFile';
-import { mergeSettings, resolveRun, type RunOverrides, type RunSettings } from '../engine/config';
-import { TASK_SPLIT_SEED, type Task } from '../engine/data/task';
+import { mergeSettings, resolveRun, type RunSettings } from '../engine/config';
+import type { Task } from '../engine/data/task';
 import { BUILTIN_TASKS } from '../engine/data/tasks';
 import { parseUpload } from '../engine/data/upload';
 import { loadPlm } from '../engine/plm';
-import { PRUNER_KINDS, type PrunerKind, type PruneScope } from '../engine/pruning';
 import { checkpointFromSafetensors, checkpointToSafetensors } from '../engine/checkpointFile';
+import { parseRunSettings, SETTING_LEAVES } from '../engine/settings';
 import { runSparseAdapter, type RunEvent, type TrainState, type Trainer } from '../engine/train';
 import { loadPublicTask } from './builtinTask';
 import { DEFAULT_MODEL_DIR, folderReader } from './modelFolder';
 import { NODE_BACKEND_CHOICES, startNodeBackend } from './nodeBackend';
+import { overridesFromFlags, SETTING_FLAG_OPTIONS, settingFlagsHelp } from './settingFlags';
 
 export const TRAIN_HELP = `  train    Score, prune and train an adapter on a task.
            --task <${BUILTIN_TASKS.join('|')}>   a built-in task (toy: template sentiment; spam, genre, pos: see public/tasks/*.md)
            --data <file>             train on your own .tsv/.csv/.jsonl instead (sentence[,sentence2],label)
            --text-column <c> --text2-column <c> --label-column <c>   column names or 0-based indices, when ambiguous
-           --adapter <${ADAPTER_KINDS.join('|')}>
-           --dim <d>                 bottleneck size / LoRA rank / prefix length
-           --sparsity <s>            fraction of prunable adapter weights REMOVED, 0 ≤ s < 1
-           --pruner <${PRUNER_KINDS.join('|')}>
-           --scope <global|local>    --rounds <n>    --large-sparse <k>
-           --steps <n> --batch-size <n> --seq-len <n> --lr <x> --seed <n> --eval-every <n>
-           --split-seed <n>          seed of the task's dev cut (uploads, toy task); default ${TASK_SPLIT_SEED}, as the page
+${settingFlagsHelp('           ')}
            --model <dir>             default: ${DEFAULT_MODEL_DIR}
            --backend <cpu|wasm|webgpu|auto>  tfjs backend, default auto (webgpu through Dawn and the machine's Vulkan driver; auto: webgpu on a hardware adapter, else wasm)
            --out <dir>               write adapter.safetensors (+ .mask tensors) and adapter_config.json, and the
@@ -66,7 +60,7 @@ async function uploadedTask(file: string, columns: { text?: string; text2?: stri
 /** The checkpoint file `--checkpoint-every` writes into the output folder and `--resume` reads. */
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 /** Flags that set the run; a resumed run keeps its checkpoint's. */
-const SETTING_FLAGS = ['task', 'adapter', 'dim', 'sparsity', 'pruner', 'scope', 'rounds', 'large-sparse', 'steps', 'batch-size', 'seq-len', 'lr', 'seed', 'split-seed', 'eval-every', 'data'] as const;
+const SETTING_FLAGS = ['task', ...SETTING_LEAVES.map((l) => l.setting.flag), 'data'];
 
 /** Reads `dir`'s checkpoint for `--resume`: the state, the run's settings and its split seed. */
 async function readResume(dir: string, flags: Record<string, unknown>): Promise<{ state: TrainState; settings: RunSettings; splitSeed: number }> {
@@ -82,7 +76,9 @@ async function readResume(dir: string, flags: Record<string, unknown>): Promise<
   const { state, settings: saved } = checkpointFromSafetensors(bytes, path);
   const record = (typeof saved === 'object' && saved !== null ? saved : {}) as { settings?: unknown; splitSeed?: unknown };
   if (typeof record.settings !== 'object' || record.settings === null || typeof record.splitSeed !== 'number') throw new Error(`${path}: the run's settings in its metadata are missing: the file is damaged`);
-  return { state, settings: mergeSettings(record.settings as RunOverrides), splitSeed: record.splitSeed };
+  // Read leaf by leaf like any stored settings; the split seed is also kept beside them (checkpoints from before it was a setting).
+  const settings = { ...parseRunSettings(record.settings, path, { allowFileTasks: true }).settings, splitSeed: record.splitSeed };
+  return { state, settings, splitSeed: record.splitSeed };
 }
 
 /** Runs the train sub-command. */
@@ -92,10 +88,8 @@ export async function trainCommand(args: string[]): Promise<void> {
     args,
     strict: true,
     options: {
-      task: { type: 'string' }, adapter: { type: 'string' }, dim: { type: 'string' }, sparsity: { type: 'string' }, pruner: { type: 'string' },
-      scope: { type: 'string' }, rounds: { type: 'string' }, 'large-sparse': { type: 'string' }, steps: { type: 'string' }, 'batch-size': { type: 'string' },
-      'seq-len': { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' }, 'split-seed': { type: 'string' }, 'eval-every': { type: 'string' }, model: { type: 'string' },
-      backend: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, data: { type: 'string' },
+      ...SETTING_FLAG_OPTIONS,
+      task: { type: 'string' }, model: { type: 'string' }, backend: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, data: { type: 'string' },
       'text-column': { type: 'string' }, 'text2-column': { type: 'string' }, 'label-column': { type: 'string' },
       'checkpoint-every': { type: 'string' }, resume: { type: 'string' },
     },
@@ -103,27 +97,9 @@ export async function trainCommand(args: string[]): Promise<void> {
   const resumed = v.resume === undefined ? null : await readResume(v.resume, v);
   // auto: WebGPU on a hardware adapter, else wasm (6× faster than cpu here); it says what it picked.
   const backend = oneOf(v.backend, NODE_BACKEND_CHOICES, '--backend') ?? 'auto';
-  const kind = oneOf(v.adapter, ADAPTER_KINDS, '--adapter') ?? ('houlsby' as AdapterKind);
   if (v.task !== undefined && v.data !== undefined) throw new Error('give either --task or --data, not both');
-  const settings = resumed?.settings ?? mergeSettings({
-    task: v.data !== undefined ? `file:${v.data}` : v.task ?? 'toy',
-    adapter: { kind, ...(v.dim !== undefined && { dim: number(v.dim, '--dim') }) },
-    prune: {
-      ...(v.sparsity !== undefined && { sparsity: number(v.sparsity, '--sparsity') }),
-      ...(v.pruner !== undefined && { pruner: oneOf(v.pruner, PRUNER_KINDS, '--pruner') as PrunerKind }),
-      ...(v.scope !== undefined && { scope: oneOf(v.scope, ['global', 'local'] as const, '--scope') as PruneScope }),
-      ...(v.rounds !== undefined && { rounds: number(v.rounds, '--rounds') }),
-    },
-    largeSparse: number(v['large-sparse'], '--large-sparse') ?? 1,
-    train: {
-      ...(v.steps !== undefined && { steps: number(v.steps, '--steps') }),
-      ...(v['batch-size'] !== undefined && { batchSize: number(v['batch-size'], '--batch-size') }),
-      ...(v['seq-len'] !== undefined && { seqLen: number(v['seq-len'], '--seq-len') }),
-      ...(v.lr !== undefined && { learningRate: number(v.lr, '--lr') }),
-      ...(v.seed !== undefined && { seed: number(v.seed, '--seed') }),
-      ...(v['eval-every'] !== undefined && { evalEvery: number(v['eval-every'], '--eval-every') }),
-    },
-  });
+  // Every setting's flag is the settings table's, checked against its range (settingFlags.ts).
+  const settings = resumed?.settings ?? mergeSettings({ ...overridesFromFlags(v), task: v.data !== undefined ? `file:${v.data}` : v.task ?? 'toy' });
   const run = resolveRun(settings);
   const backendReport = await startNodeBackend(backend);
   if (backendReport.adapter?.isFallbackAdapter && !v.json) console.log('warning: the WebGPU adapter is a software fallback: this will be slow');
@@ -132,7 +108,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   const dir = v.model ?? DEFAULT_MODEL_DIR;
   const plm = await loadPlm(folderReader(dir), dir);
   // The task's split has its own seed (the page's too), not the training seed: every training seed sees the same split.
-  const splitSeed = resumed?.splitSeed ?? number(v['split-seed'], '--split-seed') ?? TASK_SPLIT_SEED;
+  const { splitSeed } = settings;
   const dataFile = v.data ?? (settings.task.startsWith('file:') ? settings.task.slice(5) : undefined);
   const { task, skipped } = dataFile !== undefined
     ? await uploadedTask(dataFile, { text: v['text-column'], text2: v['text2-column'], label: v['label-column'] }, splitSeed)

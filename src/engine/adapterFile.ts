@@ -11,7 +11,7 @@ import { createHead, type Head } from './head';
 import type { Plm } from './plm';
 import { createRng } from './random';
 import { parseSafetensors, writeSafetensors, type TensorToWrite } from './safetensors';
-import { ADAPTER_KINDS, NONLINEARITIES, PRUNER_KINDS, type AdapterOptions, type PruneOptions, type TrainOptions } from './settings';
+import { parseRunSettings, ResolvedRunSchema, type RunSettings } from './settings';
 import { disposeTrained, type RunConfig } from './train';
 
 export const ADAPTER_FILE_FORMAT = 'sparseadapter-playground';
@@ -26,30 +26,16 @@ export async function weightValues(variable: tf.Variable): Promise<Float32Array>
 // ------------------------------------------------------------------ what the metadata holds
 
 const positive = z.number().int().min(1);
-const finite = z.number().refine(Number.isFinite, 'not a finite number');
 
 /** The encoder an adapter was trained on: its architecture and every size of it (Hugging Face's config.json names). */
 const EncoderSchema = z.strictObject({ model_type: z.string().min(1).max(40), layers: positive, hidden: positive, heads: positive, intermediate: positive, vocab_size: positive });
 export type EncoderShape = z.infer<typeof EncoderSchema>;
 
-// What the engine can build and train: types and hard limits, not the controls' ranges.
-const AdapterOptionsSchema = z.strictObject({
-  kind: z.enum(ADAPTER_KINDS), dim: positive, nonlinearity: z.enum(NONLINEARITIES), init: z.enum(['bert', 'standard']),
-  loraAlpha: finite, parallelScale: finite, prefixHidden: positive, mamParallelDim: positive, pruneBiases: z.boolean(), prunePrefix: z.boolean(),
-}) satisfies z.ZodType<AdapterOptions>;
-const PruneOptionsSchema = z.strictObject({
-  pruner: z.enum(PRUNER_KINDS), sparsity: z.number().min(0).lt(1), scope: z.enum(['global', 'local']), rounds: positive, schedule: z.enum(['exponential', 'linear']), scoringBatches: positive,
-}) satisfies z.ZodType<PruneOptions>;
-const TrainOptionsSchema = z.strictObject({
-  steps: positive, batchSize: positive, seqLen: positive, learningRate: z.number().gt(0), warmupRatio: z.number().min(0).max(1),
-  weightDecay: z.number().min(0), maxGradNorm: z.number().min(0), seed: z.number().int().min(0), evalEvery: z.number().int().min(0),
-}) satisfies z.ZodType<TrainOptions>;
-
 const ContentsSchema = z.strictObject({
-  /** The settings as chosen (RunSettings); a reader checks them leaf by leaf, as it checks a share link's. */
+  /** The settings as chosen (RunSettings); read leaf by leaf (parseRunSettings), as a share link's are. */
   settings: z.record(z.string(), z.unknown()),
   /** The configuration the weights were trained with, after Large-Sparse: the tensors' shapes follow from it. */
-  resolved: z.strictObject({ adapter: AdapterOptionsSchema, prune: PruneOptionsSchema, train: TrainOptionsSchema }) satisfies z.ZodType<RunConfig>,
+  resolved: ResolvedRunSchema satisfies z.ZodType<RunConfig>,
   /** The trainer's state when the file was written, for resuming (JSON part; its tensors are in the file). */
   trainState: z.record(z.string(), z.unknown()).optional(),
   encoder: EncoderSchema,
@@ -61,8 +47,7 @@ export type AdapterFileContents = z.infer<typeof ContentsSchema>;
 
 /** The run a trained adapter came from: the settings as chosen, the configuration trained, and optionally the trainer's state. */
 export interface AdapterRun {
-  /** RunSettings for a run trained here; an imported adapter's settings as its file had them. */
-  settings: object;
+  settings: RunSettings;
   resolved: RunConfig;
   trainState?: Record<string, unknown>;
 }
@@ -84,7 +69,7 @@ export function encoderShape(plm: Plm): EncoderShape {
 /** The metadata object for a trained adapter; checked against its schema, so a writer cannot produce a file no reader accepts. */
 export function adapterFileContents(head: Head, plm: Plm, run: AdapterRun, labels: readonly string[]): AdapterFileContents {
   const contents = {
-    settings: run.settings as Record<string, unknown>,
+    settings: run.settings,
     resolved: { adapter: run.resolved.adapter, prune: run.resolved.prune, train: run.resolved.train },
     ...(run.trainState && { trainState: run.trainState }),
     encoder: encoderShape(plm),
@@ -114,9 +99,11 @@ export async function adapterToSafetensors(trained: TrainedAdapter, plm: Plm, ru
 export interface LoadedAdapter extends TrainedAdapter {
   masks: Map<string, tf.Tensor>;
   labels: string[];
-  /** What the file says it holds; `run.settings` is untrusted (the page checks it leaf by leaf). */
+  /** What the file says it holds (its settings read leaf by leaf: what it lacked is the default, said in `notes`). */
   run: AdapterRun;
   encoder: EncoderShape;
+  /** The settings the file lacked or had out of range, in words (empty for a file this version wrote). */
+  notes: string[];
   dispose(): void;
 }
 
@@ -179,8 +166,9 @@ export function adapterFromSafetensors(bytes: Uint8Array, plm: Plm, file = 'adap
     for (const v of head.variables) load(v.name, v.variable);
     const extra = [...st.tensors.keys()].filter((n) => !expected.has(n));
     if (extra.length > 0) throw new Error(`${file} has tensors this adapter does not: ${extra.slice(0, 3).join(', ')}${extra.length > 3 ? ', …' : ''}`);
-    const run: AdapterRun = { settings: contents.settings, resolved: contents.resolved, ...(contents.trainState && { trainState: contents.trainState }) };
-    return { adapters, head, masks, labels: contents.head.labels, run, encoder: contents.encoder, dispose };
+    const { settings, problems } = parseRunSettings(contents.settings, file, { allowFileTasks: true });
+    const run: AdapterRun = { settings, resolved: contents.resolved, ...(contents.trainState && { trainState: contents.trainState }) };
+    return { adapters, head, masks, labels: contents.head.labels, run, encoder: contents.encoder, notes: problems, dispose };
   } catch (error) {
     dispose();
     throw error;

@@ -106,7 +106,9 @@ describe('runSparseAdapter', () => {
 
   it('stops with a clear error when the loss is not finite, and frees its tensors', async () => {
     const before = tf.memory().numTensors;
-    const run = quick({ adapter: { kind: 'houlsby', dim: 4 }, prune: { sparsity: 0 }, train: { steps: 20, learningRate: 1e30, maxGradNorm: 1e30 } });
+    // A learning rate far outside its setting's range (resolveRun refuses it), given to the trainer directly.
+    const base = quick({ adapter: { kind: 'houlsby', dim: 4 }, prune: { sparsity: 0 }, train: { steps: 20 } });
+    const run = { ...base, train: { ...base.train, learningRate: 1e30, maxGradNorm: 1e30 } };
     await expect(runSparseAdapter(plm, task, run, () => {})).rejects.toThrow(/the loss became (NaN|Infinity|-Infinity) at step \d+: training stopped/);
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -100,8 +100,8 @@ export type FromWorker = Envelope &
     | { type: 'trained'; runId: string; stopped: boolean; kept: string[] }
     | { type: 'adapterFile'; runId: string; bytes: Uint8Array }
     | { type: 'libraryExport'; runId: string; library: 'adapters' | 'peft'; fileName: string; bytes: Uint8Array }
-    /** `settings`: the run's settings as the file had them (untrusted: the page reads them leaf by leaf). */
-    | { type: 'adapterImported'; runId: string; labels: string[]; settings: unknown; kept: string[] }
+    /** `settings`: the run's settings as the file had them, read leaf by leaf; `notes`: what it lacked or had out of range. */
+    | { type: 'adapterImported'; runId: string; labels: string[]; settings: RunSettings; notes: string[]; kept: string[] }
     | { type: 'control'; runId: string; state: 'stopping' | 'paused' | 'resumed' | 'not running' }
     | { type: 'error'; message: string }
   );

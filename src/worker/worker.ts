@@ -9,7 +9,7 @@ import { initBackend } from '../engine/backend';
 import { exportZipForLibrary } from '../engine/interop';
 import { disposePlm, encodeText, loadPlm, type Plm } from '../engine/plm';
 import { resolveRun } from '../engine/config';
-import type { Task } from '../engine/data/task';
+import { TASK_SPLIT_SEED, type Task } from '../engine/data/task';
 import { BUILTIN_TASKS, loadBuiltinTask, type BuiltinTaskName } from '../engine/data/tasks';
 import { parseUpload } from '../engine/data/upload';
 import { runParityCheck } from '../engine/selfcheck';
@@ -27,8 +27,11 @@ setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm
 // returns the first start's report instead of requesting a second GPU device.
 let started: { preference: string; report: Promise<BackendReport> } | null = null;
 let plm: Plm | null = null;
-/** Tasks loaded so far, by id (`spam`, `file:mine.csv`); built-in ones load on first use. */
+/** Tasks loaded so far, by id (`spam`, `file:mine.csv`) and split seed; built-in ones load on first use. */
 const tasks = new Map<string, Task>();
+/** Uploaded files as sent, so that a run with another split seed can split them again. */
+const uploads = new Map<string, Extract<TaskSource, { kind: 'file' }>>();
+const taskKey = (id: string, splitSeed: number) => (splitSeed === TASK_SPLIT_SEED ? id : `${id} (split seed ${splitSeed})`);
 
 async function fetchText(path: string): Promise<string> {
   const response = await fetch(new URL(path, new URL(import.meta.env.BASE_URL, self.location.href)));
@@ -36,12 +39,21 @@ async function fetchText(path: string): Promise<string> {
   return response.text();
 }
 
-async function taskById(id: string): Promise<Task> {
-  const loaded = tasks.get(id);
+/** A task split with `splitSeed` (the setting): a built-in one loads again, an upload is parsed again from its text. */
+async function taskById(id: string, splitSeed = TASK_SPLIT_SEED): Promise<Task> {
+  const loaded = tasks.get(taskKey(id, splitSeed));
   if (loaded) return loaded;
-  if (!BUILTIN_TASKS.includes(id as BuiltinTaskName)) throw new Error(`task "${id}" is not loaded: upload its file again`);
-  const task = await loadBuiltinTask(id as BuiltinTaskName, fetchText);
-  tasks.set(id, task);
+  const upload = uploads.get(id);
+  let task: Task;
+  if (upload) {
+    const parsed = parseUpload(upload.text, upload.name, { ...upload.columns, seed: splitSeed });
+    if (!parsed.task) throw new Error(`${upload.name} could not be split again: ${parsed.needsMapping.reason}`);
+    task = parsed.task;
+  } else {
+    if (!BUILTIN_TASKS.includes(id as BuiltinTaskName)) throw new Error(`task "${id}" is not loaded: upload its file again`);
+    task = await loadBuiltinTask(id as BuiltinTaskName, fetchText, splitSeed);
+  }
+  tasks.set(taskKey(id, splitSeed), task);
   return task;
 }
 
@@ -55,7 +67,9 @@ async function loadTask(source: TaskSource): Promise<{ summary: TaskSummary } | 
   const result = parseUpload(source.text, source.name, source.columns ?? {});
   if (!result.task) return { question: result.needsMapping };
   const id = `file:${source.name}`;
+  for (const key of [...tasks.keys()]) if (key === id || key.startsWith(`${id} (split seed `)) tasks.delete(key);
   tasks.set(id, result.task);
+  uploads.set(id, source);
   return { summary: summarise(id, result.task, result.skipped, result.notes) };
 }
 
@@ -169,7 +183,7 @@ async function handle(command: ToWorker): Promise<FromWorker> {
     }
     case 'train': {
       if (!plm) throw new Error('No model is loaded yet.');
-      const task = await taskById(command.settings.task);
+      const task = await taskById(command.settings.task, command.settings.splitSeed);
       const config = resolveRun(command.settings);
       const signal = runs.get(command.runId) ?? createRunControl();
       runs.set(command.runId, signal);
@@ -214,7 +228,7 @@ async function handle(command: ToWorker): Promise<FromWorker> {
       if (!plm) throw new Error('Load a model before importing an adapter trained on it.');
       const loaded = adapterFromSafetensors(command.bytes, plm, command.name);
       keepResult(command.runId, loaded, loaded.labels, loaded.run);
-      return { ...envelope, type: 'adapterImported', runId: command.runId, labels: loaded.labels, settings: loaded.run.settings, kept: [...results.keys()] };
+      return { ...envelope, type: 'adapterImported', runId: command.runId, labels: loaded.labels, settings: loaded.run.settings, notes: loaded.notes, kept: [...results.keys()] };
     }
     case 'loadTask': {
       const loaded = await loadTask(command.source);

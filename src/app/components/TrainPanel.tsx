@@ -1,19 +1,36 @@
 // The run controls: adapter, dimension, pruner and sparsity, Large-Sparse factor, training settings;
 // Run and Stop. Builds RunSettings from the settings table's defaults and sends them to the worker.
-import { ADAPTER_KINDS, NONLINEARITIES, PRUNER_KINDS, defaultRunSettings, type AdapterInit, type AdapterKind, type Nonlinearity, type PruneSchedule, type PrunerKind, type RunSettings } from '../../engine/settings';
+import { ADAPTER_KINDS, defaultRunSettings, SETTINGS, type AdapterKind, type ChoiceSetting, type RunSettings } from '../../engine/settings';
 import { ADAPTER_SPECS, largeSparse, largeSparseBlocked, scaledDimensionsLabel } from '../../engine/adapters/registry';
 import { epochsForSteps, stepsForEpochs } from '../runs';
 import { useAppStore } from '../store';
 import { BudgetPanel } from './BudgetPanel';
 import { TaskPicker } from './TaskPicker';
 
-function NumberField({ label, value, onChange, min, max, step }: { label: string; value: number; onChange: (v: number) => void; min?: number; max?: number; step?: number | 'any' }) {
+/** A number input with a setting's label, range and step (settings.ts's table); `label` overrides the table's (a kind names its dimension). */
+function NumberField({ setting, label, value, onChange }: { setting: { label: string; min?: number; max?: number; step: number | 'any' }; label?: string; value: number; onChange: (v: number) => void }) {
+  const name = label ?? setting.label;
   return (
-    <label>{label}
-      <input type="number" aria-label={label} value={value} min={min} max={max} step={step ?? 1} onChange={(e) => { const v = Number(e.target.value); if (Number.isFinite(v)) onChange(v); }} />
+    <label>{name}
+      <input type="number" aria-label={name} value={value} min={setting.min} max={setting.max} step={setting.step} onChange={(e) => { const v = Number(e.target.value); if (Number.isFinite(v)) onChange(v); }} />
     </label>
   );
 }
+
+/** A select over a setting's names; `titles` words an option where its name is not enough. */
+function ChoiceField<T extends string>({ setting, value, onChange, titles }: { setting: ChoiceSetting<T>; value: T; onChange: (v: T) => void; titles?: Partial<Record<T, string>> }) {
+  return (
+    <label>{setting.label}
+      <select aria-label={setting.label} value={value} onChange={(e) => onChange(setting.values.find((v) => v === e.target.value) ?? setting.default)}>
+        {setting.values.map((v) => <option key={v} value={v}>{titles?.[v] ?? v}</option>)}
+      </select>
+    </label>
+  );
+}
+
+/** The epochs field: not a setting (it sets steps), any positive number. */
+const EPOCHS = { label: 'or epochs', min: 0.01, step: 'any' } as const;
+const { adapter: A, prune: P, train: T } = SETTINGS;
 
 /** A short name for a run: adapter, the dimensions Large-Sparse scales (as trained), sparsity and pruner. */
 export function runLabel(settings: RunSettings): string {
@@ -59,77 +76,57 @@ export function TrainPanel() {
               {ADAPTER_KINDS.map((k) => <option key={k} value={k}>{ADAPTER_SPECS[k].title}</option>)}
             </select>
           </label>
-          {spec.dimLabel !== null && <NumberField label={spec.dimLabel} value={settings.adapter.dim} min={1} onChange={(dim) => patch('adapter', { dim })} />}
+          {spec.dimLabel !== null && <NumberField setting={A.dim} label={spec.dimLabel} value={settings.adapter.dim} onChange={(dim) => patch('adapter', { dim })} />}
         </fieldset>
         <fieldset>
           <legend>Pruning at initialisation</legend>
-          <label>Sparsity (fraction of adapter weights removed): {Math.round(settings.prune.sparsity * 100)}%
-            <input type="range" aria-label="Sparsity" min={0} max={0.95} step={0.05} value={settings.prune.sparsity} onChange={(e) => patch('prune', { sparsity: Number(e.target.value) })} />
+          <label>{P.sparsity.label} (fraction of adapter weights removed): {Math.round(settings.prune.sparsity * 100)}%
+            <input type="range" aria-label={P.sparsity.label} min={P.sparsity.min} max={P.sparsity.max} step={P.sparsity.step} value={settings.prune.sparsity} onChange={(e) => patch('prune', { sparsity: Number(e.target.value) })} />
           </label>
-          <label>Pruner
-            <select aria-label="Pruner" value={settings.prune.pruner} onChange={(e) => patch('prune', { pruner: e.target.value as PrunerKind })}>
-              {PRUNER_KINDS.map((k) => <option key={k} value={k}>{k}</option>)}
-            </select>
-          </label>
-          <label>Scope
-            <select aria-label="Scope" value={settings.prune.scope} onChange={(e) => patch('prune', { scope: e.target.value as 'global' | 'local' })}>
-              <option value="global">global</option><option value="local">local</option>
-            </select>
-          </label>
-          <NumberField label="Large-Sparse factor k" value={settings.largeSparse} min={1} max={8} onChange={(largeSparse) => setSettings((s) => ({ ...s, largeSparse }))} />
+          <ChoiceField setting={P.pruner} value={settings.prune.pruner} onChange={(pruner) => patch('prune', { pruner })} />
+          <ChoiceField setting={P.scope} value={settings.prune.scope} onChange={(scope) => patch('prune', { scope })} />
+          <NumberField setting={SETTINGS.largeSparse} value={settings.largeSparse} onChange={(largeSparse) => setSettings((s) => ({ ...s, largeSparse }))} />
         </fieldset>
         <fieldset>
           <legend>Task and training</legend>
           <TaskPicker value={settings.task} onChange={(id) => setSettings((s) => ({ ...s, task: id }))} />
-          <NumberField label="Steps" value={settings.train.steps} min={1} onChange={(steps) => patch('train', { steps })} />
-          {task && task.sizes.train > 0 && <NumberField label="or epochs" value={epochsForSteps(settings.train.steps, task.sizes.train, settings.train.batchSize)} min={0.01} step="any" onChange={(epochs) => epochs > 0 && patch('train', { steps: stepsForEpochs(epochs, task.sizes.train, settings.train.batchSize) })} />}
-          <NumberField label="Batch size" value={settings.train.batchSize} min={1} onChange={(batchSize) => patch('train', { batchSize })} />
-          <NumberField label="Sequence length" value={settings.train.seqLen} min={8} onChange={(seqLen) => patch('train', { seqLen })} />
-          <NumberField label="Learning rate" value={settings.train.learningRate} min={0} step={0.0001} onChange={(learningRate) => patch('train', { learningRate })} />
-          <NumberField label="Seed" value={settings.train.seed} onChange={(seed) => patch('train', { seed })} />
+          <NumberField setting={T.steps} value={settings.train.steps} onChange={(steps) => patch('train', { steps })} />
+          {task && task.sizes.train > 0 && <NumberField setting={EPOCHS} value={epochsForSteps(settings.train.steps, task.sizes.train, settings.train.batchSize)} onChange={(epochs) => epochs > 0 && patch('train', { steps: stepsForEpochs(epochs, task.sizes.train, settings.train.batchSize) })} />}
+          <NumberField setting={T.batchSize} value={settings.train.batchSize} onChange={(batchSize) => patch('train', { batchSize })} />
+          <NumberField setting={T.seqLen} value={settings.train.seqLen} onChange={(seqLen) => patch('train', { seqLen })} />
+          <NumberField setting={T.learningRate} value={settings.train.learningRate} onChange={(learningRate) => patch('train', { learningRate })} />
+          <NumberField setting={T.seed} value={settings.train.seed} onChange={(seed) => patch('train', { seed })} />
         </fieldset>
         <details>
           <summary>Advanced settings</summary>
           <fieldset>
             <legend>Adapter details</legend>
             {uses('nonlinearity') && (
-              <label>Non-linearity
-                <select aria-label="Non-linearity" value={settings.adapter.nonlinearity} onChange={(e) => patch('adapter', { nonlinearity: e.target.value as Nonlinearity })}>
-                  {NONLINEARITIES.map((k) => <option key={k} value={k}>{k}</option>)}
-                </select>
-              </label>
+              <ChoiceField setting={A.nonlinearity} value={settings.adapter.nonlinearity} onChange={(nonlinearity) => patch('adapter', { nonlinearity })} />
             )}
             {uses('init') && (
-              <label>Initialisation
-                <select aria-label="Initialisation" value={settings.adapter.init} onChange={(e) => patch('adapter', { init: e.target.value as AdapterInit })}>
-                  <option value="bert">bert: every matrix N(0, 0.02)</option>
-                  <option value="standard">standard: zero LoRA B / parallel up</option>
-                </select>
-              </label>
+              <ChoiceField setting={A.init} value={settings.adapter.init} onChange={(init) => patch('adapter', { init })} titles={{ bert: 'bert: every matrix N(0, 0.02)', standard: 'standard: zero LoRA B / parallel up' }} />
             )}
-            {uses('loraAlpha') && <NumberField label="LoRA alpha" value={settings.adapter.loraAlpha} min={1} onChange={(loraAlpha) => patch('adapter', { loraAlpha })} />}
-            {uses('parallelScale') && <NumberField label="Parallel scale" value={settings.adapter.parallelScale} min={0} step={0.5} onChange={(parallelScale) => patch('adapter', { parallelScale })} />}
-            {uses('mamParallelDim') && <NumberField label="Parallel bottleneck" value={settings.adapter.mamParallelDim} min={1} onChange={(mamParallelDim) => patch('adapter', { mamParallelDim })} />}
-            {uses('prefixHidden') && <NumberField label="Prefix MLP width" value={settings.adapter.prefixHidden} min={1} onChange={(prefixHidden) => patch('adapter', { prefixHidden })} />}
-            {uses('pruneBiases') && <label className="check"><input type="checkbox" checked={settings.adapter.pruneBiases} onChange={(e) => patch('adapter', { pruneBiases: e.target.checked })} /> also prune biases</label>}
-            {uses('prunePrefix') && <label className="check"><input type="checkbox" checked={settings.adapter.prunePrefix} onChange={(e) => patch('adapter', { prunePrefix: e.target.checked })} /> prune the prefix MLP (this project's extension, not in the paper)</label>}
+            {uses('loraAlpha') && <NumberField setting={A.loraAlpha} value={settings.adapter.loraAlpha} onChange={(loraAlpha) => patch('adapter', { loraAlpha })} />}
+            {uses('parallelScale') && <NumberField setting={A.parallelScale} value={settings.adapter.parallelScale} onChange={(parallelScale) => patch('adapter', { parallelScale })} />}
+            {uses('mamParallelDim') && <NumberField setting={A.mamParallelDim} value={settings.adapter.mamParallelDim} onChange={(mamParallelDim) => patch('adapter', { mamParallelDim })} />}
+            {uses('prefixHidden') && <NumberField setting={A.prefixHidden} value={settings.adapter.prefixHidden} onChange={(prefixHidden) => patch('adapter', { prefixHidden })} />}
+            {uses('pruneBiases') && <label className="check"><input type="checkbox" checked={settings.adapter.pruneBiases} onChange={(e) => patch('adapter', { pruneBiases: e.target.checked })} /> {A.pruneBiases.label}</label>}
+            {uses('prunePrefix') && <label className="check"><input type="checkbox" checked={settings.adapter.prunePrefix} onChange={(e) => patch('adapter', { prunePrefix: e.target.checked })} /> {A.prunePrefix.label}</label>}
           </fieldset>
           <fieldset>
             <legend>Pruning details</legend>
-            <NumberField label="Rounds" value={settings.prune.rounds} min={1} onChange={(rounds) => patch('prune', { rounds })} />
-            <label>Schedule
-              <select aria-label="Schedule" value={settings.prune.schedule} onChange={(e) => patch('prune', { schedule: e.target.value as PruneSchedule })}>
-                <option value="exponential">exponential</option><option value="linear">linear</option>
-              </select>
-            </label>
-            <NumberField label="Scoring batches" value={settings.prune.scoringBatches} min={1} onChange={(scoringBatches) => patch('prune', { scoringBatches })} />
+            <NumberField setting={P.rounds} value={settings.prune.rounds} onChange={(rounds) => patch('prune', { rounds })} />
+            <ChoiceField setting={P.schedule} value={settings.prune.schedule} onChange={(schedule) => patch('prune', { schedule })} />
+            <NumberField setting={P.scoringBatches} value={settings.prune.scoringBatches} onChange={(scoringBatches) => patch('prune', { scoringBatches })} />
           </fieldset>
           <fieldset>
             <legend>Optimiser</legend>
-            <NumberField label="Warmup ratio" value={settings.train.warmupRatio} min={0} max={1} step={0.01} onChange={(warmupRatio) => patch('train', { warmupRatio })} />
-            <NumberField label="Weight decay" value={settings.train.weightDecay} min={0} step={0.01} onChange={(weightDecay) => patch('train', { weightDecay })} />
-            <NumberField label="Gradient clip" value={settings.train.maxGradNorm} min={0} step={0.1} onChange={(maxGradNorm) => patch('train', { maxGradNorm })} />
-            <NumberField label="Eval every (steps)" value={settings.train.evalEvery} min={0} onChange={(evalEvery) => patch('train', { evalEvery })} />
+            <NumberField setting={T.warmupRatio} value={settings.train.warmupRatio} onChange={(warmupRatio) => patch('train', { warmupRatio })} />
+            <NumberField setting={T.weightDecay} value={settings.train.weightDecay} onChange={(weightDecay) => patch('train', { weightDecay })} />
+            <NumberField setting={T.maxGradNorm} value={settings.train.maxGradNorm} onChange={(maxGradNorm) => patch('train', { maxGradNorm })} />
+            <NumberField setting={T.evalEvery} value={settings.train.evalEvery} onChange={(evalEvery) => patch('train', { evalEvery })} />
+            <NumberField setting={SETTINGS.splitSeed} value={settings.splitSeed} onChange={(splitSeed) => setSettings((s) => ({ ...s, splitSeed }))} />
           </fieldset>
         </details>
         {model && <BudgetPanel settings={settings} model={model} numLabels={task?.labels.length ?? 2} tagging={task?.kind === 'token'} />}

@@ -1,7 +1,6 @@
 // Trained adapters held by the worker: Try it, the downloads and imports. These are quick commands
 // in the worker, so none of them waits for a training run in progress.
 import { createRunRecord } from '../runs';
-import { settingsFromLink } from '../share';
 import { expectReply, message } from './reply';
 import type { AdaptersSlice, SliceCreator } from './types';
 
@@ -30,7 +29,7 @@ export const createAdaptersSlice: SliceCreator<AdaptersSlice> = ({ client, nextI
     set({ adapterImport: { state: 'busy' } });
     try {
       const reply = expectReply(await client.send({ type: 'importAdapter', runId: id, name, bytes }, [bytes.buffer]), 'adapterImported');
-      const { settings, problems } = settingsFromLink(reply.settings, name, { allowFileTasks: true });
+      const { settings, notes: problems } = reply;
       const run = { ...createRunRecord(id, `adapter from ${name.slice(0, 80)}`, settings, Date.now()), status: 'done' as const, phase: 'imported' };
       set((state) => ({ runs: [...state.runs, run], adapterImport: { state: 'done', value: name }, importNotes: problems, keptAdapters: reply.kept }));
     } catch (error) {

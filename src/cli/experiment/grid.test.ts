@@ -16,7 +16,7 @@ describe('parseGridFile', () => {
   it.each([
     ['{"tasks": [', /grids\/bad\.json is not valid JSON/],
     [grid({ tasks: ['sst2'] }), /grids\/bad\.json is not a valid grid: tasks\.0: .*"toy"\|"spam"\|"genre"\|"pos"/],
-    [grid({ sparsities: [0, 1] }), /sparsities\.1: .*<1/],
+    [grid({ sparsities: [0, 1] }), /sparsities\.1: .*<=0\.99/],
     [grid({ sparsities: [-0.1] }), /sparsities\.0: .*>=0/],
     [grid({ pruners: [] }), /pruners: .*>=1/],
     [grid({ steps: 2.5 }), /steps: .*int/],

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { mergeSettings, resolveRun } from '../../engine/config';
 import { BUILTIN_TASKS, type BuiltinTaskName } from '../../engine/data/tasks';
-import { ADAPTER_KINDS, defaultAdapterOptions, PRUNER_KINDS, type PrunerKind, type PruneScope, type TrainOptions } from '../../engine/settings';
+import { ADAPTER_KINDS, defaultAdapterOptions, SETTINGS, settingSchema, type PrunerKind, type PruneScope, type TrainOptions } from '../../engine/settings';
 import type { RunConfig } from '../../engine/train';
 
 /** The adapter kinds a grid may name; `none`: no adapter, only the classification head is trained (a baseline). */
@@ -16,33 +16,33 @@ export type GridAdapter = (typeof GRID_ADAPTERS)[number];
 export const ENCODERS = ['pretrained', 'random'] as const;
 export type Encoder = (typeof ENCODERS)[number];
 
-const positiveInt = z.number().int().positive();
 const list = <T extends z.ZodType>(item: T) => z.array(item).min(1);
+const { adapter: A, prune: P, train: T } = SETTINGS;
 
-/** One grid; the training settings it does not give take the app's defaults. */
+/** One grid; the training settings it does not give take the app's defaults. Every leaf's range is its setting's (settings.ts). */
 export const GridSchema = z.strictObject({
   name: z.string().min(1).max(80).optional(),
   tasks: list(z.enum(BUILTIN_TASKS)),
-  adapters: list(z.enum(GRID_ADAPTERS)),
+  adapters: list(settingSchema(A.kind)),
   /** Bottleneck / rank / prefix length; when absent, each adapter kind's default (16, LoRA 8). */
-  dims: list(positiveInt).optional(),
+  dims: list(settingSchema(A.dim)).optional(),
   /** Fractions of the prunable adapter weights removed. */
-  sparsities: list(z.number().min(0).lt(1)),
-  pruners: list(z.enum(PRUNER_KINDS)),
-  seeds: list(z.number().int().min(0).max(2 ** 31 - 1)),
+  sparsities: list(settingSchema(P.sparsity)),
+  pruners: list(settingSchema(P.pruner)),
+  seeds: list(settingSchema(T.seed)),
   /** Large-Sparse factors k (1: the adapter as given). */
-  largeSparse: list(z.number().int().min(1).max(16)).optional(),
+  largeSparse: list(settingSchema(SETTINGS.largeSparse)).optional(),
   encoders: list(z.enum(ENCODERS)).optional(),
-  scope: z.enum(['global', 'local']).optional(),
-  rounds: positiveInt.max(100).optional(),
-  scoringBatches: positiveInt.max(64).optional(),
-  steps: positiveInt.max(1_000_000),
-  batchSize: positiveInt.max(1024).optional(),
-  seqLen: z.number().int().min(4).max(512).optional(),
-  learningRate: z.number().positive().max(1).optional(),
-  warmupRatio: z.number().min(0).max(1).optional(),
-  weightDecay: z.number().min(0).max(10).optional(),
-  evalEvery: z.number().int().min(0).optional(),
+  scope: settingSchema(P.scope).optional(),
+  rounds: settingSchema(P.rounds).optional(),
+  scoringBatches: settingSchema(P.scoringBatches).optional(),
+  steps: settingSchema(T.steps),
+  batchSize: settingSchema(T.batchSize).optional(),
+  seqLen: settingSchema(T.seqLen).optional(),
+  learningRate: settingSchema(T.learningRate).optional(),
+  warmupRatio: settingSchema(T.warmupRatio).optional(),
+  weightDecay: settingSchema(T.weightDecay).optional(),
+  evalEvery: settingSchema(T.evalEvery).optional(),
 });
 export type Grid = z.infer<typeof GridSchema>;
 
@@ -67,7 +67,7 @@ export const PRESETS: Record<string, Experiment> = {
     description: "The paper's questions on the built-in tasks, 3 seeds: SNIP-pruned vs dense adapters across sparsities, the five pruners at 70% sparsity, and Large-Sparse (k = 2, 4) against the standard adapter at the same budget.",
     grids: [
       { name: 'sparsity', tasks: PAPER_TASKS, adapters: ['houlsby', 'pfeiffer', 'lora'], sparsities: [0, 0.5, 0.7, 0.9], pruners: ['snip'], seeds: SEEDS, ...PAPER_TRAINING },
-      { name: 'pruners', tasks: PAPER_TASKS, adapters: ['houlsby'], sparsities: [0.7], pruners: [...PRUNER_KINDS], seeds: SEEDS, ...PAPER_TRAINING },
+      { name: 'pruners', tasks: PAPER_TASKS, adapters: ['houlsby'], sparsities: [0.7], pruners: [...P.pruner.values], seeds: SEEDS, ...PAPER_TRAINING },
       { name: 'large-sparse', tasks: PAPER_TASKS, adapters: ['houlsby', 'pfeiffer', 'lora'], sparsities: [0], pruners: ['snip'], largeSparse: [1, 2, 4], seeds: SEEDS, ...PAPER_TRAINING },
     ],
   },
@@ -137,8 +137,10 @@ export interface PlannedRun {
 export function specToConfig(spec: RunSpec): RunConfig {
   const settings = mergeSettings({
     task: spec.task,
-    adapter: { kind: spec.adapter, dim: spec.dim },
-    prune: { pruner: spec.pruner ?? 'snip', sparsity: spec.sparsity, scope: spec.scope, rounds: spec.rounds, scoringBatches: spec.scoringBatches },
+    // A dense run's key says scoringBatches 0 and the head-only baseline's dim 0 (nothing scored, nothing
+    // sized): their settings keep the defaults there, which nothing reads.
+    adapter: { kind: spec.adapter, ...(spec.dim > 0 && { dim: spec.dim }) },
+    prune: { pruner: spec.pruner ?? P.pruner.default, sparsity: spec.sparsity, scope: spec.scope, rounds: spec.rounds, ...(spec.scoringBatches > 0 && { scoringBatches: spec.scoringBatches }) },
     largeSparse: spec.largeSparse,
     train: spec.train,
   });

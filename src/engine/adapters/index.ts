@@ -13,8 +13,8 @@ import type { AdapterOptions, Nonlinearity } from '../settings';
 import { adapterSpec } from './registry';
 import type { HookContext, ParamDecl } from './spec';
 
-export { ADAPTER_KINDS, NONLINEARITIES, type AdapterInit, type AdapterKind, type AdapterOptions, type Nonlinearity } from '../settings';
-export { ADAPTER_SPECS, adapterSpec, adapterTensorSizes, defaultAdapterOptions, exportLibrary, largeSparse, largeSparseBlocked, noExportReason } from './registry';
+export { ADAPTER_KINDS, defaultAdapterOptions, NONLINEARITIES, type AdapterInit, type AdapterKind, type AdapterOptions, type Nonlinearity } from '../settings';
+export { ADAPTER_SPECS, adapterSpec, adapterTensorSizes, exportLibrary, largeSparse, largeSparseBlocked, noExportReason } from './registry';
 export type { ParamDecl, ParamRole } from './spec';
 
 /** One trainable tensor: its declaration (name, shape, role, prunable, decays) and its variable. */

@@ -23,21 +23,6 @@ export function adapterSpec(kind: AdapterKind): AdapterSpec {
   return spec;
 }
 
-/** Defaults for a kind: the kind's own (dim, non-linearity) over the common ones, sized for a small PLM. */
-export function defaultAdapterOptions(kind: AdapterKind): AdapterOptions {
-  return {
-    kind,
-    ...adapterSpec(kind).defaults,
-    init: 'bert',
-    loraAlpha: 8,
-    parallelScale: 4,
-    prefixHidden: 64,
-    mamParallelDim: 32,
-    pruneBiases: false,
-    prunePrefix: false,
-  };
-}
-
 /** Sizes of a configuration's adapter tensors, summed from the spec's declarations (no tensors built). */
 export function adapterTensorSizes(shape: AdapterShape, options: AdapterOptions): { prunable: number; fixed: number } {
   let prunable = 0;

@@ -3,16 +3,17 @@
 // classification ('token': one tag per word, put on the word's first word piece).
 import * as tf from '@tensorflow/tfjs';
 import { alignLabels, encode, encodeWords, padBatch, type WordPieceTokenizer } from '../tokenizer';
+import { SETTINGS } from '../settings';
 
 /** The label that the loss and the metrics skip: non-first word pieces, `[CLS]`, `[SEP]` and padding. */
 export const IGNORE_INDEX = -100;
 
 /**
- * The seed that splits a task whose file has no dev split (an upload's dev cut, the toy task's
- * sentences): one constant, separate from the training seed, so the page and the CLI split the same
- * file the same way and runs with different training seeds are compared on the same split.
+ * The default seed that splits a task whose file has no dev split (an upload's dev cut, the toy task's
+ * sentences): the `splitSeed` setting's default, separate from the training seed, so the page and the
+ * CLI split the same file the same way and runs with different training seeds share the split.
  */
-export const TASK_SPLIT_SEED = 1;
+export const TASK_SPLIT_SEED = SETTINGS.splitSeed.default;
 
 /** One labelled sentence or sentence pair. */
 export interface SentenceExample {

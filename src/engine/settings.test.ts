@@ -1,0 +1,92 @@
+// One table, every reader: each setting of settings.ts is accepted at the ends of its range and
+// refused just outside them, with the same bounds, by the share-link parser, run files, grid files,
+// the CLI's flags and the engine's resolveRun (table-driven: a new setting is checked everywhere).
+import { describe, expect, it } from 'vitest';
+import { importRuns } from '../app/runFile';
+import { GridSchema } from '../cli/experiment/grid';
+import { overridesFromFlags, settingFlagsHelp } from '../cli/settingFlags';
+import { resolveRun } from './config';
+import { ADAPTER_KINDS, defaultRunSettings, mergeSettings, parseRunSettings, SETTING_LEAVES, type RunSettings, type Setting, type SettingLeaf } from './settings';
+
+/** Values a setting must accept, and values it must refuse. */
+function edges(s: Setting): { good: unknown[]; bad: unknown[] } {
+  if (s.type === 'choice') return { good: [...s.values], bad: ['not-a-choice', 3] };
+  if (s.type === 'switch') return { good: [true, false], bad: ['yes', 1] };
+  const good = [s.above ? s.min + s.step : s.min, s.max];
+  const bad = [s.above ? s.min : s.min - s.step, s.max + s.step, ...(s.type === 'int' ? [s.min + 0.5] : [])];
+  return { good, bad };
+}
+
+/** Default settings with one leaf set (the kind's own defaults when the leaf is the kind). */
+function withLeaf(leaf: SettingLeaf, value: unknown): RunSettings {
+  const kind = ADAPTER_KINDS.find((k) => leaf.path === 'adapter.kind' && k === value) ?? 'houlsby';
+  const settings = defaultRunSettings(kind);
+  if (leaf.section) (settings[leaf.section] as Record<string, unknown>)[leaf.key] = value;
+  else (settings as unknown as Record<string, unknown>)[leaf.key] = value;
+  return settings;
+}
+const read = (settings: RunSettings, leaf: SettingLeaf) => (leaf.section ? (settings[leaf.section] as Record<string, unknown>)[leaf.key] : (settings as unknown as Record<string, unknown>)[leaf.key]);
+
+/** Where each setting sits in a grid file (a list of values, or one value); null: grids do not vary it. */
+const GRID_FIELD: Record<string, { field: string; list: boolean } | null> = {
+  'adapter.kind': { field: 'adapters', list: true }, 'adapter.dim': { field: 'dims', list: true },
+  'adapter.nonlinearity': null, 'adapter.init': null, 'adapter.loraAlpha': null, 'adapter.parallelScale': null, 'adapter.prefixHidden': null, 'adapter.mamParallelDim': null, 'adapter.pruneBiases': null, 'adapter.prunePrefix': null,
+  'prune.pruner': { field: 'pruners', list: true }, 'prune.sparsity': { field: 'sparsities', list: true }, 'prune.scope': { field: 'scope', list: false },
+  'prune.rounds': { field: 'rounds', list: false }, 'prune.schedule': null, 'prune.scoringBatches': { field: 'scoringBatches', list: false },
+  largeSparse: { field: 'largeSparse', list: true },
+  'train.steps': { field: 'steps', list: false }, 'train.batchSize': { field: 'batchSize', list: false }, 'train.seqLen': { field: 'seqLen', list: false },
+  'train.learningRate': { field: 'learningRate', list: false }, 'train.warmupRatio': { field: 'warmupRatio', list: false }, 'train.weightDecay': { field: 'weightDecay', list: false },
+  'train.maxGradNorm': null, 'train.seed': { field: 'seeds', list: true }, 'train.evalEvery': { field: 'evalEvery', list: false }, splitSeed: null,
+};
+const BASE_GRID = { tasks: ['toy'], adapters: ['houlsby'], sparsities: [0], pruners: ['snip'], seeds: [1], steps: 1 };
+
+const runFile = (settings: unknown) => JSON.stringify({ format: 'sparseadapter-run', version: 1, runs: [{ id: 'r', label: 'r', settings, status: 'shared', losses: [], evals: [], pruned: null, summary: null, warnings: [], error: null, startedAt: 0, comparison: null }] });
+
+describe('every setting, through every reader', () => {
+  it('the grid table names every setting of the settings table', () => {
+    expect(Object.keys(GRID_FIELD).sort()).toEqual(SETTING_LEAVES.map((l) => l.path).sort());
+  });
+
+  it.each(SETTING_LEAVES.map((leaf) => [leaf.path, leaf] as const))('%s: the same bounds in links, run files, grids, CLI flags and resolveRun', (_path, leaf) => {
+    const s = leaf.setting;
+    const { good, bad } = edges(s);
+    const grid = GRID_FIELD[leaf.path];
+    for (const value of good) {
+      const settings = withLeaf(leaf, value);
+      // Share links and adapter files read settings with parseRunSettings.
+      const link = parseRunSettings(JSON.parse(JSON.stringify(settings)), 'link');
+      expect(link.problems).toEqual([]);
+      expect(read(link.settings, leaf)).toEqual(value);
+      const file = importRuns(runFile(settings), 'runs.json', 0);
+      expect(file.notes).toEqual([]);
+      expect(read(file.runs[0]!.settings, leaf)).toEqual(value);
+      if (grid) expect(GridSchema.safeParse({ ...BASE_GRID, [grid.field]: grid.list ? [value] : value }).success).toBe(true);
+      if (s.type !== 'switch' || value === true) {
+        const flags = overridesFromFlags({ [s.flag]: s.type === 'switch' ? true : String(value) });
+        expect(read(mergeSettings(flags), leaf)).toEqual(value);
+      }
+      expect(() => resolveRun(settings)).not.toThrow();
+    }
+    for (const value of bad) {
+      const settings = withLeaf(leaf, value);
+      const link = parseRunSettings(JSON.parse(JSON.stringify(settings)), 'link');
+      expect(link.problems).toHaveLength(1);
+      expect(link.problems[0]).toContain(leaf.path === 'adapter.kind' ? 'adapter.kind' : leaf.path);
+      expect(read(link.settings, leaf)).toEqual(read(defaultRunSettings(), leaf));
+      expect(importRuns(runFile(settings), 'runs.json', 0).notes).toHaveLength(1);
+      if (grid) expect(GridSchema.safeParse({ ...BASE_GRID, [grid.field]: grid.list ? [value] : value }).success).toBe(false);
+      if (s.type !== 'switch') expect(() => overridesFromFlags({ [s.flag]: String(value) })).toThrow(`--${s.flag} must be`);
+      expect(() => resolveRun(settings)).toThrow(leaf.path);
+    }
+  });
+
+  it("the CLI's help lists every setting's flag with its range and default", () => {
+    const help = settingFlagsHelp('');
+    for (const { setting: s } of SETTING_LEAVES) {
+      const line = help.split('\n').find((l) => l.startsWith(`--${s.flag} `) || l === `--${s.flag}`)!;
+      expect(line).toBeDefined();
+      expect(line).toContain(`default ${s.default}`);
+      if (s.type === 'int' || s.type === 'real') expect(line).toContain(`${s.max}`);
+    }
+  });
+});
