@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseSafetensors } from '../../engine/safetensors';
+import { unpackBits } from '../../engine/stats';
 import { TINY_BERT_DIR } from '../../engine/testing/tinyModel';
 import { folderReader } from '../modelFolder';
 import { expandExperiment, parseGridFile } from './grid';
@@ -50,6 +51,12 @@ describe('ExperimentContext', () => {
       expect(houlsbyPre.budget.adapterNonzero).toBeGreaterThan(0);
       expect(headRandom.spec.encoder).toBe('random');
       expect(headRandom.losses).not.toEqual(headPre.losses);
+      // The packed per-item correctness reads back to as many items as the dev set and to its accuracy.
+      for (const r of records) {
+        const correct = unpackBits(r.devCorrect!.bits, r.devCorrect!.count);
+        expect(correct.length).toBe(r.dev.count);
+        expect(correct.reduce((a, b) => a + b, 0) / correct.length).toBeCloseTo(r.dev.accuracy, 12);
+      }
     } finally {
       context.dispose();
     }

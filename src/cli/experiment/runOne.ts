@@ -5,6 +5,7 @@ import { TASK_SPLIT_SEED, type Task } from '../../engine/data/task';
 import { disposePlm, loadPlm, type Plm } from '../../engine/plm';
 import { createRng, normalArray } from '../../engine/random';
 import { parseSafetensors, writeSafetensors } from '../../engine/safetensors';
+import { packBits } from '../../engine/stats';
 import { runSparseAdapter } from '../../engine/train';
 import type { ReadModelFile } from '../../engine/checkpoint';
 import { loadPublicTask } from '../builtinTask';
@@ -21,6 +22,12 @@ export interface ExperimentRecord {
   trained: { dim: number; sparsity: number };
   budget: { trainableNonzero: number; adapterNonzero: number; headParams: number; percentOfPlm: number; plmParams: number };
   dev: { accuracy: number; macroF1: number; mcc: number; count: number };
+  /**
+   * Per dev item (tagged word for pos), whether the final adapter got it right: `count` 0/1 values
+   * bit-packed as base64 (engine/stats packBits), for paired tests over items. Absent in records
+   * written before it existed.
+   */
+  devCorrect?: { count: number; bits: string };
   /** The training loss every `lossEvery` steps (for curves without bloating the file). */
   losses: number[];
   lossEvery: number;
@@ -103,6 +110,7 @@ export class ExperimentContext {
         trained: { dim: primaryDimension(config.adapter), sparsity: config.prune.sparsity },
         budget: { trainableNonzero: budget.trainableNonzero, adapterNonzero: budget.adapterNonzero, headParams: budget.headParams, percentOfPlm: budget.percentOfPlm, plmParams: budget.plmParams },
         dev: { accuracy: dev.accuracy, macroF1: dev.macroF1, mcc: dev.mcc, count: dev.count },
+        devCorrect: { count: result.devCorrect.length, bits: packBits(result.devCorrect) },
         losses: result.losses.filter((_, i) => i % lossEvery === 0),
         lossEvery,
         warnings,
