@@ -1,5 +1,6 @@
 // What the pruner did: the distribution of pruning scores with the threshold marked, and the density
 // kept in every adapter tensor as a layer × tensor grid (global scope lets layers differ).
+import { heatCellColors } from '../contrast';
 import { memo } from 'react';
 import { Bar, BarChart, CartesianGrid, Cell, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunRecord } from '../runs';
@@ -36,6 +37,8 @@ const DensityGrid = memo(function DensityGrid({ pruned }: { pruned: Pruned }) {
   return (
     <div data-testid="density-grid">
       <h3>Density kept per tensor</h3>
+      {/* The table scrolls sideways inside this region, which keyboard users can focus and scroll. */}
+      <div className="heat-scroll" tabIndex={0} role="region" aria-label="Density kept per tensor, by layer (scrolls sideways)">
       <table className="compact heat">
         <thead><tr><th>layer</th>{columns.map((c) => <th key={c}>{c}</th>)}</tr></thead>
         <tbody>
@@ -45,12 +48,15 @@ const DensityGrid = memo(function DensityGrid({ pruned }: { pruned: Pruned }) {
               {columns.map((c) => {
                 const d = cell(layer, c);
                 const density = d ? d.kept / d.total : null;
-                return <td key={c} style={density === null ? {} : { background: `rgba(0, 114, 178, ${0.1 + 0.8 * density})`, color: density > 0.55 ? '#fff' : '#1d2330' }}>{density === null ? '' : `${(100 * density).toFixed(1)}%`}</td>;
+                // Text colour per cell from its background, so every cell reaches WCAG AA contrast (contrast.ts).
+                const colors = density === null ? null : heatCellColors(density);
+                return <td key={c} style={colors ? { background: colors.background, color: colors.color } : {}}>{density === null ? '' : `${(100 * density).toFixed(1)}%`}</td>;
               })}
             </tr>
           ))}
         </tbody>
       </table>
+      </div>
     </div>
   );
 });

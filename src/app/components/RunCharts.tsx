@@ -1,5 +1,6 @@
 // Line charts of runs against steps: one generic chart (a value per step, one line per run), used for
 // the loss (raw and smoothed), the dev metric, the learning rate and the throughput.
+import { heatCellColors } from '../contrast';
 import { memo, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import { formatTick, linePath, linearScale, nearestIndex, niceTicks } from '../chartScale';
 import type { RunRecord } from '../runs';
@@ -183,7 +184,7 @@ export function ConfusionMatrix({ run, labels }: { run: RunRecord; labels: strin
         <thead><tr><th />{labels.map((l) => <th key={l}>{l}</th>)}</tr></thead>
         <tbody>
           {confusion.map((row, g) => (
-            <tr key={g}><th>{labels[g] ?? g}</th>{row.map((count, p) => <td key={p} style={{ background: `rgba(0, 114, 178, ${0.08 + 0.8 * (count / max)})`, color: count / max > 0.55 ? '#fff' : '#1d2330' }}>{count}</td>)}</tr>
+            <tr key={g}><th>{labels[g] ?? g}</th>{row.map((count, p) => { const c = heatCellColors(count / max); return <td key={p} style={{ background: c.background, color: c.color }}>{count}</td>; })}</tr>
           ))}
         </tbody>
       </table>
