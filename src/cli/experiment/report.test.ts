@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { expandExperiment, parseGridFile, type PlannedRun } from './grid';
 import { aggregate, buildReport, largeSparseComparisons, meanStd, sparsitySeries } from './report';
+import { packBits } from '../../engine/stats';
 import type { ExperimentRecord } from './runOne';
 
 function record(p: PlannedRun, accuracy: number): ExperimentRecord {
@@ -66,8 +67,35 @@ describe('buildReport', () => {
     expect(markdown).toContain(`${records.length} of ${planned.length + 1} runs finished`);
     // Dense: 0.8 + 0.02 → "82.0 ± 1.0"; SNIP at 0.9: 0.8 − 0.09 + 0.02 → "73.0 ± 1.0".
     expect(markdown).toMatch(/\| spam \| houlsby \(dim 8\) \| snip \| 82\.0 ± 1\.0 \| 77\.0 ± 1\.0 \| 73\.0 ± 1\.0 \| 1,000 → 500 → 100 \|/);
-    expect(markdown).toMatch(/\| spam \| houlsby \| 0% \| 82\.0 ± 1\.0<br>dim 8, s 0%, 1,000 \| 92\.0 ± 1\.0 \(Δ \+10\.0\)<br>dim 16, s 50%, 500 \|/);
+    expect(markdown).toMatch(/\| spam \| houlsby \| 0% \| 82\.0 ± 1\.0<br>dim 8, s 0%, 1,000 \| 92\.0 ± 1\.0<br>dim 16, s 50%, 500 \|/);
     expect(markdown).toContain('![spam: metric vs sparsity](charts/sparsity-spam.svg)');
+  });
+
+  it('pairs every comparison by seed: Δ, its interval and the verdict that follows', () => {
+    // Every seed's Large-Sparse run is exactly 10 points above its standard run, every pruned run
+    // 10·s points below the dense one: the intervals have no width and exclude 0.
+    expect(markdown).toContain('| spam | houlsby | 0% | 2 | +10.0 | [+10.0, +10.0] | — | better | 3 |');
+    expect(markdown).toContain('| spam | houlsby (dim 8) | snip | 50% | −5.0 | [−5.0, −5.0] | — | worse | 3 |');
+    expect(markdown).toContain('| spam | houlsby (dim 8) | random | 90% | −9.0 | [−9.0, −9.0] | — | worse | 3 |');
+    expect(markdown).toContain('Of 4 comparisons: 0 better, 4 worse, 0 with no difference detected; median 95% half-width ±0.0 points.');
+    expect(markdown).toContain('Of 1 comparison: 1 better, 0 worse, 0 with no difference detected; median 95% half-width ±0.0 points.');
+    expect(markdown).not.toMatch(/Δ [+−]\d/); // no bare difference of means without its interval
+  });
+
+  it('says "no difference detected" when seeds disagree, with the bootstrap beside the t interval', () => {
+    // Large-Sparse − standard by seed: +3, −1, +1 points → mean 1, sd 2, half-width t(2)·2/√3 = 4.9683.
+    const shift: Record<number, number> = { 1: 0.03, 2: -0.01, 3: 0.01 };
+    const correct = (acc: number) => ({ count: 100, bits: packBits(Array.from({ length: 100 }, (_, i) => (i < Math.round(100 * acc) ? 1 : 0))) });
+    const noisy = planned.map((p) => {
+      const accuracy = 0.8 + (p.spec.largeSparse > 1 ? shift[p.spec.seed]! : 0);
+      return { ...record(p, accuracy), devCorrect: correct(accuracy) };
+    });
+    const md = buildReport('t', '', noisy, noisy.length, 'x').markdown;
+    const row = md.split('\n').find((l) => l.startsWith('| spam | houlsby | 0% | 2 |'))!;
+    const cells = row.split(' | ');
+    expect(cells.slice(4, 6)).toEqual(['+1.0', '[−4.0, +6.0]']);
+    expect(cells[6]).toMatch(/^\[[+−]\d+\.\d, [+−]\d+\.\d\]$/); // the bootstrap's interval, from the per-item data
+    expect(cells[7]).toBe('no difference detected (±5.0 points at this sample size)');
   });
 
   // Tick labels and the y of their grid lines give the axis; the circles must lie on it.
@@ -95,5 +123,20 @@ describe('buildReport', () => {
     expect(Math.abs(dots[0]! - 0.82)).toBeLessThan(0.002);
     expect(Math.abs(dots[1]! - 0.92)).toBeLessThan(0.002);
     expect(svg).toMatch(/<circle cx="[\d.]+" cy="[\d.]+" r="6" fill="#0072B2" stroke="#222"><title>houlsby k=1/);
+  });
+
+  it('draws each difference at its value with its interval as a whisker, and a line at 0', () => {
+    const svg = charts.get('sparsity-difference-spam.svg')!;
+    expect(svg).not.toMatch(/NaN|undefined|Infinity/);
+    const ticks = [...svg.matchAll(/<text x="\d+" y="([\d.]+)" text-anchor="end">([+−]?[\d.]+)<\/text>/g)].map((m) => ({ y: Number(m[1]) - 4, v: Number(m[2]!.replace('−', '-').replace('+', '')) }));
+    expect(ticks).toHaveLength(5);
+    const [a, b] = [ticks[0]!, ticks[4]!];
+    const valueAt = (y: number) => a.v + ((y - a.y) * (b.v - a.v)) / (b.y - a.y);
+    const dots = [...svg.matchAll(/<circle cx="[\d.]+" cy="([\d.]+)"/g)].map((m) => valueAt(Number(m[1])));
+    // Two pruners at 50% (−5 points) and 90% (−9 points).
+    expect(dots.map((v) => Math.round(v * 10) / 10).sort((x, y) => x - y)).toEqual([-9, -9, -5, -5]);
+    const zero = /<line x1="\d+" x2="\d+" y1="([\d.]+)" y2="\1" stroke="#333" stroke-width="1.5"\/>/.exec(svg)!;
+    expect(Math.abs(valueAt(Number(zero[1])))).toBeLessThan(0.01);
+    expect(charts.get('large-sparse-difference-spam.svg')).toContain('better</title>');
   });
 });

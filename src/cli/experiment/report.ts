@@ -1,6 +1,8 @@
 // Turns an experiment's run records into what people read: per configuration the mean ± standard
 // deviation over seeds with the budget, a Markdown report with the sparsity sweep, the pruners and
-// Large-Sparse against the standard adapter, and SVG charts. Plain strings, no DOM.
+// Large-Sparse against the standard adapter, each comparison paired by seed with its 95% interval
+// and verdict (compare.ts), and SVG charts. Plain strings, no DOM.
+import { COMPARISON_HEADERS, comparisonCells, compareBySeed, REPORT_BOOTSTRAP, signedPoints, verdictSummary, type PairedComparison } from './compare';
 import type { ExperimentRecord } from './runOne';
 import type { RunSpec } from './grid';
 
@@ -26,6 +28,8 @@ export interface Aggregate {
   mcc: ReturnType<typeof meanStd>;
   seeds: number[];
   seconds: number;
+  /** The configuration's runs, one per seed (for comparisons paired by seed). */
+  runs: ExperimentRecord[];
 }
 
 /** Groups records by configuration (everything but the seed), in the order they first appear. */
@@ -45,6 +49,7 @@ export function aggregate(records: ExperimentRecord[]): Aggregate[] {
       mcc: meanStd(rs.map((r) => r.dev.mcc)),
       seeds: rs.map((r) => r.spec.seed),
       seconds: rs.reduce((a, r) => a + r.seconds, 0),
+      runs: rs,
     };
   });
 }
@@ -153,16 +158,48 @@ export function largeSparseTable(comparisons: LargeSparseComparison[]): string |
   if (comparisons.length === 0) return null;
   const ks = [...new Set(comparisons.flatMap((c) => c.byK.map((b) => b.k)))].sort(byNumber);
   const rows = comparisons.map((c) => {
-    const standard = c.byK.find((b) => b.k === 1)!.agg;
+    // The differences, with their intervals, are in largeSparseDifferenceTable: a bare Δ of means is not shown.
     const cells = ks.map((k) => {
       const b = c.byK.find((x) => x.k === k);
       if (!b) return '';
-      const delta = k === 1 ? '' : ` (Δ ${b.agg.accuracy.mean >= standard.accuracy.mean ? '+' : '−'}${pct(Math.abs(b.agg.accuracy.mean - standard.accuracy.mean))})`;
-      return `${formatMeanStd(b.agg.accuracy)}${delta}<br>dim ${b.agg.trained.dim}, s ${sparsityLabel(b.agg.trained.sparsity)}, ${b.agg.trainableNonzero.toLocaleString('en-US')}`;
+      return `${formatMeanStd(b.agg.accuracy)}<br>dim ${b.agg.trained.dim}, s ${sparsityLabel(b.agg.trained.sparsity)}, ${b.agg.trainableNonzero.toLocaleString('en-US')}`;
     });
     return [c.task, c.adapter, sparsityLabel(c.sparsity), ...cells];
   });
   return table(['Task', 'Adapter', 'Base sparsity', ...ks.map((k) => (k === 1 ? 'Standard (k = 1)' : `Large-Sparse k = ${k}`))], rows);
+}
+
+/** Each Large-Sparse k > 1 against the standard adapter of its comparison, paired by seed. */
+export function largeSparseDifferences(comparisons: LargeSparseComparison[]): { c: LargeSparseComparison; k: number; cmp: PairedComparison }[] {
+  return comparisons.flatMap((c) => {
+    const standard = c.byK.find((b) => b.k === 1)!.agg;
+    return c.byK.filter((b) => b.k > 1).flatMap((b) => {
+      const cmp = compareBySeed(b.agg.runs, standard.runs);
+      return cmp ? [{ c, k: b.k, cmp }] : [];
+    });
+  });
+}
+
+export function largeSparseDifferenceTable(diffs: ReturnType<typeof largeSparseDifferences>): string | null {
+  if (diffs.length === 0) return null;
+  return table(['Task', 'Adapter', 'Base sparsity', 'k', ...COMPARISON_HEADERS], diffs.map(({ c, k, cmp }) => [c.task, c.adapter, sparsityLabel(c.sparsity), String(k), ...comparisonCells(cmp)]));
+}
+
+/** Each pruned configuration of a sparsity line against the line's dense adapter (same kind and dimension), paired by seed. */
+export function prunedDifferences(series: SparsitySeries[]): { s: SparsitySeries; sparsity: number; cmp: PairedComparison }[] {
+  return series.flatMap((s) => {
+    const dense = s.points.find((p) => p.x === 0);
+    if (!dense) return [];
+    return s.points.filter((p) => p.x > 0).flatMap((p) => {
+      const cmp = compareBySeed(p.agg.runs, dense.agg.runs);
+      return cmp ? [{ s, sparsity: p.x, cmp }] : [];
+    });
+  });
+}
+
+export function prunedDifferenceTable(diffs: ReturnType<typeof prunedDifferences>): string | null {
+  if (diffs.length === 0) return null;
+  return table(['Task', 'Adapter', 'Pruner', 'Sparsity', ...COMPARISON_HEADERS], diffs.map(({ s, sparsity, cmp }) => [s.task, `${s.adapter} (dim ${s.dim})`, s.pruner, sparsityLabel(sparsity), ...comparisonCells(cmp)]));
 }
 
 // ---------------------------------------------------------------- SVG charts
@@ -172,8 +209,8 @@ const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9
 const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const num = (x: number) => Number(x.toFixed(2));
 
-/** A frame with a y axis in percent over [lo, hi]; returns the SVG parts and the y mapping. */
-function frame(title: string, width: number, height: number, lo: number, hi: number, yLabel: string) {
+/** A frame with a y axis over [lo, hi] (ticks in percent unless `tick` says otherwise); returns the SVG parts and the y mapping. */
+function frame(title: string, width: number, height: number, lo: number, hi: number, yLabel: string, tick: (v: number) => string = (v) => pct(v)) {
   const m = { left: 56, right: 170, top: 34, bottom: 44 };
   const plotH = height - m.top - m.bottom;
   const y = (v: number) => m.top + plotH * (1 - (v - lo) / (hi - lo || 1));
@@ -185,7 +222,7 @@ function frame(title: string, width: number, height: number, lo: number, hi: num
   ];
   for (let i = 0; i <= 4; i++) {
     const v = lo + ((hi - lo) * i) / 4;
-    parts.push(`<line x1="${m.left}" x2="${width - m.right}" y1="${num(y(v))}" y2="${num(y(v))}" stroke="#e0e0e0"/>`, `<text x="${m.left - 6}" y="${num(y(v)) + 4}" text-anchor="end">${pct(v)}</text>`);
+    parts.push(`<line x1="${m.left}" x2="${width - m.right}" y1="${num(y(v))}" y2="${num(y(v))}" stroke="#e0e0e0"/>`, `<text x="${m.left - 6}" y="${num(y(v)) + 4}" text-anchor="end">${tick(v)}</text>`);
   }
   parts.push(`<line x1="${m.left}" x2="${m.left}" y1="${m.top}" y2="${height - m.bottom}" stroke="#333"/>`, `<line x1="${m.left}" x2="${width - m.right}" y1="${height - m.bottom}" y2="${height - m.bottom}" stroke="#333"/>`);
   return { parts, y, m, plotW: width - m.left - m.right };
@@ -259,6 +296,57 @@ export function largeSparseChart(task: string, comparisons: LargeSparseCompariso
   return f.parts.join('\n') + '\n';
 }
 
+/** One group of a difference chart (an adapter, a sparsity) and its comparisons; `series` picks the colour and slot. */
+export interface DifferenceGroup {
+  label: string;
+  entries: { series: number; name: string; cmp: PairedComparison }[];
+}
+
+/** A y range from 1, 2 or 5 × 10^k ticks that holds every value and 0, with some room. */
+function differenceRange(values: number[]): [number, number] {
+  const lo0 = Math.min(0, ...values);
+  const hi0 = Math.max(0, ...values);
+  const pad = Math.max(0.5, (hi0 - lo0) * 0.1);
+  for (let e = -1; ; e++)
+    for (const m of [1, 2, 5]) {
+      const step = m * 10 ** e;
+      const lo = Math.floor((lo0 - pad) / step) * step;
+      if (lo + 4 * step >= hi0 + pad) return [lo, lo + 4 * step];
+    }
+}
+
+/**
+ * Differences in points with their 95% intervals: a dot at the mean difference over seeds, a whisker
+ * over the interval its verdict follows (t over seeds; with one seed, the bootstrap over dev items),
+ * a thin dashed whisker beside it for the bootstrap interval when there are both, and a line at 0.
+ */
+export function differenceChart(title: string, yLabel: string, groups: DifferenceGroup[], seriesNames: string[]): string {
+  const width = 720;
+  const height = 360;
+  const [lo, hi] = differenceRange(groups.flatMap((g) => g.entries.flatMap(({ cmp }) => [cmp.t.mean, ...(cmp.interval ? [cmp.interval.low, cmp.interval.high] : []), ...(cmp.bootstrap ? [cmp.bootstrap.low, cmp.bootstrap.high] : [])])));
+  const tick = (v: number) => (Math.abs(v) < 1e-9 ? '0.0' : signedPoints(v));
+  const f = frame(title, width, height, lo, hi, yLabel, tick);
+  f.parts.push(`<line x1="${f.m.left}" x2="${width - f.m.right}" y1="${num(f.y(0))}" y2="${num(f.y(0))}" stroke="#333" stroke-width="1.5"/>`);
+  const groupW = f.plotW / Math.max(1, groups.length);
+  const slotW = Math.min(40, (groupW * 0.8) / Math.max(1, seriesNames.length));
+  groups.forEach((g, gi) => {
+    const left = f.m.left + gi * groupW + (groupW - slotW * seriesNames.length) / 2;
+    f.parts.push(`<text x="${num(f.m.left + (gi + 0.5) * groupW)}" y="${height - f.m.bottom + 16}" text-anchor="middle">${escapeXml(g.label)}</text>`);
+    for (const { series, name, cmp } of g.entries) {
+      const cx = num(left + series * slotW + slotW / 2);
+      const colour = PALETTE[series % PALETTE.length];
+      if (cmp.interval) f.parts.push(`<line x1="${cx}" x2="${cx}" y1="${num(f.y(cmp.interval.low))}" y2="${num(f.y(cmp.interval.high))}" stroke="#222" stroke-width="2"/>`);
+      if (cmp.bootstrap && cmp.basis === 't') f.parts.push(`<line x1="${num(cx + 8)}" x2="${num(cx + 8)}" y1="${num(f.y(cmp.bootstrap.low))}" y2="${num(f.y(cmp.bootstrap.high))}" stroke="#777" stroke-dasharray="3 2"/>`);
+      const note = `${name}: ${signedPoints(cmp.t.mean)} points, 95% CI ${cmp.interval ? `[${signedPoints(cmp.interval.low)}, ${signedPoints(cmp.interval.high)}] (${cmp.basis === 't' ? 't over seeds' : 'bootstrap over dev items'})` : 'none'}, ${cmp.seeds.length} seed${cmp.seeds.length === 1 ? '' : 's'}: ${cmp.verdict}`;
+      f.parts.push(`<circle cx="${cx}" cy="${num(f.y(cmp.t.mean))}" r="5" fill="${colour}" stroke="#222"><title>${escapeXml(note)}</title></circle>`);
+    }
+  });
+  legend(f.parts, width - f.m.right + 14, f.m.top + 8, seriesNames);
+  f.parts.push(`<text x="${width - f.m.right + 14}" y="${f.m.top + 8 + seriesNames.length * 18 + 10}" font-size="10" fill="#555">whisker: 95% CI</text>`, `<text x="${width - f.m.right + 14}" y="${f.m.top + 8 + seriesNames.length * 18 + 24}" font-size="10" fill="#555">dashed: paired bootstrap</text>`);
+  f.parts.push('</svg>');
+  return f.parts.join('\n') + '\n';
+}
+
 /** The Markdown report and the charts (file name → SVG text) for a set of records. */
 export function buildReport(title: string, description: string, records: ExperimentRecord[], planned: number, command: string): { markdown: string; charts: Map<string, string> } {
   const aggs = aggregate(records);
@@ -274,6 +362,8 @@ export function buildReport(title: string, description: string, records: Experim
     `${records.length} of ${planned} runs finished; ${(seconds / 60).toFixed(1)} min of training time in total (backend: ${backends || '—'}).`,
     'Metric: accuracy on the dev split (token accuracy for pos), in percent, mean ± sample standard deviation over seeds. "Trainable non-zero" counts the adapter weights kept after pruning plus the classification head; "sparsity trained" is the fraction of prunable adapter weights removed.',
     '',
+    `Comparisons are paired by seed (runs with the same seed share batches and head): Δ is the mean over seeds of the difference in accuracy points, with its 95% Student t interval over seeds and, where the runs recorded which dev items they got right, a 95% paired bootstrap interval (${REPORT_BOOTSTRAP.resamples.toLocaleString('en-US')} resamples of seeds and, within each seed, of dev items, the same items for both sides). The verdict follows the t interval (with one seed, the bootstrap's, which then ignores seed-to-seed spread): "better" or "worse" when the interval excludes 0, otherwise "no difference detected" with the interval's half-width.`,
+    '',
   );
   const sweep = sparsityTable(aggs);
   if (sweep) {
@@ -284,6 +374,21 @@ export function buildReport(title: string, description: string, records: Experim
       const file = `sparsity-${task}.svg`;
       charts.set(file, sparsityChart(task, series));
       lines.push(`![${task}: metric vs sparsity](charts/${file})`, '');
+    }
+    const pruned = prunedDifferences(sparsitySeries(aggs).filter((s) => s.points.length >= 2));
+    const prunedTable = prunedDifferenceTable(pruned);
+    if (prunedTable) {
+      lines.push('### Pruned − dense at the same dimension, paired by seed', '', verdictSummary(pruned.map((d) => d.cmp)), '', prunedTable, '');
+      for (const task of tasks) {
+        const mine = pruned.filter((d) => d.s.task === task);
+        if (mine.length === 0) continue;
+        const names = [...new Set(mine.map((d) => `${d.s.adapter} d${d.s.dim}, ${d.s.pruner}`))];
+        const sparsities = [...new Set(mine.map((d) => d.sparsity))].sort(byNumber);
+        const groups = sparsities.map((sp) => ({ label: `s ${sparsityLabel(sp)}`, entries: mine.filter((d) => d.sparsity === sp).map((d) => { const name = `${d.s.adapter} d${d.s.dim}, ${d.s.pruner}`; return { series: names.indexOf(name), name: `${name}, s ${sparsityLabel(sp)}`, cmp: d.cmp }; }) }));
+        const file = `sparsity-difference-${task}.svg`;
+        charts.set(file, differenceChart(`${task}: pruned − dense, paired by seed (95% CI)`, `Δ dev ${metricName(task)} (points)`, groups, names));
+        lines.push(`![${task}: pruned − dense with 95% intervals](charts/${file})`, '');
+      }
     }
   }
   const comparisons = largeSparseComparisons(aggs);
@@ -296,6 +401,23 @@ export function buildReport(title: string, description: string, records: Experim
       const file = `large-sparse-${task}.svg`;
       charts.set(file, largeSparseChart(task, mine));
       lines.push(`![${task}: Large-Sparse vs standard](charts/${file})`, '');
+    }
+    const diffs = largeSparseDifferences(comparisons);
+    const diffTable = largeSparseDifferenceTable(diffs);
+    if (diffTable) {
+      lines.push('### Large-Sparse − standard at the same budget, paired by seed', '', verdictSummary(diffs.map((d) => d.cmp)), '', diffTable, '');
+      for (const task of tasks) {
+        const mine = diffs.filter((d) => d.c.task === task);
+        if (mine.length === 0) continue;
+        const ks = [...new Set(mine.map((d) => d.k))].sort(byNumber);
+        const groups = comparisons.filter((c) => c.task === task).map((c) => ({
+          label: c.sparsity > 0 ? `${c.adapter} (s ${sparsityLabel(c.sparsity)})` : c.adapter,
+          entries: mine.filter((d) => d.c === c).map((d) => ({ series: ks.indexOf(d.k), name: `${c.adapter} k = ${d.k}`, cmp: d.cmp })),
+        }));
+        const file = `large-sparse-difference-${task}.svg`;
+        charts.set(file, differenceChart(`${task}: Large-Sparse − standard, paired by seed (95% CI)`, `Δ dev ${metricName(task)} (points)`, groups, ks.map((k) => `Large-Sparse k = ${k}`)));
+        lines.push(`![${task}: Large-Sparse − standard with 95% intervals](charts/${file})`, '');
+      }
     }
   }
   lines.push('## Every configuration', '', fullTable(aggs), '');
