@@ -103,8 +103,8 @@ export const SETTINGS = {
     learningRate: real(0, 1, 1e-3, 0.0001, 'Learning rate', 'lr', "AdamW's peak learning rate", true),
     warmupRatio: real(0, 1, 0.06, 0.01, 'Warmup ratio', 'warmup-ratio', 'fraction of the steps with a linearly rising learning rate'),
     weightDecay: real(0, 10, 0.1, 0.01, 'Weight decay', 'weight-decay', "AdamW's decoupled weight decay (weight matrices only)"),
-    maxGradNorm: real(0, 1000, 1, 0.1, 'Gradient clip', 'max-grad-norm', 'the global gradient norm is clipped to this (0: no clipping)'),
-    seed: int(0, SEED_MAX, 1, 'Seed', 'seed', 'seeds the training: data order, initialisation, pruner, dropout'),
+    maxGradNorm: real(0, 1000, 1, 0.1, 'Gradient clip', 'max-grad-norm', 'the global gradient norm is clipped to this (0 zeroes every update)'),
+    seed: int(0, SEED_MAX, 1, 'Seed', 'seed', 'seeds the training: one random stream each for data order, head, adapter and pruner (random.ts)'),
     evalEvery: int(0, 1_000_000, 50, 'Eval every (steps)', 'eval-every', 'evaluate on the dev split every this many steps and at the end (0: only at the end)'),
   },
   /** Part of the task rather than the training: every training seed sees the same split. */
