@@ -67,8 +67,8 @@ describe('npm run bench', () => {
     expect(custom.backends).toEqual(['webgpu']);
     expect(custom.plan).toMatchObject({ quick: true, dims: [8, 16], sparsities: [0, 0.9], steps: 6, memoryAt: [5, 15], batchSize: QUICK_PLAN.batchSize });
     expect(() => parseBenchArgs(['--sparsities', '0.5'])).toThrow('--sparsities must include 0 (the dense reference) and at least one sparsity above 0');
-    expect(() => parseBenchArgs(['--sparsities', '0,1'])).toThrow('--sparsities must be a comma-separated list of numbers in [0, 1); got "0,1"');
-    expect(() => parseBenchArgs(['--dims', '64,x'])).toThrow('--dims must be a comma-separated list of positive integers; got "64,x"');
+    expect(() => parseBenchArgs(['--sparsities', '0,1'])).toThrow('--sparsities must be a comma-separated list of numbers from 0 to 0.99; got "0,1"');
+    expect(() => parseBenchArgs(['--dims', '64,x'])).toThrow('--dims must be a comma-separated list of whole numbers from 1 to 1024; got "64,x"');
     expect(() => parseBenchArgs(['--steps', '3'])).toThrow(/--steps must be at least 5/);
     expect(() => parseBenchArgs(['--memory-at', '30,10'])).toThrow('--memory-at must be two increasing step numbers; got "30,10"');
     expect(() => parseBenchArgs(['--backend', 'cpu', '--backends', 'wasm'])).toThrow('give --backend or --backends, not both');

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendReport } from '../engine/backend';
 import { mergeSettings, resolveRun } from '../engine/config';
+import { SETTINGS, settingSchema, type NumberSetting } from '../engine/settings';
 import { toyTask } from '../engine/data/toy';
 import { disposePlm, loadPlm, type Plm } from '../engine/plm';
 import { LOSS_LAG, runSparseAdapter, type RunEvent } from '../engine/train';
@@ -95,6 +96,8 @@ function list(value: string, flag: string, check: (n: number) => boolean, what: 
 }
 const positiveInteger = (n: number) => Number.isInteger(n) && n >= 1;
 const oneInteger = (value: string, flag: string) => list(value, flag, positiveInteger, 'positive integers')[0]!;
+/** A list of values of a run setting, in its range (settings.ts). */
+const settingList = (value: string, flag: string, s: NumberSetting) => list(value, flag, (n) => settingSchema(s).safeParse(n).success, `${s.type === 'int' ? 'whole numbers' : 'numbers'} from ${s.min} to ${s.max}`);
 
 /** Reads the flags into a plan and the backends to run. */
 export function parseBenchArgs(args: string[]): { plan: BenchPlan; backends: NodeBackend[]; model: string; json: boolean } {
@@ -111,14 +114,14 @@ export function parseBenchArgs(args: string[]): { plan: BenchPlan; backends: Nod
   const names = (v.backend ?? v.backends ?? 'cpu,wasm').split(',').map((s) => s.trim());
   for (const name of names) if (!NODE_BACKENDS.includes(name as NodeBackend)) throw new Error(`--backends must be from ${NODE_BACKENDS.join(', ')}; got "${name}"`);
   const plan: BenchPlan = { ...(v.quick ? QUICK_PLAN : FULL_PLAN) };
-  if (v.dims !== undefined) plan.dims = list(v.dims, '--dims', positiveInteger, 'positive integers');
-  if (v.sparsities !== undefined) plan.sparsities = list(v.sparsities, '--sparsities', (s) => s >= 0 && s < 1, 'numbers in [0, 1)');
+  if (v.dims !== undefined) plan.dims = settingList(v.dims, '--dims', SETTINGS.adapter.dim);
+  if (v.sparsities !== undefined) plan.sparsities = settingList(v.sparsities, '--sparsities', SETTINGS.prune.sparsity);
   if (!plan.sparsities.includes(0) || !plan.sparsities.some((s) => s > 0)) throw new Error('--sparsities must include 0 (the dense reference) and at least one sparsity above 0');
   if (v.steps !== undefined) plan.steps = oneInteger(v.steps, '--steps');
   if (plan.steps < plan.warmup + DRAINED_AT_END + 2) throw new Error(`--steps must be at least ${plan.warmup + DRAINED_AT_END + 2} (per run the first ${plan.warmup} and the last ${DRAINED_AT_END} step gaps are not counted)`);
   if (v.reps !== undefined) plan.reps = oneInteger(v.reps, '--reps');
-  if (v['batch-size'] !== undefined) plan.batchSize = oneInteger(v['batch-size'], '--batch-size');
-  if (v['seq-len'] !== undefined) plan.seqLen = oneInteger(v['seq-len'], '--seq-len');
+  if (v['batch-size'] !== undefined) plan.batchSize = settingList(v['batch-size'], '--batch-size', SETTINGS.train.batchSize)[0]!;
+  if (v['seq-len'] !== undefined) plan.seqLen = settingList(v['seq-len'], '--seq-len', SETTINGS.train.seqLen)[0]!;
   if (v['memory-at'] !== undefined) {
     const at = list(v['memory-at'], '--memory-at', positiveInteger, 'two increasing step numbers');
     if (at.length !== 2 || at[0]! >= at[1]!) throw new Error(`--memory-at must be two increasing step numbers; got "${v['memory-at']}"`);
