@@ -23,6 +23,17 @@ describe('run files', () => {
     expect({ ...runs[1], id: 's1', phase: shared.phase }).toEqual(shared);
   });
 
+  it('keeps per-item correctness, bit-packed in the file, and reads files without it', () => {
+    const devCorrect = Uint8Array.from({ length: 301 }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    const text = exportRuns([{ ...trained, devCorrect }]);
+    expect(text).toContain('"devCorrect": {');
+    expect(text).not.toContain('"300":'); // not spelled out key by key
+    const [back] = importRuns(text, 'runs.json', 5).runs;
+    expect(back!.devCorrect).toEqual(devCorrect);
+    expect(importRuns(exportRuns([trained]), 'runs.json', 5).runs[0]!.devCorrect).toBeUndefined();
+    expect(() => importRuns(text.replace(/"count": 301/, '"count": 900'), 'd.json', 1)).toThrow(/d\.json: run 1 is damaged at devCorrect/);
+  });
+
   it('refuses what is not a run file, or is damaged, naming where', () => {
     expect(() => importRuns('{', 'a.json', 1)).toThrow('a.json is not a JSON file');
     expect(() => importRuns('{"runs":[]}', 'b.json', 1)).toThrow('b.json is not a run file exported by this playground');

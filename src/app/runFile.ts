@@ -3,6 +3,7 @@
 // settings are read leaf by leaf like share links (parseRunSettings), everything else through a zod schema; JSON's
 // null stands for NaN (JSON cannot write NaN, and a shared run has no learning-rate curve).
 import { z } from 'zod';
+import { packBits, unpackBits } from '../engine/stats';
 import type { RunRecord } from './runs';
 import { parseRunSettings } from '../engine/settings';
 import { BudgetSchema } from './share';
@@ -10,9 +11,10 @@ import { BudgetSchema } from './share';
 export const RUN_FILE_FORMAT = 'sparseadapter-run';
 export const RUN_FILE_VERSION = 1;
 
-/** The file's text for runs. */
+/** The file's text for runs; per-item correctness is bit-packed (JSON would spell a Uint8Array out key by key). */
 export function exportRuns(runs: readonly RunRecord[]): string {
-  return JSON.stringify({ format: RUN_FILE_FORMAT, version: RUN_FILE_VERSION, runs }, null, 1) + '\n';
+  const written = runs.map(({ devCorrect, ...r }) => (devCorrect ? { ...r, devCorrect: { count: devCorrect.length, bits: packBits(devCorrect) } } : r));
+  return JSON.stringify({ format: RUN_FILE_FORMAT, version: RUN_FILE_VERSION, runs: written }, null, 1) + '\n';
 }
 
 const num = z.number().nullable().transform((x) => (x === null ? NaN : x));
@@ -39,6 +41,8 @@ const RecordSchema = z.object({
   error: z.string().max(5000).nullable(),
   startedAt: z.number(),
   comparison: z.object({ group: z.string().max(100), role: z.enum(['standard', 'large-sparse']) }).nullable(),
+  /** Optional: files from before it existed have none. */
+  devCorrect: z.object({ count: z.number().int().min(1).max(10_000_000), bits: z.string().max(2_000_000) }).optional(),
 });
 
 /** Reads a run file; throws a message naming the file and the problem. Settings problems are notes. */
@@ -61,9 +65,15 @@ export function importRuns(text: string, fileName: string, now: number): { runs:
     }
     const { settings, problems } = parseRunSettings(parsed.data.settings, `${fileName}, run ${i + 1}`, { allowFileTasks: true });
     notes.push(...problems);
-    const r = parsed.data;
+    const { devCorrect: packed, ...r } = parsed.data;
+    let devCorrect: Uint8Array | undefined;
+    try {
+      devCorrect = packed && unpackBits(packed.bits, packed.count);
+    } catch (error) {
+      throw new Error(`${fileName}: run ${i + 1} is damaged at devCorrect (${(error as Error).message})`, { cause: error });
+    }
     // A new id, so an import never overwrites a run the user has; a run saved mid-training is interrupted.
-    return { ...r, id: `imported-${now.toString(36)}-${i}`, settings, paused: false, phase: r.status === 'running' ? 'interrupted' : r.status, status: r.status === 'running' ? 'interrupted' : r.status, scoring: null } as RunRecord;
+    return { ...r, ...(devCorrect && { devCorrect }), id: `imported-${now.toString(36)}-${i}`, settings, paused: false, phase: r.status === 'running' ? 'interrupted' : r.status, status: r.status === 'running' ? 'interrupted' : r.status, scoring: null } as RunRecord;
   });
   return { runs, notes };
 }

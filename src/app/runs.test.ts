@@ -2,7 +2,8 @@
 // come from the recorded steps.
 import { describe, expect, it } from 'vitest';
 import { defaultRunSettings } from '../engine/settings';
-import { applyRunEvents, createRunRecord, epochsForSteps, runProgress, stepsForEpochs } from './runs';
+import { pairedBootstrap } from '../engine/stats';
+import { applyRunEvents, comparisons, createRunRecord, epochsForSteps, PAGE_BOOTSTRAP, runProgress, stepsForEpochs, type RunRecord } from './runs';
 
 const settings = { ...defaultRunSettings('houlsby'), train: { ...defaultRunSettings().train, steps: 10 } };
 
@@ -35,5 +36,37 @@ describe('steps and epochs', () => {
     expect(stepsForEpochs(0.001, 250, 16)).toBe(1);
     expect(epochsForSteps(16, 250, 16)).toBe(1.02);
     expect(epochsForSteps(stepsForEpochs(3, 2400, 16), 2400, 16)).toBe(3);
+  });
+});
+
+describe('comparisons', () => {
+  const summary = (accuracy: number) => ({ type: 'summary' as const, budget: { plmParams: 10, adapterParams: 5, adapterPrunable: 4, adapterNonzero: 3, headParams: 2, trainableNonzero: 5, percentOfPlm: 50 }, dev: { accuracy, macroF1: 0, mcc: 0, confusion: [], count: 40 }, labels: ['a', 'b'], seconds: 1, firstLossMs: 1 });
+  const pair = (standard: Partial<RunRecord>, large: Partial<RunRecord>) => [
+    { ...createRunRecord('s', 'standard', settings, 0, { group: 'g', role: 'standard' }), status: 'done' as const, ...standard },
+    { ...createRunRecord('l', 'large', settings, 0, { group: 'g', role: 'large-sparse' }), status: 'done' as const, ...large },
+  ];
+  // 40 dev items: the Large-Sparse run gains items 0–9 and loses none (standard right on 20 of 40, Large-Sparse on 30).
+  const standardCorrect = Uint8Array.from({ length: 40 }, (_, i) => (i >= 10 && i < 30 ? 1 : 0));
+  const largeCorrect = Uint8Array.from({ length: 40 }, (_, i) => (i < 30 ? 1 : 0));
+
+  it('gives the paired bootstrap over dev items in points and the verdict it implies', () => {
+    const [c] = comparisons(pair({ summary: summary(0.5), devCorrect: standardCorrect }, { summary: summary(0.75), devCorrect: largeCorrect }));
+    expect(c!.accuracyGain).toBeCloseTo(0.25, 12);
+    const direct = pairedBootstrap([largeCorrect], [standardCorrect], PAGE_BOOTSTRAP);
+    expect(c!.interval!.bootstrap.mean).toBeCloseTo(25, 9);
+    expect(c!.interval!.bootstrap.low).toBeCloseTo(100 * direct.low, 9);
+    expect(c!.interval!.bootstrap.high).toBeCloseTo(100 * direct.high, 9);
+    expect(c!.interval!.bootstrap.seedsResampled).toBe(false);
+    // Every resample's difference is ≥ 0 and P(no gained item drawn) = 0.75^40 ≈ 1e-5: the interval excludes 0.
+    expect(c!.interval!.verdict).toBe('better');
+  });
+
+  it('says "no difference detected" when the runs get as many items right and wrong, and has no interval without per-item data', () => {
+    const swapped = Uint8Array.from(standardCorrect, (v, i) => (i < 2 ? 1 - v : v));
+    const [c] = comparisons(pair({ summary: summary(0.5), devCorrect: standardCorrect }, { summary: summary(0.5), devCorrect: swapped }));
+    expect(c!.interval!.verdict).toMatch(/^no difference detected \(±\d+\.\d points at this sample size\)$/);
+    const [none] = comparisons(pair({ summary: summary(0.5) }, { summary: summary(0.75), devCorrect: largeCorrect }));
+    expect(none!.interval).toBeNull();
+    expect(none!.accuracyGain).toBeCloseTo(0.25, 12);
   });
 });

@@ -1,5 +1,6 @@
 // Runs as the page keeps them: what was asked, what the worker reported, folded by a pure reducer
 // (`applyRunEvents`) so that the charts read plain arrays and the logic is testable without React.
+import { pairedBootstrap, verdict, type BootstrapInterval, type Verdict } from '../engine/stats';
 import type { RunEvent, RunSettings } from '../worker/protocol';
 import { downsample, roundShown, roundTo } from './figures';
 import { MAX_CURVE_POINTS, type SharedRun } from './share';
@@ -28,6 +29,12 @@ export interface RunRecord {
   startedAt: number;
   /** Set on the two runs of a "Large-Sparse vs standard" comparison. */
   comparison: { group: string; role: 'standard' | 'large-sparse' } | null;
+  /**
+   * Per dev item, 1 where the final adapter was right (from the worker's reply), for the comparison's
+   * paired bootstrap. Kept in IndexedDB and run files (bit-packed), never in links; absent for runs
+   * from links and older builds.
+   */
+  devCorrect?: Uint8Array;
 }
 
 /** A new run record in its initial state (the store's queue gives it `queued` until it starts). */
@@ -35,8 +42,38 @@ export function createRunRecord(id: string, label: string, settings: RunSettings
   return { id, label, settings, status: 'running', paused: false, phase: 'queued', scoring: null, losses: [], evals: [], pruned: null, summary: null, warnings: [], error: null, startedAt: now, comparison };
 }
 
-/** The finished comparisons: each standard run beside its Large-Sparse counterpart, with the metric difference. */
-export function comparisons(runs: readonly RunRecord[]): { group: string; standard: RunRecord; large: RunRecord; accuracyGain: number | null }[] {
+/** Large-Sparse − standard for one seed: a paired bootstrap over the dev items (in accuracy points) and its verdict. */
+export interface ComparisonInterval {
+  bootstrap: BootstrapInterval;
+  verdict: Verdict;
+}
+
+/** The page's bootstrap: fixed, so the same two runs always show the same interval. */
+export const PAGE_BOOTSTRAP = { resamples: 1000, seed: 1 } as const;
+const intervals = new WeakMap<Uint8Array, WeakMap<Uint8Array, ComparisonInterval>>();
+
+/**
+ * The interval of Large-Sparse − standard from the two runs' per-item correctness: with one seed per
+ * comparison only dev items can be resampled (seeds are not), so it leaves out seed-to-seed spread.
+ * Null when either run lacks per-item data or they cover different items. Memoised per pair of arrays.
+ */
+export function comparisonInterval(standard: RunRecord, large: RunRecord): ComparisonInterval | null {
+  const a = large.devCorrect;
+  const b = standard.devCorrect;
+  if (!a || !b || a.length !== b.length || a.length === 0) return null;
+  const known = intervals.get(a)?.get(b);
+  if (known) return known;
+  const boot = pairedBootstrap([a], [b], PAGE_BOOTSTRAP);
+  const points = { ...boot, mean: 100 * boot.mean, low: 100 * boot.low, high: 100 * boot.high, halfWidth: 100 * boot.halfWidth };
+  const result = { bootstrap: points, verdict: verdict(points) };
+  const inner = intervals.get(a) ?? new WeakMap<Uint8Array, ComparisonInterval>();
+  inner.set(b, result);
+  intervals.set(a, inner);
+  return result;
+}
+
+/** The finished comparisons: each standard run beside its Large-Sparse counterpart, with the metric difference and its interval. */
+export function comparisons(runs: readonly RunRecord[]): { group: string; standard: RunRecord; large: RunRecord; accuracyGain: number | null; interval: ComparisonInterval | null }[] {
   const groups = new Map<string, { standard?: RunRecord; large?: RunRecord }>();
   for (const run of runs) {
     if (!run.comparison) continue;
@@ -49,7 +86,7 @@ export function comparisons(runs: readonly RunRecord[]): { group: string; standa
     if (!standard || !large) return [];
     const a = standard.summary?.dev.accuracy;
     const b = large.summary?.dev.accuracy;
-    return [{ group, standard, large, accuracyGain: a === undefined || b === undefined ? null : b - a }];
+    return [{ group, standard, large, accuracyGain: a === undefined || b === undefined ? null : b - a, interval: comparisonInterval(standard, large) }];
   });
 }
 

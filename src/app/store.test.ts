@@ -36,7 +36,7 @@ function fakeClient() {
       case 'exportAdapter': return { ...envelope, type: 'adapterFile', runId: command.runId, bytes: new Uint8Array([1, 2, 3]) };
       case 'stop': {
         const run = trains().find((s) => s.command.type === 'train' && s.command.runId === command.runId);
-        run?.resolve({ ...envelope, type: 'trained', runId: command.runId, stopped: true, kept: [] });
+        run?.resolve({ ...envelope, type: 'trained', runId: command.runId, stopped: true, kept: [], devCorrect: null });
         return { ...envelope, type: 'control', runId: command.runId, state: run ? 'stopping' : 'not running' };
       }
       case 'train': return null;
@@ -68,7 +68,7 @@ function fakeClient() {
     types: () => sent.map((s) => s.command.type),
     trainedIds: () => trains().map((s) => (s.command as Extract<ToWorker, { type: 'train' }>).runId),
     emit: (runId: string, events: RunEvent[]) => train(runId).onEvents?.({ v: 1, id: 0, type: 'events', runId, events }),
-    finish: (runId: string, kept: string[] = [runId]) => train(runId).resolve({ ...envelope, type: 'trained', runId, stopped: false, kept }),
+    finish: (runId: string, kept: string[] = [runId], devCorrect: Uint8Array | null = null) => train(runId).resolve({ ...envelope, type: 'trained', runId, stopped: false, kept, devCorrect }),
     crash(reason: string) {
       for (const s of sent) s.reject(new Error(`${reason} It will restart on the next command.`));
       for (const listener of listeners) listener(reason);
@@ -107,10 +107,13 @@ describe('the run queue', () => {
     expect(fake.trainedIds()).toEqual([standard, large]);
     expect(store.getState().runs[1]!.settings.largeSparse).toBe(2);
 
-    fake.finish(large);
+    fake.finish(large, [large], new Uint8Array([1, 0, 1]));
     await comparison;
     expect(statuses(store)).toEqual(['done', 'done']);
     expect(store.getState().keptAdapters).toEqual([large]);
+    // The worker's per-item correctness lands in the run record (the first reply had none).
+    expect(store.getState().runs[1]!.devCorrect).toEqual(new Uint8Array([1, 0, 1]));
+    expect(store.getState().runs[0]!.devCorrect).toBeUndefined();
   });
 
   it('cancels a queued run: it leaves the queue and the list and never reaches the worker; the comparison still ends', async () => {

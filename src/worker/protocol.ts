@@ -96,8 +96,11 @@ export type FromWorker = Envelope &
     | { type: 'taskLoaded'; task: TaskSummary }
     | { type: 'prediction'; runId: string; prediction: Prediction }
     | { type: 'taskNeedsMapping'; name: string; question: MappingQuestion }
-    /** `kept`: the runs whose adapters the worker still holds (the last few), for Try it and downloads. */
-    | { type: 'trained'; runId: string; stopped: boolean; kept: string[] }
+    /**
+     * `kept`: the runs whose adapters the worker still holds (the last few), for Try it and downloads.
+     * `devCorrect`: per dev item, 1 where the final adapter was right (null when the run never trained).
+     */
+    | { type: 'trained'; runId: string; stopped: boolean; kept: string[]; devCorrect: Uint8Array | null }
     | { type: 'adapterFile'; runId: string; bytes: Uint8Array }
     | { type: 'libraryExport'; runId: string; library: 'adapters' | 'peft'; fileName: string; bytes: Uint8Array }
     /** `settings`: the run's settings as the file had them, read leaf by leaf; `notes`: what it lacked or had out of range. */

@@ -202,11 +202,11 @@ async function handle(command: ToWorker): Promise<FromWorker> {
         }, signal);
         flush();
         keepResult(command.runId, result, task.labels, { settings: command.settings, resolved: config });
+        return { ...envelope, type: 'trained', runId: command.runId, stopped: signal.aborted, kept: [...results.keys()], devCorrect: result.devCorrect };
       } finally {
         flush();
         runs.delete(command.runId);
       }
-      return { ...envelope, type: 'trained', runId: command.runId, stopped: signal.aborted, kept: [...results.keys()] };
     }
     case 'predict': {
       const kept = keptAdapter(command.runId, 'try it');
@@ -262,7 +262,7 @@ const lanes = createLanes();
 
 /** A training run stopped before its turn came: dropped without training. */
 function dropped(command: Extract<ToWorker, { type: 'train' }>): FromWorker {
-  return { v: PROTOCOL_VERSION, id: command.id, type: 'trained', runId: command.runId, stopped: true, kept: [...results.keys()] };
+  return { v: PROTOCOL_VERSION, id: command.id, type: 'trained', runId: command.runId, stopped: true, kept: [...results.keys()], devCorrect: null };
 }
 
 self.onmessage = (event: MessageEvent<ToWorker>) => {

@@ -9,6 +9,7 @@ import { useAppStore } from '../store';
 import { comparisons, runProgress, toSharedRun, type RunRecord } from '../runs';
 import { exportRuns } from '../runFile';
 import { encodeShare, MAX_SHARED_RUNS } from '../share';
+import { ComparisonNote } from './ComparisonNote';
 import { PruningCharts } from './PruningCharts';
 import { RunQueue } from './RunQueue';
 import { TryIt } from './TryIt';
@@ -196,12 +197,7 @@ export function RunsPanel() {
         : <p className="muted" data-testid="not-kept">Try it and the adapter downloads need this run's trained adapter, which the engine no longer holds (it keeps the last {KEPT_ADAPTERS} trained or imported ones, and none after a reload or a model change): run it again, or import its adapter file.</p>)}
       <DensityChart run={latest} />
       <PruningCharts run={latest} />
-      {comparisons(runs).map(({ group, standard, large, accuracyGain }) => (
-        <p key={group} className="comparison" data-testid="comparison" data-standard={standard.summary?.budget.trainableNonzero} data-large={large.summary?.budget.trainableNonzero} data-gain={accuracyGain ?? undefined}>
-          <strong>Large-Sparse vs standard</strong>: {large.label} keeps {large.summary?.budget.trainableNonzero.toLocaleString('en-US') ?? '…'} trainable non-zero parameters, {standard.label} {standard.summary?.budget.trainableNonzero.toLocaleString('en-US') ?? '…'}
-          {accuracyGain !== null && <>; dev accuracy {accuracyGain >= 0 ? '+' : '−'}{Math.abs(accuracyGain).toFixed(3)} for Large-Sparse</>}.
-        </p>
-      ))}
+      {comparisons(runs).map((c) => <ComparisonNote key={c.group} comparison={c} />)}
       <ShareBar shown={shown} />
       <ImportRuns />
       {adapterError && <p className="warning" role="alert">{adapterError}</p>}

@@ -44,7 +44,8 @@ export const createRunsSlice: SliceCreator<RunsSlice> = ({ client, engine, nextI
         if (timer !== null) clearTimeout(timer);
         flush();
       }
-      update(id, (r) => ({ ...r, status: reply.stopped ? 'stopped' : 'done', phase: reply.stopped ? 'stopped' : 'done', paused: false }));
+      // The per-item correctness is kept for the comparison's paired bootstrap (not for links).
+      update(id, (r) => ({ ...r, status: reply.stopped ? 'stopped' : 'done', phase: reply.stopped ? 'stopped' : 'done', paused: false, ...(reply.devCorrect && { devCorrect: reply.devCorrect }) }));
       set({ keptAdapters: reply.kept });
     } catch (error) {
       // What was recorded up to the failure stays; the run says what happened.
