@@ -401,6 +401,9 @@ def load_resume(args, sig: Dict, ckpt_path: str):
         if not os.path.exists(path):
             continue
         ck = ckpt_io.load_any(path)
+        if args.allow_schedule_change and {**ck["sig"], "steps": sig["steps"], "head_steps": sig["head_steps"]} == sig:
+            log(f"{path}: schedule {ck['sig']['steps']} -> {sig['steps']} steps (--allow-schedule-change; the lr decay follows the new total)")
+            ck["sig"] = sig
         if ck["sig"] != sig:
             log(f"{path}: hyper-parameters differ, not resumed ({ck['sig']} vs {sig})")
             continue
@@ -515,7 +518,7 @@ def train(args, model, export_model, train_data: np.ndarray, valid: np.ndarray, 
             history.append(rec)
             log(msg)
             acc, acc_n, t_seg = {}, 0, time.time()
-        if time.time() - t_ckpt >= args.ckpt_minutes * 60 or step in (total, args.steps, args.stop_at):
+        if not args.measure and (time.time() - t_ckpt >= args.ckpt_minutes * 60 or step in (total, args.steps, args.stop_at)):
             checkpoint()
             t_ckpt = time.time()
         if step == args.stop_at:
@@ -746,6 +749,7 @@ def parse_args(argv=None):
     p.add_argument("--out", default=OUT_DIR)
     p.add_argument("--measure", type=int, default=0, help="time this many steps and exit")
     p.add_argument("--fresh", action="store_true", help="ignore existing checkpoints")
+    p.add_argument("--allow-schedule-change", action="store_true", help="resume with a different --steps / --head-steps")
     p.add_argument("--allow-corpus-change", action="store_true", help="resume even if the corpus hash differs")
     p.add_argument("--stop-at", type=int, default=-1, help="checkpoint and exit once this step is reached (run in chunks)")
     p.add_argument("--save-committed", action="store_true",
