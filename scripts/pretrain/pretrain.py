@@ -405,8 +405,10 @@ def load_resume(args, sig: Dict, ckpt_path: str):
             log(f"{path}: schedule {ck['sig']['steps']} -> {sig['steps']} steps (--allow-schedule-change; the lr decay follows the new total)")
             ck["sig"] = sig
         if ck["sig"] != sig:
-            log(f"{path}: hyper-parameters differ, not resumed ({ck['sig']} vs {sig})")
-            continue
+            # Refuse rather than start over: a fresh run would overwrite this checkpoint.
+            sys.exit(f"{path} was made with other hyper-parameters:\n  {ck['sig']}\nthis command asks for\n  {sig}\n"
+                     "rerun with the checkpoint's options, add --allow-schedule-change (only --steps/--head-steps differ), "
+                     "or pass --fresh (and another --run-dir to keep the old checkpoint)")
         if ck.get("corpus_sha1") != corpus_sha1() and args.allow_corpus_change:
             log(f"{path}: corpus sha1 differs ({ck.get('corpus_sha1')} vs {corpus_sha1()}); resuming anyway (--allow-corpus-change)")
         elif ck.get("corpus_sha1") != corpus_sha1():
