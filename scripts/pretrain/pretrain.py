@@ -520,10 +520,10 @@ def train(args, model, export_model, train_data: np.ndarray, valid: np.ndarray, 
             history.append(rec)
             log(msg)
             acc, acc_n, t_seg = {}, 0, time.time()
-        if not args.measure and (time.time() - t_ckpt >= args.ckpt_minutes * 60 or step in (total, args.steps, args.stop_at)):
+        if not args.measure and (time.time() - t_ckpt >= args.ckpt_minutes * 60 or step in (total, args.steps) or 0 <= args.stop_at <= step):
             checkpoint()
             t_ckpt = time.time()
-        if step == args.stop_at:
+        if 0 <= args.stop_at <= step:
             log(f"stopped at step {step} (--stop-at); rerun the command to continue")
             sys.exit(0)
     return history, elapsed
