@@ -76,8 +76,11 @@ function tinyLoss64(t: Tiny, b: number, w1: Float64Array, w2: Float64Array, b1: 
 
 const f64 = (p: AdapterParam) => Float64Array.from(p.variable.dataSync());
 
-/** SNIP by central differences in the mask: Σ_b |(L_b(m + h·e_i) − L_b(m − h·e_i)) / 2h|, normalised. */
-function snipReference(t: Tiny): [Float64Array, Float64Array] {
+/**
+ * SNIP by central differences in the mask, d_b,i = (L_b(m + h·e_i) − L_b(m − h·e_i)) / 2h, normalised:
+ * `signed` |Σ_b d_b,i| (the reference code's `snip`), `abs` Σ_b |d_b,i| (`snip-abs`).
+ */
+function snipReference(t: Tiny, mode: 'signed' | 'abs' = 'signed'): [Float64Array, Float64Array] {
   const [w1, w2, b1] = [f64(t.w1), f64(t.w2), f64(t.b1)];
   const h = 1e-6;
   const scores = [new Float64Array(w1.length), new Float64Array(w2.length)];
@@ -86,10 +89,12 @@ function snipReference(t: Tiny): [Float64Array, Float64Array] {
       for (let i = 0; i < w.length; i++) {
         const m = (delta: number) => { const copy = Float64Array.from(w); copy[i] = w[i]! * (1 + delta); return copy; }; // θ_i · (m_i ± h)
         const loss = (delta: number) => (which === 0 ? tinyLoss64(t, b, m(delta), w2, b1) : tinyLoss64(t, b, w1, m(delta), b1));
-        scores[which]![i]! += Math.abs((loss(h) - loss(-h)) / (2 * h));
+        const d = (loss(h) - loss(-h)) / (2 * h);
+        scores[which]![i]! += mode === 'abs' ? Math.abs(d) : d;
       }
     });
   }
+  if (mode === 'signed') scores.forEach((a) => a.forEach((x, i) => (a[i] = Math.abs(x))));
   const sum = [...scores[0]!, ...scores[1]!].reduce((a, b) => a + b, 0);
   return [scores[0]!.map((s) => s / sum), scores[1]!.map((s) => s / sum)];
 }
@@ -100,6 +105,27 @@ function topK(values: number[], k: number): Set<number> {
 }
 
 describe('SNIP', () => {
+  it('snip-abs sums per-batch magnitudes (central differences again); the result reports how far its masks and the reference snip\'s agree', async () => {
+    const t = makeTiny(11);
+    const [abs1, abs2] = snipReference(t, 'abs');
+    const absAll = [...abs1, ...abs2];
+    const result = await pruneAtInit(t.ctx(), options({ pruner: 'snip-abs', sparsity: 0.5 }));
+    const got = [...result.scores.get(t.w1.name)!, ...result.scores.get(t.w2.name)!];
+    expect(Math.max(...got.map((g, i) => Math.abs(g - absAll[i]!))) / Math.max(...absAll)).toBeLessThan(1e-5);
+    // The overlap, from independent top-10 sets of the two references (20 entries, 10 kept).
+    const [s1, s2] = snipReference(t, 'signed');
+    const a = topK(absAll, 10);
+    const b = topK([...s1, ...s2], 10);
+    const shared = [...a].filter((i) => b.has(i)).length;
+    expect(result.snipOverlap).toEqual({ other: 'snip', keptInBoth: shared, agreement: shared / 10 });
+    // On this network the two batches disagree in sign somewhere, so the variants rank differently.
+    expect(shared).toBeLessThan(10);
+    const reference = await pruneAtInit(t.ctx(), options({ pruner: 'snip', sparsity: 0.5 }));
+    expect(reference.snipOverlap).toEqual({ other: 'snip-abs', keptInBoth: shared, agreement: shared / 10 });
+    disposeMasks(result);
+    disposeMasks(reference);
+  });
+
   it('equals central differences of the float64 loss w.r.t. the mask (max |Δ| ≤ 1e-5 of the largest score), in both scopes', async () => {
     const t = makeTiny(11);
     const [ref1, ref2] = snipReference(t);

@@ -46,6 +46,11 @@ export interface PruneResult {
   density: TensorDensity[];
   /** Degenerate scores (all zero, non-finite) and the like, one sentence each. */
   warnings: string[];
+  /**
+   * For the SNIP variants: the other variant's masks from the same gradients at the last round, and the
+   * fraction of this run's kept entries that it keeps too (1: the same masks).
+   */
+  snipOverlap?: { other: 'snip' | 'snip-abs'; keptInBoth: number; agreement: number };
 }
 
 /** One round as a scorer sees it: prunable params in order, the current masks, and a progress hook. */
@@ -105,10 +110,42 @@ async function sumOverBatches(round: ScoringRound, f: (grad: tf.Tensor, weight: 
 const toFloat64 = (arrays: Float32Array[]) => arrays.map((a) => Float64Array.from(a));
 
 /**
- * SNIP: Σ_b |∂L_b/∂θ ⊙ θ|, which equals |∂L_b/∂m| at m = 1 and is 0 where m = 0. Each batch's
- * magnitude is accumulated, as this project specifies; the reference sums the gradients before |·|.
+ * Both SNIP variants from one pass: per batch, g ⊙ θ = ∂L_b/∂m at m = 1 (0 where m = 0) is read back,
+ * and summed with its sign (`signed`, the reference's |Σ_b ∂L_b/∂m| once |·| is taken) and as
+ * magnitudes (`abs`, Σ_b |∂L_b/∂m|).
  */
-const scoreSnip: Scorer = (round) => sumOverBatches(round, (g, w) => tf.abs(tf.mul(g, w)), 0, 1);
+async function snipSums(round: ScoringRound): Promise<{ signed: Float64Array[]; abs: Float64Array[] }> {
+  const vars = round.params.map((p) => p.variable);
+  const sizes = vars.map((v) => v.size);
+  const signed = sizes.map((n) => new Float64Array(n));
+  const abs = sizes.map((n) => new Float64Array(n));
+  for (let b = 0; b < round.batches; b++) {
+    const parts = await readFlat(() => {
+      const { grads } = tf.variableGrads(() => round.loss(b, round.masks), vars);
+      return vars.map((v) => tf.mul(grads[v.name] ?? tf.zerosLike(v), v));
+    }, sizes);
+    parts.forEach((part, t) => part.forEach((x, i) => { signed[t]![i]! += x; abs[t]![i]! += Math.abs(x); }));
+    round.progress(b + 1, round.batches);
+  }
+  return { signed: signed.map((a) => a.map(Math.abs)), abs };
+}
+
+/** The SNIP variant a run did not choose, scored in the same pass, for the overlap the result reports. */
+const otherSnip = new WeakMap<ScoringRound, Float64Array[]>();
+
+/** SNIP as the reference code computes it: |Σ_b ∂L_b/∂θ ⊙ θ|. */
+const scoreSnip: Scorer = async (round) => {
+  const { signed, abs } = await snipSums(round);
+  otherSnip.set(round, abs);
+  return signed;
+};
+
+/** SNIP with per-batch magnitudes: Σ_b |∂L_b/∂θ ⊙ θ| (the two rank weights differently when batches disagree in sign). */
+const scoreSnipAbs: Scorer = async (round) => {
+  const { signed, abs } = await snipSums(round);
+  otherSnip.set(round, signed);
+  return abs;
+};
 
 /** Uniform scores from the seeded generator, drawn for every entry in parameter order. */
 const scoreRandom: Scorer = async (round) => {
@@ -198,7 +235,7 @@ const scoreSynflow: Scorer = async (round) => {
 };
 
 /** The scorers by name. */
-const SCORERS: Record<PrunerKind, Scorer> = { snip: scoreSnip, random: scoreRandom, magnitude: scoreMagnitude, grasp: scoreGrasp, synflow: scoreSynflow };
+const SCORERS: Record<PrunerKind, Scorer> = { snip: scoreSnip, 'snip-abs': scoreSnipAbs, random: scoreRandom, magnitude: scoreMagnitude, grasp: scoreGrasp, synflow: scoreSynflow };
 
 /** Kept fraction after each round; the last is exactly 1 − sparsity. */
 export function scheduleDensities(sparsity: number, rounds: number, schedule: PruneSchedule): number[] {
@@ -303,7 +340,7 @@ export async function pruneAtInit(ctx: PruneContext, options: PruneOptions): Pro
   if (!Number.isInteger(options.scoringBatches) || options.scoringBatches < 1) throw new Error(`scoringBatches must be a positive integer, got ${options.scoringBatches}`);
   const densities = scheduleDensities(sparsity, rounds, schedule);
   const params = ctx.params.filter((p) => p.prunable);
-  if ((pruner === 'snip' || pruner === 'grasp') && params.some((p) => !p.variable.trainable)) {
+  if ((pruner === 'snip' || pruner === 'snip-abs' || pruner === 'grasp') && params.some((p) => !p.variable.trainable)) {
     throw new Error(`${pruner} needs gradients, but ${params.find((p) => !p.variable.trainable)!.name} is not a trainable variable`);
   }
   const sizes = params.map((p) => p.variable.size);
@@ -315,6 +352,7 @@ export async function pruneAtInit(ctx: PruneContext, options: PruneOptions): Pro
   let masks: Uint8Array[] = sizes.map((n) => new Uint8Array(n).fill(1));
   let scores: Float32Array[] = sizes.map((n) => new Float32Array(n));
   let threshold = NaN;
+  let snipOverlap: PruneResult['snipOverlap'];
   for (let r = 1; r <= rounds && params.length > 0; r++) {
     const maskTensors = new Map(params.map((p, t) => [p.name, tf.tensor(Float32Array.from(masks[t]!), p.variable.shape)]));
     const round: ScoringRound = {
@@ -322,14 +360,28 @@ export async function pruneAtInit(ctx: PruneContext, options: PruneOptions): Pro
       masks: maskTensors, batches: options.scoringBatches,
       progress: (batch, batches) => ctx.onProgress?.({ round: r, rounds, batch, batches }),
     };
+    let other: Float64Array[] | undefined;
     try {
       scores = finishScores(await SCORERS[pruner](round), params, masks, warn);
+      other = otherSnip.get(round);
     } finally {
       maskTensors.forEach((m) => m.dispose());
     }
     // The last round removes exactly round(s·n) (see keptCount).
     const keep: KeepTarget = r === rounds ? { sparsity } : { density: densities[r - 1]! };
-    const selected = selectMasks(new Map(params.map((p, t) => [p.name, scores[t]!])), keep, scope, new Map(params.map((p, t) => [p.name, masks[t]!])));
+    const before = new Map(params.map((p, t) => [p.name, masks[t]!]));
+    const selected = selectMasks(new Map(params.map((p, t) => [p.name, scores[t]!])), keep, scope, before);
+    if (other && r === rounds) {
+      const alt = selectMasks(new Map(params.map((p, t) => [p.name, finishScores(other, params, masks, () => {})[t]!])), keep, scope, before);
+      let kept = 0;
+      let both = 0;
+      for (const p of params) {
+        const a = selected.masks.get(p.name)!;
+        const b = alt.masks.get(p.name)!;
+        for (let i = 0; i < a.length; i++) if (a[i]) { kept++; if (b[i]) both++; }
+      }
+      snipOverlap = { other: pruner === 'snip' ? 'snip-abs' : 'snip', keptInBoth: both, agreement: kept > 0 ? both / kept : 1 };
+    }
     masks = params.map((p) => selected.masks.get(p.name)!);
     threshold = selected.threshold;
     const kept = masks.reduce((a, m) => a + m.reduce((s, x) => s + x, 0), 0);
@@ -345,6 +397,7 @@ export async function pruneAtInit(ctx: PruneContext, options: PruneOptions): Pro
     total,
     density,
     warnings,
+    ...(snipOverlap && { snipOverlap }),
   };
 }
 

@@ -20,7 +20,11 @@ export const NONLINEARITIES = ['relu', 'gelu', 'tanh', 'swish'] as const;
  */
 export const ADAPTER_INITS = ['bert', 'standard'] as const;
 /** The pruners, in the order the UI lists them. */
-export const PRUNER_KINDS = ['snip', 'random', 'magnitude', 'grasp', 'synflow'] as const;
+/**
+ * `snip`: the reference code's SNIP, |Σ_b ∂L_b/∂θ ⊙ θ| (gradients summed over the scoring batches, then |·|);
+ * `snip-abs`: Σ_b |∂L_b/∂θ ⊙ θ| (each batch's magnitude summed), this project's earlier default.
+ */
+export const PRUNER_KINDS = ['snip', 'snip-abs', 'random', 'magnitude', 'grasp', 'synflow'] as const;
 /** `global`: one threshold over all prunable tensors; `local`: the same fraction kept in each tensor. */
 export const PRUNE_SCOPES = ['global', 'local'] as const;
 /** How the kept fraction falls from 1 to 1 − sparsity over the rounds. */

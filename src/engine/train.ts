@@ -14,7 +14,7 @@ import { createHead, countHeadParameters, type Head } from './head';
 import { softmaxCrossEntropy } from './ops';
 import { clipByGlobalNorm, createAdamW, linearSchedule, warmupSteps, type AdamW, type AdamWState } from './optim';
 import type { Plm } from './plm';
-import { pruneAtInit, scoreHistogram, type PruneOptions, type TensorDensity } from './pruning';
+import { pruneAtInit, scoreHistogram, type PruneOptions, type PruneResult, type TensorDensity } from './pruning';
 import { createStreams, streamStates, type RandomStream, type Rng } from './random';
 import type { TrainOptions } from './settings';
 
@@ -33,7 +33,8 @@ export type Phase = 'scoring' | 'masking' | 'training' | 'evaluating' | 'done';
 export type RunEvent =
   | { type: 'phase'; phase: Phase }
   | { type: 'scoring'; round: number; rounds: number; batch: number; batches: number }
-  | { type: 'pruned'; density: TensorDensity[]; layerDensity: { layer: number | null; kept: number; total: number }[]; histogram: ReturnType<typeof scoreHistogram>; threshold: number; budget: Budget }
+  /** `snipOverlap`: for SNIP, how many kept entries the other SNIP variant (summed signs vs magnitudes) keeps too. */
+  | { type: 'pruned'; density: TensorDensity[]; layerDensity: { layer: number | null; kept: number; total: number }[]; histogram: ReturnType<typeof scoreHistogram>; threshold: number; budget: Budget; snipOverlap?: PruneResult['snipOverlap'] }
   | { type: 'warning'; message: string }
   | { type: 'step'; step: number; loss: number; lr: number; tokensPerSec: number; elapsedMs: number }
   | { type: 'eval'; step: number; split: 'dev'; metrics: ClassificationMetrics }
@@ -315,7 +316,7 @@ export function createTrainer(plm: Plm, task: Task, config: RunConfig, saved?: T
           byLayer.set(d.layer, entry);
         }
         pruned = true;
-        onEvent({ type: 'pruned', density: result.density, layerDensity: [...byLayer.values()], histogram: scoreHistogram(result.scores, 40, result.threshold), threshold: result.threshold, budget });
+        onEvent({ type: 'pruned', density: result.density, layerDensity: [...byLayer.values()], histogram: scoreHistogram(result.scores, 40, result.threshold), threshold: result.threshold, budget, ...(result.snipOverlap && { snipOverlap: result.snipOverlap }) });
       },
       step() {
         if (!pruned) throw new Error('prune the adapter before training it');

@@ -75,11 +75,12 @@ describe('expandExperiment', () => {
     const seeds = new Set(runs.map((r) => r.spec.seed));
     expect([...seeds]).toEqual([1, 2, 3]);
     expect(new Set(runs.map((r) => r.spec.task))).toEqual(new Set(['spam', 'genre', 'pos']));
-    expect(new Set(runs.map((r) => r.spec.pruner))).toEqual(new Set([null, 'snip', 'random', 'magnitude', 'grasp', 'synflow']));
+    expect(new Set(runs.map((r) => r.spec.pruner))).toEqual(new Set([null, 'snip', 'snip-abs', 'random', 'magnitude', 'grasp', 'synflow']));
     expect(new Set(runs.filter((r) => r.spec.largeSparse > 1).map((r) => r.spec.adapter))).toEqual(new Set(['houlsby', 'pfeiffer', 'lora']));
     expect(Math.max(...runs.map((r) => r.spec.sparsity))).toBe(0.9);
-    // The standard adapter of the Large-Sparse grid is the dense run of the sparsity grid.
+    // The standard adapter of the Large-Sparse grid is the dense run of the sparsity grid; the pruner grid's
+    // SNIP at 70% is the sparsity grid's Houlsby run: 3 adapters × 4 sparsities + 5 other pruners + 3 × 2 Large-Sparse.
     const perSeedPerTask = runs.length / 9;
-    expect(perSeedPerTask).toBe(3 * 4 + 4 + 3 * 2);
+    expect(perSeedPerTask).toBe(3 * 4 + 5 + 3 * 2);
   });
 });

@@ -64,7 +64,7 @@ const SEEDS = [1, 2, 3];
 export const PRESETS: Record<string, Experiment> = {
   paper: {
     name: 'paper',
-    description: "The paper's questions on the built-in tasks, 3 seeds: SNIP-pruned vs dense adapters across sparsities, the five pruners at 70% sparsity, and Large-Sparse (k = 2, 4) against the standard adapter at the same budget.",
+    description: "The paper's questions on the built-in tasks, 3 seeds: SNIP-pruned vs dense adapters across sparsities, every pruner (SNIP as the reference computes it and with per-batch magnitudes, random, magnitude, GraSP, SynFlow) at 70% sparsity, and Large-Sparse (k = 2, 4) against the standard adapter at the same budget.",
     grids: [
       { name: 'sparsity', tasks: PAPER_TASKS, adapters: ['houlsby', 'pfeiffer', 'lora'], sparsities: [0, 0.5, 0.7, 0.9], pruners: ['snip'], seeds: SEEDS, ...PAPER_TRAINING },
       { name: 'pruners', tasks: PAPER_TASKS, adapters: ['houlsby'], sparsities: [0.7], pruners: [...P.pruner.values], seeds: SEEDS, ...PAPER_TRAINING },
