@@ -164,7 +164,7 @@ describe('npm run cli -- train', () => {
   it('rejects bad flags with a message naming them', () => {
     const bad = cli('train', '--model', 'src/engine/fixtures/tiny-bert', '--pruner', 'lottery');
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toContain('error: --pruner must be one of snip, random, magnitude, grasp, synflow; got "lottery"');
+    expect(bad.stderr).toContain('error: --pruner must be one of snip, snip-abs, random, magnitude, grasp, synflow; got "lottery"');
     const range = cli('train', '--model', 'src/engine/fixtures/tiny-bert', '--sparsity', '1.5');
     expect(range.status).toBe(1);
     expect(range.stderr).toContain('error: --sparsity must be a number from 0 to 0.99; got "1.5"');
