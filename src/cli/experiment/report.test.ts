@@ -90,12 +90,20 @@ describe('buildReport', () => {
       const accuracy = 0.8 + (p.spec.largeSparse > 1 ? shift[p.spec.seed]! : 0);
       return { ...record(p, accuracy), devCorrect: correct(accuracy) };
     });
-    const md = buildReport('t', '', noisy, noisy.length, 'x').markdown;
+    const { markdown: md, charts: noisyCharts } = buildReport('t', '', noisy, noisy.length, 'x');
     const row = md.split('\n').find((l) => l.startsWith('| spam | houlsby | 0% | 2 |'))!;
     const cells = row.split(' | ');
     expect(cells.slice(4, 6)).toEqual(['+1.0', '[−4.0, +6.0]']);
     expect(cells[6]).toMatch(/^\[[+−]\d+\.\d, [+−]\d+\.\d\]$/); // the bootstrap's interval, from the per-item data
     expect(cells[7]).toBe('no difference detected (±5.0 points at this sample size)');
+    // The chart's whisker spans the t interval, 1 ± 4.9683 points, on the chart's own axis; the dashed one is the bootstrap's.
+    const svg = noisyCharts.get('large-sparse-difference-spam.svg')!;
+    const ticks = [...svg.matchAll(/<text x="\d+" y="([\d.]+)" text-anchor="end">([+−]?[\d.]+)<\/text>/g)].map((m) => ({ y: Number(m[1]) - 4, v: Number(m[2]!.replace('−', '-').replace('+', '')) }));
+    const valueAt = (y: number) => ticks[0]!.v + ((y - ticks[0]!.y) * (ticks[4]!.v - ticks[0]!.v)) / (ticks[4]!.y - ticks[0]!.y);
+    const whisker = /<line x1="[\d.]+" x2="[\d.]+" y1="([\d.]+)" y2="([\d.]+)" stroke="#222" stroke-width="2"\/>/.exec(svg)!;
+    expect(Math.abs(valueAt(Number(whisker[1])) - (1 - 4.9683))).toBeLessThan(0.02);
+    expect(Math.abs(valueAt(Number(whisker[2])) - (1 + 4.9683))).toBeLessThan(0.02);
+    expect(svg).toContain('stroke-dasharray="3 2"');
   });
 
   // Tick labels and the y of their grid lines give the axis; the circles must lie on it.
