@@ -10,8 +10,10 @@ import './styles.css';
 
 const store = createAppStore(createWorkerClient(), typeof indexedDB === 'undefined' ? null : openRunStore());
 const autosave = store.getState().startAutosave();
-// A run's last events before a reload are not lost to the save delay.
-addEventListener('pagehide', () => void autosave.flush());
+// A run's last events before a reload are not lost to the save delay; a page that hides (and may be
+// closed or discarded) has the worker checkpoint the run in progress at its next step.
+addEventListener('pagehide', () => { store.getState().checkpointNow(); void autosave.flush(); });
+document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') store.getState().checkpointNow(); });
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

@@ -3,17 +3,22 @@
 // was recorded up to its last save. Storage errors (quota, private mode) are returned as messages.
 import { openDB, type IDBPDatabase } from 'idb';
 import { parseRunSettings } from '../engine/settings';
+import { openCheckpointStore, type CheckpointInfo } from '../worker/checkpointStore';
 import type { RunRecord } from './runs';
 
 const DB_NAME = 'sparseadapter-playground';
 const STORE = 'runs';
 const DB_VERSION = 1;
 
-/** A store of run records by id. */
+/** A store of run records by id, and of the training checkpoints the worker writes beside them. */
 export interface RunStore {
   loadAll(): Promise<RunRecord[]>;
   save(runs: readonly RunRecord[]): Promise<void>;
+  /** Removes a run and its checkpoint. */
   remove(id: string): Promise<void>;
+  /** The stored checkpoints (which run, which step, which model), not their states. */
+  checkpoints(): Promise<CheckpointInfo[]>;
+  removeCheckpoint(id: string): Promise<void>;
 }
 
 /**
@@ -30,6 +35,7 @@ export function restoreRecord(stored: RunRecord): RunRecord {
 /** Opens the browser's IndexedDB store (tests install fake-indexeddb as the global). */
 export function openRunStore(): RunStore {
   let db: Promise<IDBPDatabase> | null = null;
+  const checkpoints = openCheckpointStore();
   const open = () => (db ??= openDB(DB_NAME, DB_VERSION, { upgrade: (d) => void d.createObjectStore(STORE, { keyPath: 'id' }) }));
   return {
     async loadAll() {
@@ -41,8 +47,10 @@ export function openRunStore(): RunStore {
       await Promise.all([...runs.map((r) => tx.store.put(r)), tx.done]);
     },
     async remove(id) {
-      await (await open()).delete(STORE, id);
+      await Promise.all([(await open()).delete(STORE, id), checkpoints.remove(id)]);
     },
+    checkpoints: () => checkpoints.list(),
+    removeCheckpoint: (id) => checkpoints.remove(id),
   };
 }
 

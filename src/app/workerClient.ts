@@ -18,6 +18,9 @@ export interface WorkerClient {
   terminate(): void;
 }
 
+/** The `name` of the error a command is rejected with when the worker crashed under it. */
+export const WORKER_CRASHED = 'WorkerCrashed';
+
 /** A command as the client takes it: a protocol command without its envelope. */
 export type { Command as WorkerCommand };
 
@@ -28,8 +31,8 @@ export function createWorkerClient(): WorkerClient {
   const pending = new Map<number, Pending>();
   const crashListeners = new Set<(reason: string) => void>();
 
-  function failAll(reason: string): void {
-    for (const { reject } of pending.values()) reject(new Error(reason));
+  function failAll(reason: string, name = 'Error'): void {
+    for (const { reject } of pending.values()) reject(Object.assign(new Error(reason), { name }));
     pending.clear();
   }
 
@@ -50,7 +53,7 @@ export function createWorkerClient(): WorkerClient {
     created.onerror = (event: ErrorEvent) => {
       event.preventDefault();
       const reason = `The engine worker crashed: ${event.message || 'unknown error'}.`;
-      failAll(`${reason} It will restart on the next command.`);
+      failAll(`${reason} It will restart on the next command.`, WORKER_CRASHED);
       created.terminate();
       worker = null;
       for (const listener of crashListeners) listener(reason);

@@ -9,6 +9,7 @@ import type { MappingQuestion, UploadOptions } from '../engine/data/upload';
 import type { Prediction } from '../engine/predict';
 import type { ParityReport } from '../engine/selfcheck';
 import type { RunEvent } from '../engine/train';
+import type { CheckpointInfo } from './checkpointStore';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -49,7 +50,8 @@ export type ToWorker = Envelope &
     | { type: 'encode'; text: string; text2: string | null }
     | { type: 'loadTask'; source: TaskSource }
     | { type: 'predict'; runId: string; text: string; text2: string | null }
-    | { type: 'train'; runId: string; settings: RunSettings }
+    /** `resume`: continue from this run's stored checkpoint (refused with `resumeRefused` when it does not fit). */
+    | { type: 'train'; runId: string; settings: RunSettings; resume?: boolean }
     | { type: 'exportAdapter'; runId: string }
     | { type: 'exportLibrary'; runId: string; label: string }
     | { type: 'importAdapter'; runId: string; name: string; bytes: Uint8Array }
@@ -58,6 +60,8 @@ export type ToWorker = Envelope &
     | { type: 'stop'; runId: string }
     | { type: 'pause'; runId: string }
     | { type: 'resume'; runId: string }
+    /** Checkpoint the run at its next step boundary (the page is hiding). */
+    | { type: 'checkpoint'; runId: string }
   );
 
 /**
@@ -84,6 +88,7 @@ export const COMMAND_LANES: Record<ToWorker['type'], CommandLane> = {
   stop: 'control',
   pause: 'control',
   resume: 'control',
+  checkpoint: 'control',
 };
 
 /** Replies the worker sends. */
@@ -101,15 +106,20 @@ export type FromWorker = Envelope &
      * `devCorrect`: per dev item, 1 where the final adapter was right (null when the run never trained).
      */
     | { type: 'trained'; runId: string; stopped: boolean; kept: string[]; devCorrect: Uint8Array | null }
+    /** A resume that could not start (no checkpoint, a damaged one, another model, task or settings): the run stays as it was. */
+    | { type: 'resumeRefused'; runId: string; reason: string }
     | { type: 'adapterFile'; runId: string; bytes: Uint8Array }
     | { type: 'libraryExport'; runId: string; library: 'adapters' | 'peft'; fileName: string; bytes: Uint8Array }
     /** `settings`: the run's settings as the file had them, read leaf by leaf; `notes`: what it lacked or had out of range. */
     | { type: 'adapterImported'; runId: string; labels: string[]; settings: RunSettings; notes: string[]; kept: string[] }
-    | { type: 'control'; runId: string; state: 'stopping' | 'paused' | 'resumed' | 'not running' }
+    | { type: 'control'; runId: string; state: 'stopping' | 'paused' | 'resumed' | 'checkpointing' | 'not running' }
     | { type: 'error'; message: string }
   );
 
-/** Events of a run in progress, batched (a few per message) so the page can draw them; `id` is the train command's. */
-export type RunEvents = { v: typeof PROTOCOL_VERSION; id: number; type: 'events'; runId: string; events: RunEvent[] };
+/**
+ * Events of a run in progress, batched (a few per message) so the page can draw them; `id` is the train
+ * command's. `checkpointed`: a checkpoint of the run was stored (the run can be resumed from it).
+ */
+export type RunEvents = { v: typeof PROTOCOL_VERSION; id: number; type: 'events'; runId: string; events: RunEvent[]; checkpointed?: CheckpointInfo };
 
-export type { BackendPreference, BackendReport, EncodeResult, MappingQuestion, ParityReport, PlmSummary, Prediction, RunEvent, RunSettings };
+export type { CheckpointInfo, BackendPreference, BackendReport, EncodeResult, MappingQuestion, ParityReport, PlmSummary, Prediction, RunEvent, RunSettings };

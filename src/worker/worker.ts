@@ -14,7 +14,8 @@ import { BUILTIN_TASKS, loadBuiltinTask, type BuiltinTaskName } from '../engine/
 import { parseUpload } from '../engine/data/upload';
 import { runParityCheck } from '../engine/selfcheck';
 import { predict } from '../engine/predict';
-import { runSparseAdapter, type RunEvent, type RunResult } from '../engine/train';
+import { runSparseAdapter, type RunEvent, type RunResult, type Trainer, type TrainState } from '../engine/train';
+import { CHECKPOINT_POLICY, checkpointDamage, checkpointDue, checkpointStorageMessage, openCheckpointStore, stateBytes, type CheckpointInfo } from './checkpointStore';
 import { createLanes } from './lanes';
 import { COMMAND_LANES, KEPT_ADAPTERS, PROTOCOL_VERSION, type BackendReport, type FromWorker, type ModelSource, type RunEvents, type TaskSource, type TaskSummary, type ToWorker } from './protocol';
 
@@ -98,6 +99,8 @@ function keepResult(runId: string, result: KeptAdapter, labels: string[], run: A
 /** Controls of training runs, by run id: stop, and pause as a promise the trainer awaits between steps. */
 interface RunControl {
   aborted: boolean;
+  /** The page asked for a checkpoint at the next step boundary (it is hiding). */
+  checkpointRequested: boolean;
   paused: { promise: Promise<void>; resume: () => void } | null;
   untilResumed(): Promise<void>;
 }
@@ -120,6 +123,7 @@ function createRunControl(): RunControl {
   let lastYield = Date.now();
   const control: RunControl = {
     aborted: false,
+    checkpointRequested: false,
     paused: null,
     untilResumed: async () => {
       // The trainer calls this between steps: a pause holds here, and quick commands (Try it, downloads)
@@ -154,6 +158,56 @@ function readerFor(source: ModelSource): (name: string) => Promise<Uint8Array | 
   };
 }
 
+/** Checkpoints, written by the worker itself so the page's main thread never waits on them. */
+const checkpoints = typeof indexedDB === 'undefined' ? null : openCheckpointStore();
+
+/**
+ * The checkpointing of one run from step `fromStep`: `save` (the driver calls it every few steps, at a
+ * step boundary; a page that hides is served within CHECKPOINT_POLICY.checkEvery steps) stores the trainer's state
+ * when CHECKPOINT_POLICY says so; writes go one after another without holding up training, and a
+ * failed write becomes a warning (quota errors say how much was needed). `settled` waits for them.
+ */
+function checkpointer(runId: string, control: RunControl, model: string, fromStep: number, warn: (message: string) => void, stored: (info: CheckpointInfo) => void) {
+  let lastStep = fromStep;
+  let lastAt = Date.now();
+  let writing: Promise<void> = Promise.resolve();
+  return {
+    async save(trainer: Trainer) {
+      if (!checkpoints) return;
+      const step = trainer.stepsTaken;
+      if (step === lastStep || !checkpointDue(step - lastStep, Date.now() - lastAt, control.checkpointRequested)) return;
+      control.checkpointRequested = false;
+      lastStep = step;
+      lastAt = Date.now();
+      const state = await trainer.state();
+      const info: CheckpointInfo = { runId, step, model, bytes: stateBytes(state), savedAt: Date.now() };
+      writing = writing.then(async () => {
+        try {
+          await checkpoints.save(info, state);
+          stored(info);
+        } catch (error) {
+          warn(checkpointStorageMessage(error, step, info.bytes, await self.navigator.storage?.estimate().catch(() => undefined)));
+        }
+      });
+    },
+    settled: () => writing,
+  };
+}
+
+/** The stored state of a run to resume, or why it cannot be used. */
+async function storedState(runId: string): Promise<TrainState | string> {
+  if (!checkpoints) return 'this browser has no IndexedDB, so no checkpoint was kept';
+  let value: unknown;
+  try {
+    value = await checkpoints.load(runId);
+  } catch (error) {
+    return `its checkpoint could not be read (${error instanceof Error ? error.message : String(error)})`;
+  }
+  if (value === null) return 'no checkpoint of this run is stored';
+  const damage = checkpointDamage(value);
+  return damage ? `its checkpoint is damaged: ${damage}` : (value as TrainState);
+}
+
 async function handle(command: ToWorker): Promise<FromWorker> {
   const envelope = { v: PROTOCOL_VERSION, id: command.id } as const;
   switch (command.type) {
@@ -182,30 +236,58 @@ async function handle(command: ToWorker): Promise<FromWorker> {
       return { ...envelope, type: 'encoded', result: await encodeText(plm, command.text, command.text2) };
     }
     case 'train': {
-      if (!plm) throw new Error('No model is loaded yet.');
-      const task = await taskById(command.settings.task, command.settings.splitSeed);
+      const { runId } = command;
+      const refused = (reason: string): FromWorker => ({ ...envelope, type: 'resumeRefused', runId, reason });
+      if (!plm) {
+        if (command.resume) return refused('no model is loaded yet');
+        throw new Error('No model is loaded yet.');
+      }
+      let state: TrainState | undefined;
+      if (command.resume) {
+        const stored = await storedState(runId);
+        if (typeof stored === 'string') return refused(stored);
+        state = stored;
+      }
+      let task: Task;
+      try {
+        task = await taskById(command.settings.task, command.settings.splitSeed);
+      } catch (error) {
+        if (command.resume) return refused(error instanceof Error ? error.message : String(error));
+        throw error;
+      }
       const config = resolveRun(command.settings);
-      const signal = runs.get(command.runId) ?? createRunControl();
-      runs.set(command.runId, signal);
+      const signal = runs.get(runId) ?? createRunControl();
+      runs.set(runId, signal);
       let buffer: RunEvent[] = [];
       let lastFlush = 0;
-      const flush = () => {
-        if (buffer.length === 0) return;
-        self.postMessage({ ...envelope, type: 'events', runId: command.runId, events: buffer } satisfies RunEvents);
+      let emitted = false;
+      const send = (checkpointed?: CheckpointInfo) => {
+        self.postMessage({ ...envelope, type: 'events', runId, events: buffer, ...(checkpointed && { checkpointed }) } satisfies RunEvents);
         buffer = [];
         lastFlush = Date.now();
       };
+      const flush = () => { if (buffer.length > 0) send(); };
+      const saving = checkpointer(runId, signal, plm.summary.label, state?.step ?? 0, (message) => { buffer.push({ type: 'warning', message }); flush(); }, (info) => send(info));
       try {
         const result = await runSparseAdapter(plm, task, config, (event) => {
+          emitted = true;
           buffer.push(event);
           if (event.type !== 'step' || Date.now() - lastFlush > EVENT_INTERVAL_MS) flush();
-        }, signal);
+        }, signal, { state, checkpoint: { every: CHECKPOINT_POLICY.checkEvery, save: saving.save } });
         flush();
-        keepResult(command.runId, result, task.labels, { settings: command.settings, resolved: config });
-        return { ...envelope, type: 'trained', runId: command.runId, stopped: signal.aborted, kept: [...results.keys()], devCorrect: result.devCorrect };
+        keepResult(runId, result, task.labels, { settings: command.settings, resolved: config });
+        return { ...envelope, type: 'trained', runId, stopped: signal.aborted, kept: [...results.keys()], devCorrect: result.devCorrect };
+      } catch (error) {
+        // A state that does not fit this run (another model, task or settings) is refused before the first event.
+        if (command.resume && !emitted) return refused(`its checkpoint does not fit: ${error instanceof Error ? error.message : String(error)}`);
+        throw error;
       } finally {
         flush();
-        runs.delete(command.runId);
+        runs.delete(runId);
+        // A run that ended (finished, stopped or failed) is not resumed: its checkpoint goes. A refused
+        // resume keeps it (the run stays interrupted), and so does a crash (this code never runs).
+        await saving.settled();
+        if (emitted || !command.resume) await checkpoints?.remove(runId).catch(() => undefined);
       }
     }
     case 'predict': {
@@ -237,9 +319,14 @@ async function handle(command: ToWorker): Promise<FromWorker> {
     }
     case 'stop':
     case 'pause':
-    case 'resume': {
+    case 'resume':
+    case 'checkpoint': {
       const control = runs.get(command.runId);
       if (!control) return { ...envelope, type: 'control', runId: command.runId, state: 'not running' };
+      if (command.type === 'checkpoint') {
+        control.checkpointRequested = true;
+        return { ...envelope, type: 'control', runId: command.runId, state: 'checkpointing' };
+      }
       if (command.type === 'pause' && !control.paused) {
         let resume = () => {};
         const promise = new Promise<void>((resolve) => { resume = resolve; });

@@ -147,6 +147,9 @@ export function RunsPanel() {
   const applySettings = useAppStore((s) => s.applySettings);
   const renameRun = useAppStore((s) => s.renameRun);
   const deleteRun = useAppStore((s) => s.deleteRun);
+  const checkpoints = useAppStore((s) => s.checkpoints);
+  const resumeRun = useAppStore((s) => s.resumeRun);
+  const resumeNotice = useAppStore((s) => s.resumeNotice);
   const [editing, setEditing] = useState<string | null>(null);
   const exportAdapter = useAppStore((s) => s.exportAdapter);
   const exportLibraryZip = useAppStore((s) => s.exportLibrary);
@@ -201,6 +204,7 @@ export function RunsPanel() {
       <ShareBar shown={shown} />
       <ImportRuns />
       {adapterError && <p className="warning" role="alert">{adapterError}</p>}
+      {resumeNotice && <p className="warning" role="alert" data-testid="resume-notice">{resumeNotice.message}</p>}
       <table className="compact" data-testid="runs-table">
         <thead><tr><th>show</th><th>run</th><th>status</th><th>non-zero trainable</th><th>% of PLM</th><th>dev accuracy</th><th>last loss</th><th>time</th><th>actions</th></tr></thead>
         <tbody>
@@ -209,7 +213,7 @@ export function RunsPanel() {
             const last = run.losses[run.losses.length - 1];
             const best = run.evals.length > 0 ? run.evals.reduce((m, e) => Math.max(m, e.accuracy), -Infinity) : run.summary?.dev.accuracy ?? NaN;
             return (
-              <tr key={run.id} data-testid="run-row" data-settings={JSON.stringify(run.settings)} data-losses={JSON.stringify(run.losses.map((l) => l.loss))}>
+              <tr key={run.id} data-testid="run-row" data-settings={JSON.stringify(run.settings)} data-losses={JSON.stringify(run.losses.map((l) => l.loss))} data-checkpoint={checkpoints[run.id]?.step}>
                 <td><input type="checkbox" aria-label={`Show ${run.label}`} checked={!hidden.has(run.id)} onChange={() => toggle(run.id)} /></td>
                 <td>{editing === run.id
                   ? <input aria-label={`New name for ${run.label}`} defaultValue={run.label} autoFocus maxLength={120}
@@ -225,6 +229,7 @@ export function RunsPanel() {
                 <td><button type="button" title="Put this run's settings in the controls (nothing starts until you press Run)" onClick={() => { void applySettings(run.settings); document.getElementById('train-title')?.scrollIntoView({ behavior: 'smooth' }); }}>{run.status === 'shared' ? 'Run it again' : 'Use settings'}</button>
                   {run.status === 'done' && kept.includes(run.id) && <>{' '}<button type="button" aria-label={`Download the adapter of ${run.label}`} onClick={() => void downloadAdapter(run)}>Adapter</button></>}
                   {run.status === 'done' && kept.includes(run.id) && pythonLibrary(run) && <>{' '}<button type="button" aria-label={`Download ${run.label} for ${pythonLibrary(run)}`} title={`A folder (zipped) that ${pythonLibrary(run)} loads in Python, with the head and the sparsity masks`} onClick={() => void downloadForPython(run)}>{pythonLibrary(run)}</button></>}
+                  {run.status === 'interrupted' && checkpoints[run.id] && <>{' '}<button type="button" aria-label={`Resume ${run.label}`} title={`Continue from the checkpoint at step ${checkpoints[run.id]!.step} (model ${checkpoints[run.id]!.model})`} onClick={() => void resumeRun(run.id)}>Resume</button></>}
                   {' '}<button type="button" aria-label={`Rename ${run.label}`} onClick={() => setEditing(run.id)}>Rename</button>
                   {' '}<button type="button" aria-label={`Delete ${run.label}`} disabled={run.status === 'running'} onClick={() => void deleteRun(run.id)}>Delete</button></td>
               </tr>

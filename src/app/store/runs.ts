@@ -1,8 +1,10 @@
 // Training runs and their queue. A new run is `queued` in `runQueue`; the store sends the first one to
 // the worker when no run is training and the engine has a model, so a queued run can be cancelled
-// before it reaches the worker, and the queue order is plain state the runs panel shows.
-import type { FromWorker, RunEvent } from '../../worker/protocol';
+// before it reaches the worker, and the queue order is plain state the runs panel shows. An
+// interrupted run with a checkpoint is resumed through the same queue, into its own record.
+import type { CheckpointInfo, FromWorker, RunEvent } from '../../worker/protocol';
 import { applyRunEvents, createRunRecord, type RunRecord } from '../runs';
+import { WORKER_CRASHED } from '../workerClient';
 import { expectReply, message } from './reply';
 import type { RunsSlice, SliceCreator } from './types';
 
@@ -19,11 +21,21 @@ export const createRunsSlice: SliceCreator<RunsSlice> = ({ client, engine, nextI
     ended.get(id)?.();
     ended.delete(id);
   };
+  /** Queued runs that continue from their checkpoint instead of starting afresh. */
+  const resumes = new Set<string>();
+  const setCheckpoint = (id: string, info: CheckpointInfo | null) => set((state) => ({
+    checkpoints: Object.fromEntries([...Object.entries(state.checkpoints).filter(([runId]) => runId !== id), ...(info ? [[id, info] as const] : [])]),
+  }));
+
+  /** A run's record continued from a checkpoint at `step`: what it recorded after that step is dropped. */
+  const truncated = (run: RunRecord, step: number): RunRecord => ({ ...run, losses: run.losses.filter((l) => l.step <= step), evals: run.evals.filter((e) => e.step <= step), summary: null, error: null });
 
   /** Sends one run to the worker and folds its events and outcome into its record. */
   async function train(run: RunRecord): Promise<void> {
     const { id } = run;
-    update(id, (r) => ({ ...r, status: 'running', phase: 'starting' }));
+    const resume = resumes.delete(id) ? get().checkpoints[id] : undefined;
+    const before: RunRecord = { ...run, status: 'interrupted', phase: 'interrupted' };
+    update(id, (r) => ({ ...(resume ? truncated(r, resume.step) : r), status: 'running', phase: resume ? `resuming from step ${resume.step}` : 'starting' }));
     try {
       // Fewer renders of the charts while a run streams, the same records in the end.
       let pending: RunEvent[] = [];
@@ -34,22 +46,36 @@ export const createRunsSlice: SliceCreator<RunsSlice> = ({ client, engine, nextI
         pending = [];
         if (events.length > 0) update(id, (r) => applyRunEvents(r, events));
       };
-      let reply: Extract<FromWorker, { type: 'trained' }>;
+      let answer: FromWorker;
       try {
-        reply = expectReply(await client.send({ type: 'train', runId: id, settings: run.settings }, [], (m) => {
+        answer = await client.send({ type: 'train', runId: id, settings: run.settings, ...(resume && { resume: true }) }, [], (m) => {
+          if (m.checkpointed) setCheckpoint(id, m.checkpointed);
           pending.push(...m.events);
           timer ??= setTimeout(flush, UI_FLUSH_MS);
-        }), 'trained');
+        });
       } finally {
         if (timer !== null) clearTimeout(timer);
         flush();
       }
+      if (answer.type === 'resumeRefused') {
+        // The run stays as it was before Resume, curve included, and says why.
+        const reason = `Resume refused: ${answer.reason}.`;
+        update(id, () => ({ ...before, error: reason }));
+        set({ resumeNotice: { runId: id, message: `${run.label}: ${reason}` } });
+        return;
+      }
+      const reply = expectReply(answer, 'trained');
+      // The worker removed the checkpoint of a run that ended.
+      setCheckpoint(id, null);
       // The per-item correctness is kept for the comparison's paired bootstrap (not for links).
       update(id, (r) => ({ ...r, status: reply.stopped ? 'stopped' : 'done', phase: reply.stopped ? 'stopped' : 'done', paused: false, ...(reply.devCorrect && { devCorrect: reply.devCorrect }) }));
       set({ keptAdapters: reply.kept });
     } catch (error) {
-      // What was recorded up to the failure stays; the run says what happened.
-      update(id, (r) => ({ ...r, status: 'failed', phase: 'failed', paused: false, error: message(error) }));
+      // What was recorded up to the failure stays; the run says what happened. A crash leaves the
+      // checkpoint in place, so a run that has one is interrupted (it can be resumed) rather than failed.
+      const saved = error instanceof Error && error.name === WORKER_CRASHED ? get().checkpoints[id] : undefined;
+      if (saved) update(id, (r) => ({ ...r, status: 'interrupted', phase: 'interrupted', paused: false, error: `${message(error)} It can be resumed from its checkpoint at step ${saved.step}.` }));
+      else update(id, (r) => ({ ...r, status: 'failed', phase: 'failed', paused: false, error: message(error) }));
     }
   }
 
@@ -97,12 +123,38 @@ export const createRunsSlice: SliceCreator<RunsSlice> = ({ client, engine, nextI
     },
     cancelRun(id) {
       if (!get().runQueue.includes(id)) return;
-      set((state) => ({ runQueue: state.runQueue.filter((q) => q !== id), runs: state.runs.filter((r) => r.id !== id) }));
+      // A queued resume goes back to interrupted; a new queued run leaves the list.
+      if (resumes.delete(id)) set((state) => ({ runQueue: state.runQueue.filter((q) => q !== id), runs: state.runs.map((r) => (r.id === id ? { ...r, status: 'interrupted', phase: 'interrupted' } : r)) }));
+      else set((state) => ({ runQueue: state.runQueue.filter((q) => q !== id), runs: state.runs.filter((r) => r.id !== id) }));
       end(id);
     },
     async pauseRun(id, pause) {
       const reply = expectReply(await client.send({ type: pause ? 'pause' : 'resume', runId: id }), 'control');
       if (reply.state === 'paused' || reply.state === 'resumed') update(id, (run) => ({ ...run, paused: reply.state === 'paused' }));
+    },
+    checkpoints: {},
+    resumeNotice: null,
+    resumeRun(id) {
+      const run = get().runs.find((r) => r.id === id);
+      const info = get().checkpoints[id];
+      const refuse = (text: string) => {
+        set({ resumeNotice: { runId: id, message: `${run?.label ?? id}: ${text}` } });
+        return Promise.resolve();
+      };
+      if (!run || run.status !== 'interrupted' || !info) return refuse('only an interrupted run with a checkpoint can be resumed.');
+      const model = get().model;
+      // The default model loads by itself; the user's own files must be picked again.
+      if (model?.label !== info.model) return refuse(`it trained on the model "${info.model}", and ${model ? `"${model.label}" is loaded` : 'no model is loaded yet'}: load "${info.model}" (pick its files again if they were your own), then press Resume.`);
+      const task = run.settings.task;
+      if (task.startsWith('file:') && !get().tasks.some((t) => t.id === task)) return refuse(`it trained on your file ${task.slice('file:'.length)}: load it again in the task picker, then press Resume.`);
+      resumes.add(id);
+      set((state) => ({ resumeNotice: null, runQueue: [...state.runQueue, id], runs: state.runs.map((r) => (r.id === id ? { ...r, status: 'queued', phase: `resumes from step ${info.step}` } : r)) }));
+      const done = new Promise<void>((resolve) => ended.set(id, resolve));
+      get().startQueued();
+      return done;
+    },
+    checkpointNow() {
+      if (training !== null) void client.send({ type: 'checkpoint', runId: training }).catch(() => undefined);
     },
   };
 };

@@ -17,6 +17,11 @@ export const createStorageSlice: SliceCreator<StorageSlice> = ({ runStore }) => 
         // Runs of this page (started or opened from a link meanwhile) come after the stored ones.
         set((state) => ({ runs: [...stored.filter((r) => !state.runs.some((s) => s.id === r.id)), ...state.runs] }));
         await runStore.save(stored.filter((r) => r.status === 'interrupted'));
+        // An interrupted run's checkpoint lets it resume; any other is left over (its run ended or is gone).
+        const resumable = new Set(stored.filter((r) => r.status === 'interrupted').map((r) => r.id));
+        const checkpoints = await runStore.checkpoints();
+        for (const c of checkpoints) if (!resumable.has(c.runId)) await runStore.removeCheckpoint(c.runId);
+        set((state) => ({ checkpoints: { ...Object.fromEntries(checkpoints.filter((c) => resumable.has(c.runId)).map((c) => [c.runId, c])), ...state.checkpoints } }));
       } catch (error) {
         set({ storageError: storageMessage(error) });
       }
@@ -81,7 +86,8 @@ export const createStorageSlice: SliceCreator<StorageSlice> = ({ runStore }) => 
         get().cancelRun(id);
         return;
       }
-      set((state) => ({ runs: state.runs.filter((r) => r.id !== id) }));
+      // Its checkpoint goes with it.
+      set((state) => ({ runs: state.runs.filter((r) => r.id !== id), checkpoints: Object.fromEntries(Object.entries(state.checkpoints).filter(([runId]) => runId !== id)) }));
       try {
         await runStore?.remove(id);
       } catch (error) {

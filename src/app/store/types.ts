@@ -1,7 +1,7 @@
 // The page store's shape: every slice's state and actions, declared once, and what the slices share
 // (the worker client, the run store, and what the engine had loaded). The slices implement these.
 import type { StateCreator } from 'zustand';
-import type { BackendPreference, BackendReport, EncodeResult, MappingQuestion, ModelSource, ParityReport, PlmSummary, Prediction, RunSettings, TaskSource, TaskSummary } from '../../worker/protocol';
+import type { BackendPreference, BackendReport, CheckpointInfo, EncodeResult, MappingQuestion, ModelSource, ParityReport, PlmSummary, Prediction, RunSettings, TaskSource, TaskSummary } from '../../worker/protocol';
 import type { RunStore } from '../persist';
 import type { RunRecord } from '../runs';
 import type { DecodedShare } from '../share';
@@ -56,6 +56,18 @@ export interface RunsSlice {
   /** Takes a queued run out of the queue and the list: it never reaches the worker. */
   cancelRun(id: string): void;
   pauseRun(id: string, pause: boolean): Promise<void>;
+  /** The stored training checkpoints by run id (an interrupted run with one can be resumed). */
+  checkpoints: Readonly<Record<string, CheckpointInfo>>;
+  /** Why the last Resume could not start (another model, a missing file, a damaged checkpoint), in words. */
+  resumeNotice: { runId: string; message: string } | null;
+  /**
+   * Queues an interrupted run to continue from its checkpoint, into the same record (its curve after the
+   * checkpoint's step is dropped); refused with `resumeNotice` when the run's model or file is not loaded
+   * or the worker refuses the checkpoint, and the run stays interrupted with its curve. Resolves when it has ended.
+   */
+  resumeRun(id: string): Promise<void>;
+  /** Asks the worker to checkpoint the running run at its next step boundary (the page is hiding). */
+  checkpointNow(): void;
 }
 
 /** Trained adapters in the worker: Try it, downloads and imports, none of which waits for a training run. */
