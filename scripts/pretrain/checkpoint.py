@@ -5,7 +5,7 @@ corpus hash, history and elapsed seconds. The data order and every random draw a
 functions of (seed, step) in pretrain.py, so the step *is* the data position and RNG state;
 the torch RNG state is saved as well for completeness.
 
-Compact (`scripts/pretrain/checkpoints/<name>/ckpt.pt.xz`, committed so that a fresh clone
+Compact (`scripts/pretrain/checkpoints/<name>/ckpt.pt.xz.part0, .part1, …`: one xz stream in parts of ≤ 16 MiB, committed so that a fresh clone
 continues the run): the same content with the weights kept in F32 but AdamW's moments
 quantized blockwise to 8 bits (exp_avg: int8 with one absmax scale per 256 values;
 exp_avg_sq: its square root as uint8 likewise, as in 8-bit Adam), then xz-compressed.
@@ -77,20 +77,52 @@ def save_full(path: str, ckpt: Dict) -> None:
     os.replace(path + ".tmp", path)
 
 
+#: Committed checkpoints are written in parts of at most this many bytes (the repository keeps
+#: every tracked file under 20 MiB); `path` names the whole, its parts are path.part0, path.part1, ...
+PART_BYTES = 16 * 1024 * 1024
+
+
+def compact_parts(path: str) -> list:
+    """The part files of a compact checkpoint at `path`, in order (empty if there is none)."""
+    parts = []
+    while os.path.exists(f"{path}.part{len(parts)}"):
+        parts.append(f"{path}.part{len(parts)}")
+    return parts
+
+
+def checkpoint_exists(path: str) -> bool:
+    """Whether a checkpoint is at `path`, as one file or (compact) in parts."""
+    return os.path.exists(path) or bool(compact_parts(path))
+
+
 def save_compact(path: str, ckpt: Dict) -> int:
-    """Writes compact(ckpt) xz-compressed to path (….pt.xz); returns its size in bytes."""
+    """Writes compact(ckpt) xz-compressed as path.part0, path.part1, ... (each <= PART_BYTES);
+    removes older parts and a single-file copy; returns the total size in bytes."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     buf = io.BytesIO()
     torch.save(compact(ckpt), buf)
-    with open(path + ".tmp", "wb") as f:
-        f.write(lzma.compress(buf.getvalue(), preset=6))
-    os.replace(path + ".tmp", path)
-    return os.path.getsize(path)
+    data = lzma.compress(buf.getvalue(), preset=6)
+    chunks = [data[i:i + PART_BYTES] for i in range(0, len(data), PART_BYTES)]
+    for i, chunk in enumerate(chunks):
+        with open(f"{path}.part{i}.tmp", "wb") as f:
+            f.write(chunk)
+    old = compact_parts(path)
+    for i in range(len(chunks)):
+        os.replace(f"{path}.part{i}.tmp", f"{path}.part{i}")
+    for stale in old[len(chunks):]:
+        os.remove(stale)
+    if os.path.exists(path):
+        os.remove(path)
+    return len(data)
 
 
 def load_any(path: str) -> Dict:
-    """Loads a full (.pt) or compact (.pt.xz) checkpoint as a full checkpoint dict."""
+    """Loads a full (.pt) or compact (.pt.xz, one file or in parts) checkpoint as a full checkpoint dict."""
     if path.endswith(".xz"):
-        with open(path, "rb") as f:
-            return expand(torch.load(io.BytesIO(lzma.decompress(f.read()))))
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                data = f.read()
+        else:
+            data = b"".join(open(p, "rb").read() for p in compact_parts(path))
+        return expand(torch.load(io.BytesIO(lzma.decompress(data))))
     return torch.load(path)

@@ -398,7 +398,7 @@ def load_resume(args, sig: Dict, ckpt_path: str):
     the higher step. Refuses to resume on a different corpus (hash mismatch)."""
     best = None
     for path in (ckpt_path, committed_path(args)):
-        if not os.path.exists(path):
+        if not ckpt_io.checkpoint_exists(path):
             continue
         ck = ckpt_io.load_any(path)
         if args.allow_schedule_change and {**ck["sig"], "steps": sig["steps"], "head_steps": sig["head_steps"]} == sig:
