@@ -130,22 +130,11 @@ async function snipSums(round: ScoringRound): Promise<{ signed: Float64Array[]; 
   return { signed: signed.map((a) => a.map(Math.abs)), abs };
 }
 
-/** The SNIP variant a run did not choose, scored in the same pass, for the overlap the result reports. */
-const otherSnip = new WeakMap<ScoringRound, Float64Array[]>();
-
 /** SNIP as the reference code computes it: |Σ_b ∂L_b/∂θ ⊙ θ|. */
-const scoreSnip: Scorer = async (round) => {
-  const { signed, abs } = await snipSums(round);
-  otherSnip.set(round, abs);
-  return signed;
-};
+const scoreSnip: Scorer = async (round) => (await snipSums(round)).signed;
 
 /** SNIP with per-batch magnitudes: Σ_b |∂L_b/∂θ ⊙ θ| (the two rank weights differently when batches disagree in sign). */
-const scoreSnipAbs: Scorer = async (round) => {
-  const { signed, abs } = await snipSums(round);
-  otherSnip.set(round, signed);
-  return abs;
-};
+const scoreSnipAbs: Scorer = async (round) => (await snipSums(round)).abs;
 
 /** Uniform scores from the seeded generator, drawn for every entry in parameter order. */
 const scoreRandom: Scorer = async (round) => {
@@ -360,10 +349,16 @@ export async function pruneAtInit(ctx: PruneContext, options: PruneOptions): Pro
       masks: maskTensors, batches: options.scoringBatches,
       progress: (batch, batches) => ctx.onProgress?.({ round: r, rounds, batch, batches }),
     };
+    // The SNIP variants share one gradient pass; the one not chosen gives the overlap the result reports.
     let other: Float64Array[] | undefined;
     try {
-      scores = finishScores(await SCORERS[pruner](round), params, masks, warn);
-      other = otherSnip.get(round);
+      if (pruner === 'snip' || pruner === 'snip-abs') {
+        const { signed, abs } = await snipSums(round);
+        scores = finishScores(pruner === 'snip' ? signed : abs, params, masks, warn);
+        other = pruner === 'snip' ? abs : signed;
+      } else {
+        scores = finishScores(await SCORERS[pruner](round), params, masks, warn);
+      }
     } finally {
       maskTensors.forEach((m) => m.dispose());
     }
@@ -372,7 +367,8 @@ export async function pruneAtInit(ctx: PruneContext, options: PruneOptions): Pro
     const before = new Map(params.map((p, t) => [p.name, masks[t]!]));
     const selected = selectMasks(new Map(params.map((p, t) => [p.name, scores[t]!])), keep, scope, before);
     if (other && r === rounds) {
-      const alt = selectMasks(new Map(params.map((p, t) => [p.name, finishScores(other, params, masks, () => {})[t]!])), keep, scope, before);
+      const otherScores = finishScores(other, params, masks, () => {});
+      const alt = selectMasks(new Map(params.map((p, t) => [p.name, otherScores[t]!])), keep, scope, before);
       let kept = 0;
       let both = 0;
       for (const p of params) {
