@@ -11,7 +11,9 @@ if (!browser) throw new Error(HOW_TO_GET_CHROMIUM);
 export const CHROMIUM_PATH = browser.path;
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-const PORT = 5179;
+// Parallel e2e runs on one machine (several working sessions) each set their own port and build folder.
+const PORT = Number(process.env.E2E_PORT ?? 5179);
+const DIST = process.env.E2E_DIST ?? 'dist';
 
 /** Flags that give headless Chromium WebGPU without a GPU, and keep it off the network. */
 export const CHROMIUM_ARGS = [
@@ -41,7 +43,7 @@ export default defineConfig({
   webServer: {
     // The production build, as users get it (React's development mode is several times slower and
     // would make the responsiveness check measure the dev tooling).
-    command: `npx vite build --logLevel warn && npx vite preview --port ${PORT} --strictPort --host 127.0.0.1`,
+    command: `npx vite build --logLevel warn --outDir ${DIST} && npx vite preview --outDir ${DIST} --port ${PORT} --strictPort --host 127.0.0.1`,
     url: `http://127.0.0.1:${PORT}`,
     reuseExistingServer: !process.env.CI,
     timeout: 120_000,

@@ -1,6 +1,9 @@
 // Starts a tfjs backend in Node: `cpu`, `wasm` (XNNPACK, SIMD), or `webgpu` through the `webgpu` package (Google's Dawn),
 // which uses the machine's Vulkan driver (a real GPU, or SwiftShader when VK_ICD_FILENAMES points
 // at its ICD). The engine's own backend code does the rest, exactly as in the browser worker.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendReport } from '../engine/backend';
 
@@ -28,6 +31,9 @@ export async function startNodeBackend(name: NodeBackendChoice): Promise<Backend
     if (!(await tf.setBackend(name))) throw new Error(`tfjs could not start the ${name} backend`);
     return { backend: name, adapter: null, fallbacks: [] };
   }
+  // Mesa's Vulkan drivers print "error: XDG_RUNTIME_DIR is invalid or not set" to stderr when it is unset
+  // (containers, CI, ssh without a login session); a private directory of our own keeps that noise away.
+  if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'sparse-xdg-'));
   const { create, globals } = await import('webgpu');
   Object.assign(globalThis, globals);
   const gpu = create([]) as unknown as GPU;

@@ -15,7 +15,10 @@ import { loadTinyPlm } from '../engine/testing/tinyModel';
 import { runSparseAdapter } from '../engine/train';
 
 const ROOT = join(__dirname, '..', '..');
-const cli = (...args: string[]) => spawnSync('npx', ['tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, encoding: 'utf8' });
+// XDG_RUNTIME_DIR unset as on CI machines and in containers (where Mesa's Vulkan drivers complain about it on stderr).
+const env = { ...process.env };
+delete env.XDG_RUNTIME_DIR;
+const cli = (...args: string[]) => spawnSync('npx', ['tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, encoding: 'utf8', env });
 /** SwiftShader's Vulkan driver ships with Debian's Chromium; with libvulkan1 it gives Dawn a WebGPU adapter. */
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const hasVulkan = existsSync(SWIFTSHADER_ICD) && ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'].some(existsSync);
