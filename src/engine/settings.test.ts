@@ -6,7 +6,7 @@ import { importRuns } from '../app/runFile';
 import { GridSchema } from '../cli/experiment/grid';
 import { overridesFromFlags, settingFlagsHelp } from '../cli/settingFlags';
 import { resolveRun } from './config';
-import { ADAPTER_KINDS, defaultRunSettings, mergeSettings, parseRunSettings, SETTING_LEAVES, type RunSettings, type Setting, type SettingLeaf } from './settings';
+import { ADAPTER_KINDS, DEFAULT_PAGE_SETTINGS, defaultRunSettings, mergeSettings, PAGE_SETTINGS, parsePageSettings, parseRunSettings, SETTING_LEAVES, type RunSettings, type Setting, type SettingLeaf } from './settings';
 
 /** Values a setting must accept, and values it must refuse. */
 function edges(s: Setting): { good: unknown[]; bad: unknown[] } {
@@ -88,5 +88,30 @@ describe('every setting, through every reader', () => {
       expect(line).toContain(`default ${s.default}`);
       if (s.type === 'int' || s.type === 'real') expect(line).toContain(`${s.max}`);
     }
+  });
+});
+
+describe("the page's repetition settings", () => {
+  it('are declared apart from the run settings, so they never reach RunSettings, adapter files or grids', () => {
+    expect(SETTING_LEAVES.some((l) => l.key === 'seeds')).toBe(false);
+    expect(Object.keys(defaultRunSettings())).not.toContain('seeds');
+    expect(Object.keys(DEFAULT_PAGE_SETTINGS)).toEqual(Object.keys(PAGE_SETTINGS));
+  });
+
+  it('take each value at the ends of its range and refuse those just outside, with a message naming it', () => {
+    for (const [key, s] of Object.entries(PAGE_SETTINGS)) {
+      for (const good of [s.min, s.max]) expect(parsePageSettings({ [key]: good }, 'the link')).toEqual({ settings: { ...DEFAULT_PAGE_SETTINGS, [key]: good }, problems: [] });
+      for (const bad of [s.min - s.step, s.max + s.step, s.min + 0.5, 'three', null]) {
+        const { settings, problems } = parsePageSettings({ [key]: bad }, 'the link');
+        expect(settings).toEqual(DEFAULT_PAGE_SETTINGS);
+        expect(problems).toEqual([`the link: ${key} ${JSON.stringify(bad)} is not a whole number from ${s.min} to ${s.max}; using ${s.default}`]);
+      }
+    }
+  });
+
+  it('default silently where they are absent (older links and files), and report what is not an object', () => {
+    expect(parsePageSettings(undefined, 'x')).toEqual({ settings: DEFAULT_PAGE_SETTINGS, problems: [] });
+    expect(parsePageSettings({}, 'x')).toEqual({ settings: DEFAULT_PAGE_SETTINGS, problems: [] });
+    expect(parsePageSettings(7, 'the file').problems).toEqual(['the file: its page settings 7 are not an object; using the defaults (seeds = 1)']);
   });
 });

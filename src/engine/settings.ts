@@ -228,7 +228,7 @@ const show = (value: unknown) => {
 };
 
 /** A setting's range or names in words, for messages and help: "1 to 1024", "one of global, local". */
-export function describeRange(s: Setting): string {
+export function describeRange(s: Setting | PageSetting): string {
   if (s.type === 'choice') return `one of ${s.values.join(', ')}`;
   if (s.type === 'switch') return 'on or off';
   return `${s.type === 'int' ? 'a whole number' : 'a number'} ${s.above ? `above ${s.min} and at most ${s.max}` : `from ${s.min} to ${s.max}`}`;
@@ -286,4 +286,61 @@ export function checkRunSettings(settings: RunSettings): RunSettings {
   const leaf = SETTING_LEAVES.find((l) => l.path === path);
   const value = issue.path.reduce<unknown>((v, key) => (v as Record<PropertyKey, unknown> | undefined)?.[key as PropertyKey], settings);
   throw new Error(leaf ? `${path} must be ${describeRange(leaf.setting)}, got ${show(value)}` : `${path || 'the settings'}: ${issue.message}`);
+}
+
+// ------------------------------------------------------------------ the page's repetition settings
+
+/**
+ * A setting of how the page repeats a run rather than of the run itself: a whole number with the run
+ * settings' label, help, range and step, and no CLI flag (an experiment grid lists its seeds instead).
+ */
+export interface PageSetting {
+  type: 'int';
+  min: number;
+  max: number;
+  step: number;
+  default: number;
+  label: string;
+  help: string;
+  /** Page settings have no open lower bound (here so that describeRange reads both kinds alike). */
+  above?: undefined;
+}
+
+/**
+ * The page's repetition settings, declared once. They never reach the engine: RunSettings goes into
+ * adapter files and experiment keys, and each of the n runs is an ordinary run with its own seed, so
+ * these live beside it. The controls, share links and run files read them from here.
+ */
+export const PAGE_SETTINGS = {
+  seeds: { type: 'int', min: 1, max: 20, step: 1, default: 1, label: 'Seeds', help: 'runs the configuration this many times, with seeds seed, seed + 1, …, seed + n − 1; the page draws their mean with a 95% band (Student t over seeds) and pairs a comparison seed by seed' },
+} as const satisfies Record<string, PageSetting>;
+
+/** A zod schema of one page setting: exactly its range. */
+export function pageSettingSchema(s: PageSetting): z.ZodNumber {
+  return z.number().int().min(s.min).max(s.max);
+}
+
+/** The page's repetition settings, each within its range. */
+export const PageSettingsSchema = z.strictObject({ seeds: pageSettingSchema(PAGE_SETTINGS.seeds) });
+export type PageSettings = z.infer<typeof PageSettingsSchema>;
+export const DEFAULT_PAGE_SETTINGS: PageSettings = { seeds: PAGE_SETTINGS.seeds.default };
+
+/**
+ * Reads page settings from untrusted JSON (a share link, a run file). Absent settings (links and files
+ * from before they existed) take their defaults silently; a present but invalid one takes its default
+ * with a message naming `where`, the setting, the value and its range.
+ */
+export function parsePageSettings(raw: unknown, where: string): { settings: PageSettings; problems: string[] } {
+  const settings: PageSettings = { ...DEFAULT_PAGE_SETTINGS };
+  if (raw === undefined) return { settings, problems: [] };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { settings, problems: [`${where}: its page settings ${show(raw)} are not an object; using the defaults (${Object.entries(settings).map(([k, v]) => `${k} = ${v}`).join(', ')})`] };
+  const given = raw as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const [key, setting] of Object.entries(PAGE_SETTINGS) as [keyof PageSettings, PageSetting][]) {
+    if (!Object.hasOwn(given, key)) continue;
+    const parsed = pageSettingSchema(setting).safeParse(given[key]);
+    if (parsed.success) settings[key] = parsed.data;
+    else problems.push(`${where}: ${key} ${show(given[key])} is not ${describeRange(setting)}; using ${setting.default}`);
+  }
+  return { settings, problems };
 }

@@ -3,7 +3,7 @@
 // re-implementation and an exact enumeration, the verdict's words, and the bit packing.
 import { describe, expect, it } from 'vitest';
 import { createRng } from './random';
-import { mean, packBits, pairedBootstrap, pairedDifference, sampleSd, tQuantile, tTwoSidedTail, unpackBits, verdict } from './stats';
+import { jointVerdict, mean, meanInterval, packBits, pairedBootstrap, pairedDifference, sampleSd, tQuantile, tTwoSidedTail, unpackBits, verdict } from './stats';
 
 describe('mean and sampleSd', () => {
   it('give the mean and the n − 1 standard deviation', () => {
@@ -155,5 +155,40 @@ describe('packBits', () => {
     }
     expect(() => unpackBits('DQE=', 30)).toThrow(/cannot hold/);
     expect(() => unpackBits('D*E=', 9)).toThrow(/base64/);
+  });
+});
+
+describe('meanInterval', () => {
+  it('gives the t interval of a mean worked out by hand', () => {
+    // 0.50, 0.70, 0.60: mean 0.6, sd 0.1, t(2, 0.975) = 4.302653 (table), half-width 4.302653 · 0.1 / √3 = 0.248414.
+    const m = meanInterval([0.5, 0.7, 0.6]);
+    expect(m.n).toBe(3);
+    expect(m.mean).toBeCloseTo(0.6, 12);
+    expect(m.sd).toBeCloseTo(0.1, 12);
+    expect(m.halfWidth).toBeCloseTo(0.248414, 5);
+    expect(m.low).toBeCloseTo(0.6 - 0.248414, 5);
+    expect(m.high).toBeCloseTo(0.6 + 0.248414, 5);
+    // Two values 0.5, 0.7: sd 0.141421, t(1) = 12.706205, half-width 12.706205 · 0.141421 / √2 = 1.2706205.
+    expect(meanInterval([0.5, 0.7]).halfWidth).toBeCloseTo(1.2706205, 5);
+  });
+
+  it('gives no interval from one value', () => {
+    expect(meanInterval([0.8])).toEqual({ n: 1, mean: 0.8, sd: null, halfWidth: null, low: null, high: null });
+  });
+});
+
+describe('jointVerdict', () => {
+  it('says better or worse only when every interval agrees, else the largest half-width', () => {
+    expect(jointVerdict([{ low: 0.5, high: 3 }, { low: 0.1, high: 2 }])).toBe('better');
+    expect(jointVerdict([{ low: -3, high: -0.5 }, { low: -2, high: -0.1 }])).toBe('worse');
+    // The t interval excludes 0 but the bootstrap does not: no claim, and the wider interval's ±.
+    expect(jointVerdict([{ low: 0.5, high: 3.5 }, { low: -1, high: 5 }])).toBe('no difference detected (±3.0 points at this sample size)');
+    expect(jointVerdict([{ low: 1, high: 2 }, { low: -4, high: -3 }])).toBe('no difference detected (±0.5 points at this sample size)');
+  });
+
+  it('skips intervals without bounds, and says so when none is left', () => {
+    expect(jointVerdict([{ low: null, high: null }, { low: 0.2, high: 0.4 }])).toBe('better');
+    expect(jointVerdict([{ low: null, high: null }])).toBe('no interval from one pair');
+    expect(jointVerdict([])).toBe('no interval from one pair');
   });
 });

@@ -214,6 +214,33 @@ export function verdict(interval: { low: number | null; high: number | null }, u
   return `no difference detected (±${shown((high - low) / 2)} ${unit} at this sample size)`;
 }
 
+/** The mean of values with its Student t interval; no interval (nulls) from one value. */
+export type MeanInterval = PairedDifference;
+
+/**
+ * The mean of `values` (one per seed) with the t interval mean ± t(n − 1) · sd / √n, as the page's
+ * bands over seeds draw it; the same arithmetic as `pairedDifference` against zeros.
+ */
+export function meanInterval(values: readonly number[], confidence = 0.95): MeanInterval {
+  return pairedDifference(values, values.map(() => 0), confidence);
+}
+
+/**
+ * The verdict that several intervals of the same difference allow together (a t interval over seeds
+ * and a bootstrap, say): "better" or "worse" only when every one of them excludes 0 on that side,
+ * otherwise "no difference detected" with the largest half-width among them, so the words never
+ * claim a difference that one of the intervals shown beside them contains. Intervals without bounds
+ * are skipped; with none left, "no interval from one pair".
+ */
+export function jointVerdict(intervals: readonly { low: number | null; high: number | null }[], unit = 'points'): Verdict {
+  const bounded = intervals.filter((i): i is { low: number; high: number } => i.low !== null && i.high !== null);
+  if (bounded.length === 0) return 'no interval from one pair';
+  if (bounded.every((i) => i.low > 0)) return 'better';
+  if (bounded.every((i) => i.high < 0)) return 'worse';
+  const widest = bounded.reduce((w, i) => (i.high - i.low > w.high - w.low ? i : w));
+  return `no difference detected (±${shown((widest.high - widest.low) / 2)} ${unit} at this sample size)`;
+}
+
 // ---------------------------------------------------------------- per-item correctness, stored compactly
 
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
