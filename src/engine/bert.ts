@@ -1,19 +1,39 @@
-// The frozen BERT encoder, as Hugging Face's BertModel computes it (post-LN, exact GELU), with the
-// insertion points adapters need. Weights are plain tensors (never tf.Variables): gradients flow
-// through them to the adapters but they are never trained, copied or updated.
+// The frozen BERT-family encoder, as Hugging Face's BertModel, RobertaModel, DistilBertModel and
+// ElectraModel compute it (post-LN), with the insertion points adapters need. The four differ only in
+// a few switches of the config (families.ts holds their weight names): RoBERTa's position ids, the
+// token types DistilBERT lacks, ELECTRA's embedding projection, DistilBERT's activation. Weights are
+// plain tensors (never tf.Variables): gradients flow through them to the adapters but they are never
+// trained, copied or updated.
 import * as tf from '@tensorflow/tfjs';
 import { frozenDense } from './dense';
+import type { ModelType } from './families';
 import { gelu, layerNorm } from './ops';
 
-/** The architecture, read from a Hugging Face config.json. */
+/** The architecture, read from a Hugging Face config.json (checkpoint.ts). */
 export interface BertConfig {
+  /** config.json's model_type: which family's names and switches apply. */
+  modelType: ModelType;
   vocabSize: number;
+  /** Width of the embedding tables: hiddenSize, except for ELECTRA models with embedding_size ≠ hidden_size. */
+  embeddingSize: number;
   hiddenSize: number;
   numLayers: number;
   numHeads: number;
   intermediateSize: number;
+  /** The longest sequence the model takes (for RoBERTa: max_position_embeddings − padding_idx − 1). */
   maxPositions: number;
+  /** Rows of the position table (max_position_embeddings). */
+  positionRows: number;
+  /**
+   * 'absolute': position ids 0 … T−1 (BERT, DistilBERT, ELECTRA). 'padding-offset': RoBERTa's ids,
+   * padding_idx + 1 + the count of non-pad tokens so far, and padding_idx at pad tokens
+   * (transformers' create_position_ids_from_input_ids).
+   */
+  positionIds: 'absolute' | 'padding-offset';
+  /** Rows of the token-type table; 0 where the model has none (DistilBERT). */
   typeVocabSize: number;
+  /** The feed-forward activation: exact GELU, or ReLU (DistilBERT's activation "relu"). */
+  hiddenAct: 'gelu' | 'relu';
   layerNormEps: number;
   padTokenId: number;
 }
@@ -45,7 +65,8 @@ export interface BertLayer {
 /** The whole frozen encoder. */
 export interface BertModel {
   config: BertConfig;
-  embeddings: { word: tf.Tensor2D; position: tf.Tensor2D; tokenType: tf.Tensor2D; norm: Norm };
+  /** Tables are [rows, E]; `project` maps E → H (ELECTRA's embeddings_project), null when E = H. */
+  embeddings: { word: tf.Tensor2D; position: tf.Tensor2D; tokenType: tf.Tensor2D | null; norm: Norm; project: Dense | null };
   layers: BertLayer[];
   pooler: Dense | null;
 }
@@ -121,15 +142,33 @@ function selfAttention(model: BertModel, index: number, x: tf.Tensor2D, additive
   return tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch * length, H]); // [B·T, H]
 }
 
-/** The sum of the three embeddings, layer-normalised: [B, T, H] flattened to [B·T, H]. */
+/**
+ * Position ids [B·T] (int32): 0 … T−1 per row, or RoBERTa's padding-offset ids, which count only the
+ * non-pad tokens: pad + cumsum(ids ≠ pad) at real tokens and pad at pad tokens.
+ */
+function positionIds(config: BertConfig, inputIds: tf.Tensor2D): tf.Tensor1D {
+  const [batch, length] = inputIds.shape;
+  if (config.positionIds === 'absolute') return tf.tile(tf.range(0, length, 1, 'int32'), [batch]) as tf.Tensor1D;
+  const real = tf.cast(tf.notEqual(inputIds, config.padTokenId), 'float32'); // [B, T] 1 at real tokens
+  const counted = tf.mul(tf.cumsum(real, 1), real); // [B, T] 1, 2, … at real tokens, 0 at pads
+  return tf.reshape(tf.cast(tf.add(counted, config.padTokenId), 'int32'), [-1]) as tf.Tensor1D; // [B·T]
+}
+
+/** Word + position (+ token type) embeddings, layer-normalised (and projected to H): [B·T, H]. */
 function embed(model: BertModel, input: EncoderInput): tf.Tensor2D {
-  const [batch, length] = input.inputIds.shape;
+  const length = input.inputIds.shape[1];
   if (length > model.config.maxPositions) throw new Error(`sequence length ${length} exceeds the model's ${model.config.maxPositions} positions`);
   const { embeddings, config } = model;
-  const words = tf.gather(embeddings.word, tf.reshape(input.inputIds, [-1])); // [B·T, H]
-  const types = tf.gather(embeddings.tokenType, tf.reshape(input.tokenTypeIds, [-1])); // [B·T, H]
-  const positions = tf.tile(tf.slice(embeddings.position, [0, 0], [length, config.hiddenSize]), [batch, 1]); // [B·T, H]
-  return layerNorm(tf.add(tf.add(words, types), positions), embeddings.norm.gamma, embeddings.norm.beta, config.layerNormEps) as tf.Tensor2D;
+  const words = tf.gather(embeddings.word, tf.reshape(input.inputIds, [-1])); // [B·T, E]
+  const positions = tf.gather(embeddings.position, positionIds(config, input.inputIds)); // [B·T, E]
+  let sum = tf.add(words, positions);
+  if (embeddings.tokenType) {
+    // With one type (RoBERTa) every position gets row 0, whatever ids a tokenizer wrote.
+    const types = config.typeVocabSize === 1 ? tf.slice(embeddings.tokenType, [0, 0], [1, -1]) : tf.gather(embeddings.tokenType, tf.reshape(input.tokenTypeIds, [-1])); // [B·T, E] or [1, E]
+    sum = tf.add(sum, types);
+  }
+  const normed = layerNorm(sum, embeddings.norm.gamma, embeddings.norm.beta, config.layerNormEps) as tf.Tensor2D; // [B·T, E]
+  return embeddings.project ? dense(normed, embeddings.project) : normed; // [B·T, H]
 }
 
 /**
@@ -154,7 +193,8 @@ export function forwardEncoder(model: BertModel, input: EncoderInput, options: {
     };
     const context = selfAttention(model, index, h, additiveMask, batch, length, hooks);
     const attended = finish('attention', dense(context, layer.attentionOutput), h, layer.attentionNorm); // [B·T, H]
-    const inner = gelu(dense(attended, layer.intermediate)) as tf.Tensor2D; // [B·T, I]
+    const preActivation = dense(attended, layer.intermediate); // [B·T, I]
+    const inner = (config.hiddenAct === 'relu' ? tf.relu(preActivation) : gelu(preActivation)) as tf.Tensor2D; // [B·T, I]
     h = finish('ffn', dense(inner, layer.output), attended, layer.outputNorm); // [B·T, H]
     hiddenStates?.push(toBatch(h));
   });
@@ -170,7 +210,9 @@ export function forwardEncoder(model: BertModel, input: EncoderInput, options: {
 /** Every weight tensor of the model, in a fixed order. */
 export function bertTensors(model: BertModel): tf.Tensor[] {
   const { embeddings } = model;
-  const tensors: tf.Tensor[] = [embeddings.word, embeddings.position, embeddings.tokenType, embeddings.norm.gamma, embeddings.norm.beta];
+  const tensors: tf.Tensor[] = [embeddings.word, embeddings.position, embeddings.norm.gamma, embeddings.norm.beta];
+  if (embeddings.tokenType) tensors.push(embeddings.tokenType);
+  if (embeddings.project) tensors.push(embeddings.project.w, embeddings.project.b);
   for (const layer of model.layers) {
     for (const d of [layer.query, layer.key, layer.value, layer.attentionOutput, layer.intermediate, layer.output]) tensors.push(d.w, d.b);
     tensors.push(layer.attentionNorm.gamma, layer.attentionNorm.beta, layer.outputNorm.gamma, layer.outputNorm.beta);

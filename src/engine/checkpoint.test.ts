@@ -1,5 +1,6 @@
 // Loading Hugging Face BERT folders: names with and without the `bert.` prefix, F16 weights, heads
-// that are skipped, and a clear message for each way a folder can be wrong. The forward pass itself
+// that are skipped, and a clear message for each way a folder can be wrong (the other families'
+// folders: bert.test.ts's fixtures, and the refusals below). The forward pass itself
 // is checked against PyTorch in bert.test.ts.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -104,10 +105,10 @@ describe('loadBertCheckpoint', () => {
 describe('a broken model folder names the file and the problem', () => {
   const drop = (name: string) => writeSafetensors(hfTensors().filter((t) => t.name !== name));
   it('a missing file', async () => {
-    expect((await loadError(goodFolder({ 'vocab.txt': undefined }))).message).toBe('vocab.txt: is missing: a model folder needs config.json, model.safetensors and vocab.txt');
+    expect((await loadError(goodFolder({ 'vocab.txt': undefined }))).message).toBe('vocab.txt: is missing: a BERT, DistilBERT or ELECTRA folder needs config.json, model.safetensors and vocab.txt');
   });
   it('a missing tensor', async () => {
-    expect((await loadError(goodFolder({ 'model.safetensors': drop('encoder.layer.1.output.dense.bias') }))).message).toBe('model.safetensors: missing tensor encoder.layer.1.output.dense.bias');
+    expect((await loadError(goodFolder({ 'model.safetensors': drop('encoder.layer.1.output.dense.bias') }))).message).toBe('model.safetensors: missing tensor encoder.layer.1.output.dense.bias (a BERT checkpoint without the bert. prefix has it)');
   });
   it('an extra tensor', async () => {
     const extra = writeSafetensors([...hfTensors(), { name: 'encoder.layer.2.output.dense.bias', shape: [8], data: new Float32Array(8) }]);
@@ -129,9 +130,19 @@ describe('a broken model folder names the file and the problem', () => {
     const patched = patchHeader(writeSafetensors(hfTensors()), '"data_offsets":[0,', '"data_offsets":[4,');
     expect((await loadError(goodFolder({ 'model.safetensors': patched }))).problem).toMatch(/the header lies about its size/);
   });
-  it('an architecture that is not BERT', async () => {
-    expect((await loadError(goodFolder({ 'config.json': JSON.stringify({ ...CONFIG, model_type: 'roberta', architectures: ['RobertaModel'] }) }))).message).toBe('config.json: model_type is "roberta", but only BERT ("bert") models are supported');
-    expect((await loadError(goodFolder({ 'config.json': JSON.stringify({ ...CONFIG, model_type: undefined, architectures: ['GPT2LMHeadModel'] }) }))).message).toBe('config.json: architectures ["GPT2LMHeadModel"] is not a BERT architecture');
+  it('an architecture that does not load, named', async () => {
+    const loads = 'only encoders of types "bert", "roberta", "distilbert", "electra" load (T5 and other encoder-decoders are out of scope)';
+    const withConfig = (patch: Record<string, unknown>) => goodFolder({ 'config.json': JSON.stringify({ ...CONFIG, ...patch }) });
+    expect((await loadError(withConfig({ model_type: 't5', architectures: ['T5ForConditionalGeneration'] }))).message).toBe(`config.json: model_type is "t5": T5 is an encoder-decoder model, out of scope here; ${loads}`);
+    expect((await loadError(withConfig({ model_type: 'gpt2', architectures: ['GPT2LMHeadModel'] }))).message).toBe(`config.json: model_type is "gpt2": GPT-2 is a decoder-only model, out of scope here; ${loads}`);
+    expect((await loadError(withConfig({ model_type: 'mystery' }))).message).toBe(`config.json: model_type is "mystery"; ${loads}`);
+    expect((await loadError(withConfig({ model_type: undefined, architectures: ['GPT2LMHeadModel'] }))).message).toBe('config.json: architectures ["GPT2LMHeadModel"] is not a BERT architecture (model_type "bert")');
+    expect((await loadError(withConfig({ model_type: 'roberta', architectures: ['BertModel'] }))).message).toBe('config.json: architectures ["BertModel"] is not a RoBERTa architecture (model_type "roberta")');
+  });
+  it('a RoBERTa config with a BERT checkpoint names the first tensor it lacks', async () => {
+    const config = JSON.stringify({ ...CONFIG, model_type: 'roberta', architectures: ['RobertaModel'], max_position_embeddings: 18, pad_token_id: 1 });
+    const tensors = hfTensors('bert.').map((t) => (t.name.includes('position_embeddings') ? { ...t, shape: [18, 8], data: new Float32Array(18 * 8) } : t));
+    expect((await loadError(goodFolder({ 'config.json': config, 'model.safetensors': writeSafetensors(tensors) }))).message).toMatch(/^model\.safetensors: missing tensor embeddings\.word_embeddings\.weight \(a RoBERTa checkpoint without the roberta\. prefix has it\)$/);
   });
   it('a config that is not JSON or lacks sizes', async () => {
     expect((await loadError(goodFolder({ 'config.json': '{"hidden_size": 8,' }))).message).toMatch(/^config\.json: is not valid JSON/);
@@ -149,7 +160,16 @@ describe('a broken model folder names the file and the problem', () => {
 describe('parseBertConfig', () => {
   it('maps Hugging Face names and defaults', () => {
     expect(parseBertConfig(JSON.stringify({ ...CONFIG, layer_norm_eps: undefined, type_vocab_size: undefined }))).toEqual({
-      vocabSize: 12, hiddenSize: 8, numLayers: 2, numHeads: 2, intermediateSize: 16, maxPositions: 16, typeVocabSize: 2, layerNormEps: 1e-12, padTokenId: 0,
+      modelType: 'bert', vocabSize: 12, hiddenSize: 8, embeddingSize: 8, numLayers: 2, numHeads: 2, intermediateSize: 16, maxPositions: 16, positionRows: 16,
+      positionIds: 'absolute', typeVocabSize: 2, hiddenAct: 'gelu', layerNormEps: 1e-12, padTokenId: 0,
     });
+  });
+  it('reads DistilBERT\'s own keys (dim, n_layers, n_heads, hidden_dim, activation), with or without model_type', () => {
+    const distil = { vocab_size: 12, dim: 8, n_layers: 3, n_heads: 2, hidden_dim: 16, max_position_embeddings: 20, activation: 'relu' };
+    const expected = { modelType: 'distilbert', hiddenSize: 8, numLayers: 3, numHeads: 2, intermediateSize: 16, maxPositions: 20, typeVocabSize: 0, hiddenAct: 'relu', layerNormEps: 1e-12 };
+    expect(parseBertConfig(JSON.stringify({ ...distil, model_type: 'distilbert', architectures: ['DistilBertModel'] }))).toMatchObject(expected);
+    expect(parseBertConfig(JSON.stringify(distil))).toMatchObject(expected);
+    expect(() => parseBertConfig(JSON.stringify({ ...distil, activation: 'swish' }))).toThrow('activation "swish" is not supported (only the exact "gelu" or "relu")');
+    expect(() => parseBertConfig(JSON.stringify({ ...CONFIG, hidden_act: 'relu' }))).toThrow('hidden_act "relu" is not supported (only the exact "gelu")');
   });
 });

@@ -1,9 +1,13 @@
-// Loads a Hugging Face BERT folder (config.json + model.safetensors + vocab.txt) into a BertModel.
+// Loads a Hugging Face encoder folder (config.json + model.safetensors, and for the WordPiece families
+// vocab.txt) into the one encoder of bert.ts: BERT, RoBERTa, DistilBERT and ELECTRA, with the names
+// of their base models (`bert.`, `roberta.`, `distilbert.`, `electra.`-prefixed as the task models
+// save them, or bare as the base models and sentence-transformers exports do; families.ts).
 // Where the files come from is the caller's business: a `readFile` function fetches them from a URL,
 // from files the user picked, or from a folder in Node. Every problem is a CheckpointError naming the file.
 import * as tf from '@tensorflow/tfjs';
 import type { BertConfig, BertLayer, BertModel, Dense, Norm } from './bert';
 import { MODEL_FILES } from './catalog';
+import { FAMILIES, isModelType, MODEL_TYPES, REFUSED_MODEL_TYPES, type ModelType } from './families';
 import { CheckpointError, parseSafetensors, type SafetensorsFile } from './safetensors';
 import { parseVocab, tokenizerConfigFromJson, type TokenizerConfig, type Vocab } from './tokenizer';
 
@@ -12,20 +16,22 @@ export { MODEL_FILES } from './catalog';
 /** Reads one file of a model folder; resolves to null when the file does not exist. */
 export type ReadModelFile = (name: string) => Promise<Uint8Array | null>;
 
-/** A loaded checkpoint: the frozen model plus what the tokenizer needs. */
-export interface LoadedCheckpoint {
+/** A loaded encoder: the frozen model, what the file held besides it, and its metadata. */
+export interface LoadedEncoder {
   model: BertModel;
-  vocab: Vocab;
-  tokenizerConfig: TokenizerConfig;
   /** Tensors present in the file that the encoder does not use (pretraining or task heads). */
   ignoredTensors: string[];
   metadata: Record<string, string>;
 }
 
-/** Tensor name prefixes of heads that may sit beside the encoder; they are skipped, and listed. */
-const HEAD_PREFIXES = ['cls.', 'classifier.', 'qa_outputs.'];
+/** A loaded BERT-style checkpoint: the encoder plus what the WordPiece tokenizer needs. */
+export interface LoadedCheckpoint extends LoadedEncoder {
+  vocab: Vocab;
+  tokenizerConfig: TokenizerConfig;
+}
+
 /** Buffers some checkpoints store that are not weights. */
-const BUFFERS = new Set(['embeddings.position_ids']);
+const BUFFERS = new Set(['embeddings.position_ids', 'embeddings.token_type_ids']);
 
 function decodeText(bytes: Uint8Array, file: string): string {
   try {
@@ -46,17 +52,32 @@ function parseJson(text: string, file: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** Reads a Hugging Face BertConfig; refuses other architectures and options the encoder does not implement. */
+/** config.json's model_type (a config without one is BERT's, or DistilBERT's by its keys); refuses the rest, naming it. */
+function modelTypeOf(json: Record<string, unknown>, file: string): ModelType {
+  const modelType = json.model_type;
+  const loads = `only encoders of types ${MODEL_TYPES.map((t) => JSON.stringify(t)).join(', ')} load (T5 and other encoder-decoders are out of scope)`;
+  if (modelType === undefined) return 'n_layers' in json && 'dim' in json ? 'distilbert' : 'bert';
+  if (isModelType(modelType)) return modelType;
+  const why = typeof modelType === 'string' ? REFUSED_MODEL_TYPES[modelType] : undefined;
+  throw new CheckpointError(file, `model_type is ${JSON.stringify(modelType)}${why ? `: ${why}` : ''}; ${loads}`);
+}
+
+/**
+ * Reads a Hugging Face config.json of a BERT, RoBERTa, DistilBERT or ELECTRA model; refuses other
+ * architectures and options the encoder does not implement.
+ */
 export function parseBertConfig(text: string, file: string = MODEL_FILES.config): BertConfig {
   const json = parseJson(text, file);
-  const modelType = json.model_type;
-  if (modelType !== undefined && modelType !== 'bert') throw new CheckpointError(file, `model_type is ${JSON.stringify(modelType)}, but only BERT ("bert") models are supported`);
+  const modelType = modelTypeOf(json, file);
+  const family = FAMILIES[modelType];
   const architectures = json.architectures;
-  if (Array.isArray(architectures) && architectures.some((a) => typeof a !== 'string' || !a.startsWith('Bert'))) {
-    throw new CheckpointError(file, `architectures ${JSON.stringify(architectures)} is not a BERT architecture`);
+  if (Array.isArray(architectures) && architectures.some((a) => typeof a !== 'string' || !a.startsWith(family.classPrefix))) {
+    throw new CheckpointError(file, `architectures ${JSON.stringify(architectures)} is not a ${family.title} architecture (model_type ${JSON.stringify(modelType)})`);
   }
-  const hiddenAct = json.hidden_act ?? 'gelu';
-  if (hiddenAct !== 'gelu') throw new CheckpointError(file, `hidden_act ${JSON.stringify(hiddenAct)} is not supported (only the exact "gelu")`);
+  const distil = modelType === 'distilbert';
+  const actKey = distil ? 'activation' : 'hidden_act';
+  const hiddenAct = json[actKey] ?? 'gelu';
+  if (hiddenAct !== 'gelu' && !(distil && hiddenAct === 'relu')) throw new CheckpointError(file, `${actKey} ${JSON.stringify(hiddenAct)} is not supported (only the exact "gelu"${distil ? ' or "relu"' : ''})`);
   const positionType = json.position_embedding_type ?? 'absolute';
   if (positionType !== 'absolute') throw new CheckpointError(file, `position_embedding_type ${JSON.stringify(positionType)} is not supported (only "absolute")`);
   const int = (key: string, fallback?: number): number => {
@@ -64,33 +85,48 @@ export function parseBertConfig(text: string, file: string = MODEL_FILES.config)
     if (!Number.isSafeInteger(value) || (value as number) <= 0) throw new CheckpointError(file, `${key} must be a positive integer, got ${JSON.stringify(json[key])}`);
     return value as number;
   };
+  const roberta = modelType === 'roberta';
+  const padTokenId = Number.isSafeInteger(json.pad_token_id) ? (json.pad_token_id as number) : roberta ? 1 : 0;
+  const hiddenSize = int(distil ? 'dim' : 'hidden_size');
+  const positionRows = int('max_position_embeddings', 512);
+  // RoBERTa's positions start at padding_idx + 1, so the table's first padding_idx + 1 rows are never a real token's.
+  const maxPositions = roberta ? positionRows - padTokenId - 1 : positionRows;
+  if (maxPositions <= 0) throw new CheckpointError(file, `max_position_embeddings ${positionRows} leaves no positions after RoBERTa's offset of pad_token_id + 1 = ${padTokenId + 1}`);
   const config: BertConfig = {
+    modelType,
     vocabSize: int('vocab_size'),
-    hiddenSize: int('hidden_size'),
-    numLayers: int('num_hidden_layers'),
-    numHeads: int('num_attention_heads'),
-    intermediateSize: int('intermediate_size'),
-    maxPositions: int('max_position_embeddings', 512),
-    typeVocabSize: int('type_vocab_size', 2),
-    layerNormEps: typeof json.layer_norm_eps === 'number' && json.layer_norm_eps > 0 ? json.layer_norm_eps : 1e-12,
-    padTokenId: Number.isSafeInteger(json.pad_token_id) ? (json.pad_token_id as number) : 0,
+    hiddenSize,
+    embeddingSize: modelType === 'electra' ? int('embedding_size', 128) : hiddenSize,
+    numLayers: int(distil ? 'n_layers' : 'num_hidden_layers'),
+    numHeads: int(distil ? 'n_heads' : 'num_attention_heads'),
+    intermediateSize: int(distil ? 'hidden_dim' : 'intermediate_size'),
+    maxPositions,
+    positionRows,
+    positionIds: roberta ? 'padding-offset' : 'absolute',
+    typeVocabSize: distil ? 0 : int('type_vocab_size', 2),
+    hiddenAct: hiddenAct as 'gelu' | 'relu',
+    // DistilBERT's LayerNorms are built with eps 1e-12 whatever the config says.
+    layerNormEps: !distil && typeof json.layer_norm_eps === 'number' && json.layer_norm_eps > 0 ? json.layer_norm_eps : 1e-12,
+    padTokenId,
   };
-  if (config.hiddenSize % config.numHeads !== 0) throw new CheckpointError(file, `hidden_size ${config.hiddenSize} is not divisible by num_attention_heads ${config.numHeads}`);
+  if (config.hiddenSize % config.numHeads !== 0) throw new CheckpointError(file, `hidden size ${config.hiddenSize} is not divisible by the ${config.numHeads} attention heads`);
   return config;
 }
 
 /** Builds the model from a parsed safetensors file, checking names and shapes against the config. */
 export function bertFromSafetensors(config: BertConfig, weights: SafetensorsFile): { model: BertModel; ignoredTensors: string[] } {
   const file = weights.file;
+  const family = FAMILIES[config.modelType];
   const names = [...weights.tensors.keys()];
-  const prefix = names.some((n) => n.startsWith('bert.')) ? 'bert.' : '';
+  // Task and pretraining models save the encoder under its attribute (`roberta.`…); base models save it bare.
+  const prefix = names.some((n) => n.startsWith(family.prefix)) ? family.prefix : '';
   const used = new Set<string>();
-  const { hiddenSize: H, intermediateSize: I } = config;
+  const { hiddenSize: H, intermediateSize: I, embeddingSize: E } = config;
 
   const read = (name: string, shape: number[]): Float32Array => {
     const full = prefix + name;
     const info = weights.tensors.get(full);
-    if (!info) throw new CheckpointError(file, `missing tensor ${full}`);
+    if (!info) throw new CheckpointError(file, `missing tensor ${full} (a ${family.title} checkpoint${prefix ? '' : ' without the ' + family.prefix + ' prefix'} has it)`);
     if (info.shape.length !== shape.length || info.shape.some((d, i) => d !== shape[i])) {
       throw new CheckpointError(file, `tensor ${full} has shape ${JSON.stringify(info.shape)}, expected ${JSON.stringify(shape)} from config.json`);
     }
@@ -103,8 +139,8 @@ export function bertFromSafetensors(config: BertConfig, weights: SafetensorsFile
     const b = read(`${name}.bias`, [outSize]);
     return tf.tidy(() => ({ w: tf.transpose(tf.tensor2d(w, [outSize, inSize])) as tf.Tensor2D, b: tf.tensor1d(b) }));
   };
-  const norm = (name: string): Norm => ({ gamma: tf.tensor1d(read(`${name}.weight`, [H])), beta: tf.tensor1d(read(`${name}.bias`, [H])) });
-  const table = (name: string, rows: number): tf.Tensor2D => tf.tensor2d(read(name, [rows, H]), [rows, H]);
+  const norm = (name: string, width = H): Norm => ({ gamma: tf.tensor1d(read(`${name}.weight`, [width])), beta: tf.tensor1d(read(`${name}.bias`, [width])) });
+  const table = (name: string, rows: number): tf.Tensor2D => tf.tensor2d(read(`${name}.weight`, [rows, E]), [rows, E]);
 
   const created: tf.Tensor[] = [];
   // Everything created so far is freed if a later tensor turns out to be missing or misshapen.
@@ -114,35 +150,38 @@ export function bertFromSafetensors(config: BertConfig, weights: SafetensorsFile
     return value;
   };
   try {
+    const emb = family.embeddings;
     const embeddings = {
-      word: track(table('embeddings.word_embeddings.weight', config.vocabSize)),
-      position: track(table('embeddings.position_embeddings.weight', config.maxPositions)),
-      tokenType: track(table('embeddings.token_type_embeddings.weight', config.typeVocabSize)),
-      norm: track(norm('embeddings.LayerNorm')),
+      word: track(table(emb.word, config.vocabSize)),
+      position: track(table(emb.position, config.positionRows)),
+      tokenType: emb.tokenType && config.typeVocabSize > 0 ? track(table(emb.tokenType, config.typeVocabSize)) : null,
+      norm: track(norm(emb.norm, E)),
+      project: emb.project && E !== H ? track(linear(emb.project, E, H)) : null,
     };
     const layers: BertLayer[] = [];
     for (let i = 0; i < config.numLayers; i++) {
-      const base = `encoder.layer.${i}`;
+      const n = family.layer(i);
       layers.push({
-        query: track(linear(`${base}.attention.self.query`, H, H)),
-        key: track(linear(`${base}.attention.self.key`, H, H)),
-        value: track(linear(`${base}.attention.self.value`, H, H)),
-        attentionOutput: track(linear(`${base}.attention.output.dense`, H, H)),
-        attentionNorm: track(norm(`${base}.attention.output.LayerNorm`)),
-        intermediate: track(linear(`${base}.intermediate.dense`, H, I)),
-        output: track(linear(`${base}.output.dense`, I, H)),
-        outputNorm: track(norm(`${base}.output.LayerNorm`)),
+        query: track(linear(n.query, H, H)),
+        key: track(linear(n.key, H, H)),
+        value: track(linear(n.value, H, H)),
+        attentionOutput: track(linear(n.attentionOutput, H, H)),
+        attentionNorm: track(norm(n.attentionNorm)),
+        intermediate: track(linear(n.intermediate, H, I)),
+        output: track(linear(n.output, I, H)),
+        outputNorm: track(norm(n.outputNorm)),
       });
     }
-    const hasPooler = weights.tensors.has(`${prefix}pooler.dense.weight`) || weights.tensors.has(`${prefix}pooler.dense.bias`);
-    const pooler = hasPooler ? track(linear('pooler.dense', H, H)) : null;
+    const poolerName = family.pooler;
+    const hasPooler = poolerName !== null && (weights.tensors.has(`${prefix}${poolerName}.weight`) || weights.tensors.has(`${prefix}${poolerName}.bias`));
+    const pooler = hasPooler ? track(linear(poolerName, H, H)) : null;
 
     const ignoredTensors: string[] = [];
     for (const name of names) {
       if (used.has(name)) continue;
       const local = name.startsWith(prefix) ? name.slice(prefix.length) : name;
-      if (BUFFERS.has(local) || HEAD_PREFIXES.some((p) => name.startsWith(p))) ignoredTensors.push(name);
-      else throw new CheckpointError(file, `unexpected tensor ${name}: it is not part of a ${config.numLayers}-layer BERT encoder (is config.json for this checkpoint?)`);
+      if (BUFFERS.has(local) || family.heads.some((p) => name.startsWith(p))) ignoredTensors.push(name);
+      else throw new CheckpointError(file, `unexpected tensor ${name}: it is not part of a ${config.numLayers}-layer ${family.title} encoder (is config.json for this checkpoint?)`);
     }
     return { model: { config, embeddings, layers, pooler }, ignoredTensors };
   } catch (error) {
@@ -162,22 +201,42 @@ function asCheckpointError<T>(file: string, parse: () => T): T {
   }
 }
 
-/** Loads a whole model folder through `readFile`. */
-export async function loadBertCheckpoint(readFile: ReadModelFile): Promise<LoadedCheckpoint> {
-  const need = async (name: string): Promise<Uint8Array> => {
-    const bytes = await readFile(name);
-    if (!bytes) throw new CheckpointError(name, 'is missing: a model folder needs config.json, model.safetensors and vocab.txt');
-    return bytes;
-  };
-  const config = parseBertConfig(decodeText(await need(MODEL_FILES.config), MODEL_FILES.config));
-  const vocabText = decodeText(await need(MODEL_FILES.vocab), MODEL_FILES.vocab);
+/** Reads a file the folder must have. */
+async function need(readFile: ReadModelFile, name: string, why: string): Promise<Uint8Array> {
+  const bytes = await readFile(name);
+  if (!bytes) throw new CheckpointError(name, `is missing: ${why}`);
+  return bytes;
+}
+
+/** Reads config.json's text (for callers that need more of it than the encoder, such as the tokenizer). */
+export async function readConfigText(readFile: ReadModelFile): Promise<string> {
+  return decodeText(await need(readFile, MODEL_FILES.config, 'a model folder needs config.json and model.safetensors'), MODEL_FILES.config);
+}
+
+/** Loads the encoder of a model folder (config.json + model.safetensors) through `readFile`. */
+export async function loadEncoder(readFile: ReadModelFile): Promise<LoadedEncoder> {
+  const config = parseBertConfig(await readConfigText(readFile));
+  const weights = parseSafetensors(await need(readFile, MODEL_FILES.weights, 'a model folder needs config.json and model.safetensors'), MODEL_FILES.weights);
+  const { model, ignoredTensors } = bertFromSafetensors(config, weights);
+  return { model, ignoredTensors, metadata: weights.metadata };
+}
+
+/** Reads a folder's WordPiece files: vocab.txt and, if present, tokenizer_config.json. */
+export async function loadWordPieceFiles(readFile: ReadModelFile): Promise<{ vocab: Vocab; tokenizerConfig: TokenizerConfig }> {
+  const vocabText = decodeText(await need(readFile, MODEL_FILES.vocab, 'a BERT, DistilBERT or ELECTRA folder needs config.json, model.safetensors and vocab.txt'), MODEL_FILES.vocab);
   const vocab = asCheckpointError(MODEL_FILES.vocab, () => parseVocab(vocabText));
-  if (vocab.tokens.length > config.vocabSize) throw new CheckpointError(MODEL_FILES.vocab, `has ${vocab.tokens.length} tokens but config.json's vocab_size is ${config.vocabSize}`);
   const tokenizerBytes = await readFile(MODEL_FILES.tokenizerConfig);
   const tokenizerConfig = tokenizerBytes
     ? asCheckpointError(MODEL_FILES.tokenizerConfig, () => tokenizerConfigFromJson(parseJson(decodeText(tokenizerBytes, MODEL_FILES.tokenizerConfig), MODEL_FILES.tokenizerConfig)))
     : tokenizerConfigFromJson({});
-  const weights = parseSafetensors(await need(MODEL_FILES.weights), MODEL_FILES.weights);
-  const { model, ignoredTensors } = bertFromSafetensors(config, weights);
-  return { model, vocab, tokenizerConfig, ignoredTensors, metadata: weights.metadata };
+  return { vocab, tokenizerConfig };
+}
+
+/** Loads a whole WordPiece model folder (BERT, DistilBERT, ELECTRA) through `readFile`. */
+export async function loadBertCheckpoint(readFile: ReadModelFile): Promise<LoadedCheckpoint> {
+  const config = parseBertConfig(await readConfigText(readFile));
+  const { vocab, tokenizerConfig } = await loadWordPieceFiles(readFile);
+  if (vocab.tokens.length > config.vocabSize) throw new CheckpointError(MODEL_FILES.vocab, `has ${vocab.tokens.length} tokens but config.json's vocab_size is ${config.vocabSize}`);
+  const encoder = await loadEncoder(readFile);
+  return { ...encoder, vocab, tokenizerConfig };
 }
