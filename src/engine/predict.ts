@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { forwardEncoder } from './bert';
 import type { Plm } from './plm';
-import { encode, encodeWords } from './tokenizer';
+import { encode, encodeWords } from './tokenizers';
 import type { RunResult } from './train';
 
 /** The prediction for one input. */

@@ -1,8 +1,12 @@
 // WordPiece tokenizer that reproduces Hugging Face's slow, Python `BertTokenizer` on a `vocab.txt`:
 // the same cleaning, CJK padding, NFC, lowercasing, accent stripping, punctuation splitting, greedy
-// longest-match-first word pieces, `[CLS] A [SEP] B [SEP]` framing, `longest_first` truncation and
-// right padding. It turns text (or pre-split words, for token classification) into the int32
-// arrays the encoder takes, and ids back into text for the UI. Plain TypeScript: no DOM, no Node.
+// longest-match-first word pieces and `[CLS] A [SEP] B [SEP]` framing. It implements the engine's
+// `Tokenizer` interface (tokenizers/types.ts); framing, `longest_first` truncation and padding are
+// tokenizers/encode.ts, re-exported here with the types. Plain TypeScript: no DOM, no Node.
+import { bertTemplate, type Tokenizer } from './tokenizers/types';
+
+export { alignLabels, convertIdsToTokens, convertTokensToIds, decode, encode, encodeBatch, encodeWords, padBatch, tokenize, truncateLongestFirst } from './tokenizers/encode';
+export type { BatchEncoding, EncodeOptions, Encoding, Tokenizer, WordEncoding } from './tokenizers/types';
 
 /** A parsed `vocab.txt`: the token on each line (its index is its id) and the token → id map. */
 export interface Vocab {
@@ -24,8 +28,8 @@ export interface TokenizerConfig {
   readonly modelMaxLength: number;
 }
 
-/** A ready tokenizer: the vocabulary, its settings and the ids of the special tokens. */
-export interface WordPieceTokenizer {
+/** A ready WordPiece tokenizer: the engine's `Tokenizer`, plus its vocabulary, settings and lookup tables. */
+export interface WordPieceTokenizer extends Tokenizer {
   readonly vocab: Vocab;
   readonly config: TokenizerConfig;
   readonly unkId: number;
@@ -45,43 +49,6 @@ export interface WordPieceTokenizer {
   readonly continuations: ReadonlyMap<string, number>;
   /** Longest vocabulary entry in UTF-16 units: no longer substring can match, so the search starts there. */
   readonly maxPieceUnits: number;
-}
-
-/** One encoded sequence (or pair) as plain arrays, one entry per position. */
-export interface Encoding {
-  readonly inputIds: number[];
-  /** 0 for `[CLS]`, the first segment and its `[SEP]` (and padding); 1 for the second segment and its `[SEP]`. */
-  readonly tokenTypeIds: number[];
-  /** 1 for real positions, 0 for padding. */
-  readonly attentionMask: number[];
-}
-
-/** An encoding of pre-split words, with the alignment needed to put word labels on word pieces. */
-export interface WordEncoding extends Encoding {
-  /** Index of the word each position comes from; null for `[CLS]`, `[SEP]` and padding. */
-  readonly wordIds: (number | null)[];
-  /** Per word, the position of its first piece; -1 if it was truncated away or produced no piece. */
-  readonly firstPieceIndex: number[];
-}
-
-/** A batch packed row-major into flat int32 arrays of `shape` [batch, seqLen], ready for `tf.tensor2d`. */
-export interface BatchEncoding {
-  readonly inputIds: Int32Array;
-  readonly tokenTypeIds: Int32Array;
-  readonly attentionMask: Int32Array;
-  readonly shape: [number, number];
-  /** Per-position labels, when labels were given to `padBatch` (padding gets the ignore index). */
-  readonly labels?: Int32Array;
-}
-
-/** How to cut and pad: like Hugging Face's `truncation`, `max_length` and `padding` arguments. */
-export interface EncodeOptions {
-  /** Target length including the special tokens; defaults to the config's `modelMaxLength`. */
-  readonly maxLength?: number;
-  /** Cut with `longest_first` to maxLength; defaults to true when maxLength is given, as in Hugging Face. */
-  readonly truncation?: boolean;
-  /** 'max_length' pads up to maxLength; 'longest' pads a batch to its longest row (a lone text is its own longest); 'none' does not pad. */
-  readonly padding?: 'none' | 'max_length' | 'longest';
 }
 
 const REQUIRED_SPECIALS = ['[UNK]', '[CLS]', '[SEP]', '[PAD]'] as const;
@@ -158,7 +125,24 @@ export function createTokenizer(vocab: Vocab | string, config: Partial<Tokenizer
     maxPieceUnits = Math.max(maxPieceUnits, token.length);
   }
   const escaped = [...specials].sort((a, b) => b.length - a.length).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return {
+  const tok: WordPieceTokenizer = {
+    kind: 'wordpiece',
+    source: 'vocab.txt',
+    vocabSize: v.tokens.length,
+    specialTokenIds: { cls: id('[CLS]'), sep: id('[SEP]'), pad: id('[PAD]'), unk: id('[UNK]'), mask: v.ids.get('[MASK]') ?? null },
+    template: bertTemplate(id('[CLS]'), id('[SEP]')),
+    modelMaxLength: cfg.modelMaxLength,
+    lowercases: cfg.doLowerCase,
+    tokenizeToIds: (text) => tokenizeToIds(tok, text),
+    // BertTokenizer tokenizes each pre-split word exactly as it would a text of its own.
+    wordToIds: (word) => tokenizeToIds(tok, word),
+    tokenToId: (token) => v.ids.get(token) ?? null,
+    // The earlier line of a token listed twice has no entry (the map keeps the last), as in HF's `ids_to_tokens`.
+    idToToken: (tokenId) => {
+      const token = v.tokens[tokenId];
+      return token !== undefined && v.ids.get(token) === tokenId ? token : null;
+    },
+    tokensToString: convertTokensToString,
     vocab: v,
     config: cfg,
     unkId: id('[UNK]'),
@@ -173,6 +157,7 @@ export function createTokenizer(vocab: Vocab | string, config: Partial<Tokenizer
     continuations,
     maxPieceUnits,
   };
+  return tok;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -391,32 +376,6 @@ export function tokenizeToIds(tok: WordPieceTokenizer, text: string): number[] {
   return out;
 }
 
-/** The word pieces of a text, without special tokens added, as HF's `tokenize`. */
-export function tokenize(tok: WordPieceTokenizer, text: string): string[] {
-  return tokenizeToIds(tok, text).map((id) => tok.vocab.tokens[id] ?? '[UNK]');
-}
-
-/** Vocabulary ids of tokens; unknown ones get the id of `[UNK]`. */
-export function convertTokensToIds(tok: WordPieceTokenizer, tokens: readonly string[]): number[] {
-  const ids = tok.vocab.ids;
-  return tokens.map((t) => ids.get(t) ?? tok.unkId);
-}
-
-/**
- * Tokens of ids, optionally without the special ones. An id out of range, or the earlier line of a
- * token listed twice, reads as `[UNK]`, as Hugging Face's `ids_to_tokens` (built from the map) does.
- */
-export function convertIdsToTokens(tok: WordPieceTokenizer, ids: ArrayLike<number>, skipSpecialTokens = false): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i] ?? -1;
-    if (skipSpecialTokens && tok.specialIds.has(id)) continue;
-    const token = tok.vocab.tokens[id];
-    out.push(token !== undefined && tok.vocab.ids.get(token) === id ? token : '[UNK]');
-  }
-  return out;
-}
-
 /** Python's `str.isspace()` characters, which `str.strip()` removes; JavaScript's `trim()` differs (U+001C–U+001F, U+0085, U+FEFF). */
 function isPythonSpace(unit: number): boolean {
   return (
@@ -433,159 +392,4 @@ export function convertTokensToString(tokens: readonly string[]): string {
   while (start < end && isPythonSpace(text.charCodeAt(start))) start++;
   while (end > start && isPythonSpace(text.charCodeAt(end - 1))) end--;
   return text.slice(start, end);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Encoding.
-
-/**
- * Hugging Face's `longest_first` truncation (right side): a single sequence loses its last
- * `numToRemove` ids; a pair loses one id at a time from whichever is longer, from the second on a tie.
- * Like Hugging Face, a single sequence is left whole if that would remove all of it; callers check.
- */
-export function truncateLongestFirst(ids: readonly number[], pairIds: readonly number[] | null, numToRemove: number): [number[], number[] | null] {
-  if (numToRemove <= 0) return [ids.slice(), pairIds ? pairIds.slice() : null];
-  if (pairIds === null) return [ids.length > numToRemove ? ids.slice(0, ids.length - numToRemove) : ids.slice(), null];
-  // Removing one id at a time from the longer side equals: even out the longer side first, then
-  // alternate starting with the second; done in closed form so a huge document costs nothing.
-  let a = ids.length;
-  let b = pairIds.length;
-  let left = numToRemove;
-  const even = Math.min(left, Math.abs(a - b));
-  if (a > b) a -= even;
-  else b -= even;
-  left -= even;
-  // Now a === b (or nothing is left to remove): the second loses ceil(left / 2), the first floor(left / 2).
-  b = Math.max(0, b - Math.ceil(left / 2));
-  a = Math.max(0, a - Math.floor(left / 2));
-  return [ids.slice(0, a), pairIds.slice(0, b)];
-}
-
-/** The length that truncation and 'max_length' padding aim at, or null for none. */
-function targetLength(tok: WordPieceTokenizer, options: EncodeOptions): number | null {
-  if (options.maxLength !== undefined && !(Number.isInteger(options.maxLength) && options.maxLength > 0)) throw new RangeError(`maxLength must be a positive integer, got ${options.maxLength}`);
-  const max = options.maxLength ?? tok.config.modelMaxLength;
-  return Number.isFinite(max) ? max : null;
-}
-
-/** Truncates, frames with `[CLS]`/`[SEP]`, and pads ids; `firstLength` reports how many of `ids` survived. */
-function frame(tok: WordPieceTokenizer, ids: readonly number[], pairIds: readonly number[] | null, options: EncodeOptions): Encoding & { firstLength: number } {
-  const target = targetLength(tok, options);
-  const truncation = options.truncation ?? options.maxLength !== undefined;
-  const specials = pairIds === null ? 2 : 3;
-  let a = ids as number[];
-  let b = pairIds as number[] | null;
-  if (truncation && target !== null) {
-    const total = ids.length + (pairIds?.length ?? 0) + specials;
-    [a, b] = truncateLongestFirst(ids, pairIds, total - target);
-    const length = a.length + (b?.length ?? 0) + specials;
-    // Hugging Face only logs an error here and returns a sequence longer than max_length, which
-    // the encoder's position embeddings may not hold: we refuse instead.
-    if (length > target) {
-      throw new RangeError(`maxLength ${target} is too short: ${pairIds === null ? 'longest_first keeps at least one token of a single sequence, so it needs at least 3' : 'a pair needs at least its 3 special tokens'}`);
-    }
-  }
-  const inputIds = [tok.clsId, ...a, tok.sepId];
-  const tokenTypeIds = new Array<number>(inputIds.length).fill(0);
-  if (b !== null) {
-    inputIds.push(...b, tok.sepId);
-    for (let i = 0; i <= b.length; i++) tokenTypeIds.push(1);
-  }
-  const attentionMask = new Array<number>(inputIds.length).fill(1);
-  if (options.padding === 'max_length') {
-    if (target === null) throw new RangeError("padding 'max_length' needs maxLength or a finite modelMaxLength");
-    // Like Hugging Face, a sequence already longer (truncation off) is left as it is.
-    for (let i = inputIds.length; i < target; i++) {
-      inputIds.push(tok.padId);
-      tokenTypeIds.push(0);
-      attentionMask.push(0);
-    }
-  }
-  return { inputIds, tokenTypeIds, attentionMask, firstLength: a.length };
-}
-
-/** Encodes a text, or a pair, as `[CLS] A [SEP]` or `[CLS] A [SEP] B [SEP]`, truncated and padded as asked. */
-export function encode(tok: WordPieceTokenizer, text: string, textPair: string | null = null, options: EncodeOptions = {}): Encoding {
-  const a = tokenizeToIds(tok, text);
-  const b = textPair === null ? null : tokenizeToIds(tok, textPair);
-  const { inputIds, tokenTypeIds, attentionMask } = frame(tok, a, b, options);
-  return { inputIds, tokenTypeIds, attentionMask };
-}
-
-/**
- * Encodes pre-split words (Hugging Face's `is_split_into_words=True`: each word is tokenized on its
- * own) and records which word each position comes from and where each word's first piece landed.
- */
-export function encodeWords(tok: WordPieceTokenizer, words: readonly string[], options: EncodeOptions = {}): WordEncoding {
-  const ids: number[] = [];
-  const owner: number[] = [];
-  words.forEach((word, w) => {
-    for (const id of tokenizeToIds(tok, word)) {
-      ids.push(id);
-      owner.push(w);
-    }
-  });
-  const { inputIds, tokenTypeIds, attentionMask, firstLength } = frame(tok, ids, null, options);
-  const wordIds: (number | null)[] = new Array<number | null>(inputIds.length).fill(null);
-  const firstPieceIndex = new Array<number>(words.length).fill(-1);
-  for (let i = 0; i < firstLength; i++) {
-    const w = owner[i] ?? 0;
-    wordIds[i + 1] = w; // +1 for [CLS]
-    if (firstPieceIndex[w] === -1) firstPieceIndex[w] = i + 1;
-  }
-  return { inputIds, tokenTypeIds, attentionMask, wordIds, firstPieceIndex };
-}
-
-/** Per-position labels for token classification: each word's label on its first piece, `ignoreIndex` elsewhere. */
-export function alignLabels(encoding: WordEncoding, wordLabels: readonly number[], ignoreIndex = -100): number[] {
-  if (wordLabels.length !== encoding.firstPieceIndex.length) throw new Error(`alignLabels: ${wordLabels.length} labels for ${encoding.firstPieceIndex.length} words`);
-  const labels = new Array<number>(encoding.inputIds.length).fill(ignoreIndex);
-  encoding.firstPieceIndex.forEach((pos, w) => {
-    if (pos >= 0) labels[pos] = wordLabels[w] ?? ignoreIndex;
-  });
-  return labels;
-}
-
-/**
- * Packs encodings into flat [batch, seqLen] int32 arrays, right-padded with `[PAD]`, token type 0 and
- * mask 0 (and `ignoreIndex` for labels) up to `length`, or to the longest row when it is omitted.
- */
-export function padBatch(tok: WordPieceTokenizer, encodings: readonly Encoding[], options: { length?: number; labels?: readonly (readonly number[])[]; ignoreIndex?: number } = {}): BatchEncoding {
-  const longest = encodings.reduce((m, e) => Math.max(m, e.inputIds.length), 0);
-  const seqLen = options.length ?? longest;
-  if (longest > seqLen) throw new RangeError(`padBatch: a row has ${longest} positions, more than the length ${seqLen}: truncate when encoding`);
-  if (options.labels && options.labels.length !== encodings.length) throw new Error(`padBatch: ${options.labels.length} label rows for ${encodings.length} encodings`);
-  const size = encodings.length * seqLen;
-  const inputIds = new Int32Array(size).fill(tok.padId);
-  const tokenTypeIds = new Int32Array(size);
-  const attentionMask = new Int32Array(size);
-  const labels = options.labels ? new Int32Array(size).fill(options.ignoreIndex ?? -100) : undefined;
-  encodings.forEach((e, row) => {
-    const offset = row * seqLen;
-    inputIds.set(e.inputIds, offset);
-    tokenTypeIds.set(e.tokenTypeIds, offset);
-    attentionMask.set(e.attentionMask, offset);
-    const rowLabels = options.labels?.[row];
-    if (labels && rowLabels) {
-      if (rowLabels.length !== e.inputIds.length) throw new Error(`padBatch: label row ${row} has ${rowLabels.length} entries for ${e.inputIds.length} positions`);
-      labels.set(rowLabels, offset);
-    }
-  });
-  const shape: [number, number] = [encodings.length, seqLen];
-  return labels ? { inputIds, tokenTypeIds, attentionMask, shape, labels } : { inputIds, tokenTypeIds, attentionMask, shape };
-}
-
-/**
- * Encodes a batch of texts or [text, textPair] pairs into flat int32 arrays; padding defaults to
- * 'longest' (the batch's longest row), 'max_length' pads every row to maxLength.
- */
-export function encodeBatch(tok: WordPieceTokenizer, inputs: readonly (string | readonly [string, string])[], options: EncodeOptions = {}): BatchEncoding {
-  const perRow: EncodeOptions = { ...options, padding: 'none' };
-  const encodings = inputs.map((input) => (typeof input === 'string' ? encode(tok, input, null, perRow) : encode(tok, input[0], input[1], perRow)));
-  if (options.padding === 'none' && encodings.some((e) => e.inputIds.length !== encodings[0]?.inputIds.length)) {
-    throw new RangeError("encodeBatch: rows differ in length and padding is 'none'");
-  }
-  const length = options.padding === 'max_length' ? (targetLength(tok, options) ?? undefined) : undefined;
-  if (options.padding === 'max_length' && length === undefined) throw new RangeError("padding 'max_length' needs maxLength or a finite modelMaxLength");
-  return padBatch(tok, encodings, length === undefined ? {} : { length });
 }

@@ -2,7 +2,7 @@
 // Two kinds: sentence(-pair) classification ('sequence': one label per example) and token
 // classification ('token': one tag per word, put on the word's first word piece).
 import * as tf from '@tensorflow/tfjs';
-import { alignLabels, encode, encodeWords, padBatch, type WordPieceTokenizer } from '../tokenizer';
+import { alignLabels, encode, encodeWords, padBatch, type Tokenizer } from '../tokenizers';
 import { SETTINGS } from '../settings';
 
 /** The label that the loss and the metrics skip: non-first word pieces, `[CLS]`, `[SEP]` and padding. */
@@ -115,7 +115,7 @@ function isTagged(examples: readonly SentenceExample[] | readonly TaggedSentence
  * `encodeTaggingSplit`; an empty split reads as a sequence split, so prefer `encodeTaskSplit`, which
  * goes by the task's kind.
  */
-export function encodeSplit(tokenizer: WordPieceTokenizer, examples: readonly SentenceExample[] | readonly TaggedSentence[], seqLen: number): EncodedSplit {
+export function encodeSplit(tokenizer: Tokenizer, examples: readonly SentenceExample[] | readonly TaggedSentence[], seqLen: number): EncodedSplit {
   if (isTagged(examples)) return encodeTaggingSplit(tokenizer, examples, seqLen);
   const sentences = examples as readonly SentenceExample[];
   const encodings = sentences.map((e) => encode(tokenizer, e.text, e.text2, { maxLength: seqLen, truncation: true }));
@@ -137,7 +137,7 @@ export function encodeSplit(tokenizer: WordPieceTokenizer, examples: readonly Se
  * positions: each word's tag goes on its first word piece, IGNORE_INDEX on its other pieces, on the
  * special tokens and on padding. Words cut off by truncation lose their tags.
  */
-export function encodeTaggingSplit(tokenizer: WordPieceTokenizer, examples: readonly TaggedSentence[], seqLen: number): EncodedSplit {
+export function encodeTaggingSplit(tokenizer: Tokenizer, examples: readonly TaggedSentence[], seqLen: number): EncodedSplit {
   const encodings = examples.map((e, i) => {
     if (e.words.length !== e.tags.length) throw new Error(`encodeTaggingSplit: example ${i} has ${e.words.length} words but ${e.tags.length} tags`);
     return encodeWords(tokenizer, e.words, { maxLength: seqLen, truncation: true });
@@ -157,7 +157,7 @@ export function encodeTaggingSplit(tokenizer: WordPieceTokenizer, examples: read
 }
 
 /** Encodes one split of a task the way its kind asks for. */
-export function encodeTaskSplit(tokenizer: WordPieceTokenizer, task: Task, split: SplitName, seqLen: number): EncodedSplit {
+export function encodeTaskSplit(tokenizer: Tokenizer, task: Task, split: SplitName, seqLen: number): EncodedSplit {
   return task.kind === 'token' ? encodeTaggingSplit(tokenizer, task[split], seqLen) : encodeSplit(tokenizer, task[split], seqLen);
 }
 
