@@ -63,12 +63,14 @@ describe('npm run cli -- experiment: a tiny grid', () => {
   it('runs 2 configurations × 1 seed, writes results.json, the table and a chart, with the same numbers as train', () => {
     const result = cli('experiment', '--grid', grid, '--out', out, '--model', TINY, '--backend', 'cpu');
     expect(result.stderr).toContain('tiny: 2 runs, 0 already in');
-    expect(result.stderr).toMatch(/\[2\/2\] toy houlsby d4 s0\.5 snip seed 1: dev [\d.]+% in [\d.]+ s; ETA/);
+    expect(result.stderr).toMatch(/\[2\/2\] toy houlsby d4 s0\.5 snip seed 1: dev [\d.]+%, test [\d.]+% in [\d.]+ s; ETA/);
     expect(result.status).toBe(0);
-    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { runs: { spec: { sparsity: number }; trained: { sparsity: number }; dev: { accuracy: number; macroF1: number }; budget: { trainableNonzero: number }; losses: number[] }[] };
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { runs: { spec: { sparsity: number }; trained: { sparsity: number }; dev: { accuracy: number; macroF1: number }; test: { accuracy: number; count: number }; testCorrect: { count: number }; budget: { trainableNonzero: number }; losses: number[] }[] };
     expect(results.runs.map((r) => r.spec.sparsity)).toEqual([0, 0.5]);
     expect(results.runs[1]!.budget.trainableNonzero).toBeLessThan(results.runs[0]!.budget.trainableNonzero);
     expect(results.runs[0]!.losses).toHaveLength(4);
+    // Every run is also scored on the test split (64 toy examples), item by item.
+    for (const r of results.runs) expect([r.test.count, r.testCorrect.count]).toEqual([64, 64]);
 
     // The same configuration through `train`: an independent path to the same numbers.
     const train = cli('train', '--task', 'toy', '--model', TINY, '--backend', 'cpu', '--adapter', 'houlsby', '--dim', '4', '--sparsity', '0.5', '--pruner', 'snip', '--steps', '4', '--batch-size', '4', '--seq-len', '16', '--seed', '1', '--json');
@@ -81,7 +83,9 @@ describe('npm run cli -- experiment: a tiny grid', () => {
     const markdown = readFileSync(join(out, 'results.md'), 'utf8');
     expect(markdown).toContain('2 of 2 runs finished');
     const pct = (x: number) => (100 * x).toFixed(1);
-    expect(markdown).toContain(`| toy | houlsby (dim 4) | snip | ${pct(results.runs[0]!.dev.accuracy)} | ${pct(results.runs[1]!.dev.accuracy)} |`);
+    // Reported on test where every run has it.
+    expect(markdown).toContain('## Test metric vs sparsity');
+    expect(markdown).toContain(`| toy | houlsby (dim 4) | snip | ${pct(results.runs[0]!.test.accuracy)} | ${pct(results.runs[1]!.test.accuracy)} |`);
     expect(readFileSync(join(out, 'charts', 'sparsity-toy.svg'), 'utf8')).toMatch(/^<svg[^]*<polyline points="[\d.]+,[\d.]+ [\d.]+,[\d.]+"[^]*<\/svg>\n$/);
   });
 
@@ -134,6 +138,34 @@ describe('npm run cli -- experiment: a tiny grid', () => {
     writeFileSync(join(tamperedOut, 'results.json'), JSON.stringify(tampered));
     expect(cli('experiment', 'merge', '--out', join(dir, 'm3'), parts[0]!, tamperedOut).stderr).toMatch(/is in .* and .* with different numbers/);
   }, 180_000);
+
+  it('sweeps learning rates on the sweep seed, runs the other seeds at the rate chosen on dev, and reports on test', () => {
+    const sweepOut = join(dir, 'sweep');
+    const sweepGrid = file('sweep.json', JSON.stringify({ ...GRID, sparsities: [0], seeds: [1, 2], learningRates: [0.0001, 0.05], sweepSeeds: [1] }));
+    const dry = cli('experiment', '--grid', sweepGrid, '--out', sweepOut, '--model', TINY, '--backend', 'cpu', '--dry-run');
+    expect(dry.stdout).toContain('2 runs, and 1 more at the learning rates their sweeps will choose');
+    const result = cli('experiment', '--grid', sweepGrid, '--out', sweepOut, '--model', TINY, '--backend', 'cpu');
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain('sweep: 3 runs (1 of them at the learning rates their sweeps will choose)');
+    type Run = { spec: { seed: number; train: { learningRate: number } }; dev: { accuracy: number }; test: { accuracy: number }; sweep: { learningRates: number[]; seeds: number[] } };
+    const { runs } = JSON.parse(readFileSync(join(sweepOut, 'results.json'), 'utf8')) as { runs: Run[] };
+    expect(runs.map((r) => [r.spec.seed, r.spec.train.learningRate])).toEqual([[1, 0.0001], [1, 0.05], [2, expect.any(Number)]]);
+    // The rate of seed 2 is seed 1's better one on dev (the earlier on a tie).
+    const [low, high] = runs;
+    const chosen = high!.dev.accuracy > low!.dev.accuracy ? 0.05 : 0.0001;
+    expect(runs[2]!.spec.train.learningRate).toBe(chosen);
+    const markdown = readFileSync(join(sweepOut, 'results.md'), 'utf8');
+    expect(markdown).toContain('## Learning rates');
+    expect(markdown).toMatch(new RegExp(`\\| toy \\| houlsby \\| 1 \\| 0% \\| — \\| [^|]+ \\| [^|]+ \\| ${chosen} \\| 1 \\|`));
+    // The configuration's row holds the two seeds at the chosen rate only, on test.
+    const atChosen = runs.filter((r) => r.spec.train.learningRate === chosen).map((r) => 100 * r.test.accuracy);
+    const meanOf = atChosen.reduce((a, b) => a + b, 0) / atChosen.length;
+    expect(markdown).toContain(`| ${chosen} (chosen) | 4 |`);
+    expect(markdown).toContain(`| ${meanOf.toFixed(1)} ± `);
+    // Rerun: nothing left.
+    const again = cli('experiment', '--grid', sweepGrid, '--out', sweepOut, '--model', TINY, '--backend', 'cpu');
+    expect(again.stderr).toContain('3 runs, 3 already in');
+  }, 120_000);
 
   it('with --backend auto says which backend it picked and why not the others', () => {
     const result = cli('experiment', '--preset', 'smoke', '--out', join(dir, 'auto'), '--model', TINY, '--backend', 'auto');

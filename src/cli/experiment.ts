@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { expandExperiment, parseGridFile, PRESETS, type Experiment, type PlannedRun } from './experiment/grid';
+import { parseGridFile, planExperiment, PRESETS, type Experiment, type PlannedRun } from './experiment/grid';
 import { buildReport } from './experiment/report';
 import { ExperimentContext, type ExperimentRecord } from './experiment/runOne';
 import { DEFAULT_MODEL_DIR } from './modelFolder';
@@ -17,7 +17,9 @@ export const EXPERIMENT_HELP = `  experiment  Run a grid of configurations; resu
                                      a grid: {"tasks":["spam"],"adapters":["houlsby"],"dims":[8],"sparsities":[0,0.5],
                                      "pruners":["snip"],"seeds":[1],"steps":3} (optional: largeSparse, encoders, scope,
                                      rounds, scoringBatches, batchSize, seqLen, learningRate, warmupRatio, weightDecay,
-                                     evalEvery); or {"grids":[…]}
+                                     evalEvery; "epochs":n instead of steps; "learningRates":[…] with "sweepSeeds":[…]:
+                                     each rate on the sweep seeds, the best on dev for the other seeds, reported on
+                                     test); or {"grids":[…]}
            --out <dir>               results.json, results.md and charts/*.svg (rerun to resume)
            --backend <${NODE_BACKEND_CHOICES.join('|')}>  default wasm; auto: WebGPU on a real GPU, else wasm
            --jobs <n>                worker processes (default 1; one core each on wasm/cpu)
@@ -57,14 +59,16 @@ export function parseShard(text: string): Shard {
 }
 
 /**
- * The runs of one shard: the grid's runs sorted by key, dealt out round-robin. Every shard computes the
- * same sorted list from the same grid, so the parts are disjoint, cover the grid and differ in size
- * by at most one, without any coordination; the order of the grid file does not matter.
+ * The runs of one shard: the grid's units (a run, or a configuration with its learning-rate sweep and
+ * the seeds at the chosen rate) sorted by key, dealt out round-robin. Every shard computes the same
+ * sorted list from the same grid, so the parts are disjoint, cover the grid and differ in size by at
+ * most one unit, without any coordination; the order of the grid file does not matter. A sweep stays
+ * in one shard, which therefore chooses its rate from its own records.
  */
 export function shardRuns(planned: readonly PlannedRun[], shard: Shard): PlannedRun[] {
-  const keys = planned.map((p) => p.key).sort();
-  const mine = new Set(keys.filter((_, i) => i % shard.count === shard.index - 1));
-  return planned.filter((p) => mine.has(p.key));
+  const units = [...new Set(planned.map((p) => p.unit))].sort();
+  const mine = new Set(units.filter((_, i) => i % shard.count === shard.index - 1));
+  return planned.filter((p) => mine.has(p.unit));
 }
 
 /** Reads the records of an earlier, possibly interrupted, run of the same output folder. */
@@ -198,10 +202,13 @@ export async function experimentCommand(args: string[]): Promise<void> {
   }
   const { backend, jobs, modelDir } = runnerOptions(v);
   if (v['dry-run']) {
-    const all = expandExperiment(experiment);
+    // With --out, what is left given the records there (and the learning rates their sweeps chose).
+    const records = v.out === undefined ? [] : await readPrevious(join(v.out, 'results.json'));
+    const { runs: all, waiting } = planExperiment(experiment, records);
     const planned = shard ? shardRuns(all, shard) : all;
-    planned.forEach((p, i) => console.log(`${String(i + 1).padStart(4)}  [${p.grid}] ${describeRun(p)}`));
-    console.log(`${planned.length} runs${shard ? ` (shard ${shard.index}/${shard.count} of ${all.length})` : ''}`);
+    const done = new Set(records.map((r) => r.key));
+    planned.forEach((p, i) => console.log(`${String(i + 1).padStart(4)}  [${p.grid}] ${describeRun(p)}${p.sweep ? ` lr ${p.spec.train.learningRate}` : ''}${done.has(p.key) ? '  (done)' : ''}`));
+    console.log(`${planned.length} runs${shard ? ` (shard ${shard.index}/${shard.count} of ${all.length})` : ''}${waiting > 0 ? `, and ${waiting} more${shard ? ' in the whole grid' : ''} at the learning rates their sweeps will choose` : ''}`);
     return;
   }
   if (v.out === undefined) throw new Error('experiment needs --out <dir> (where results.json, results.md and charts/ go)');
@@ -223,50 +230,62 @@ export interface ExperimentOptions {
 /** Runs (or resumes) an experiment into `options.out`; returns the records of every finished run. */
 export async function runExperiment(experiment: Experiment, options: ExperimentOptions): Promise<ExperimentRecord[]> {
   const { out, backend, jobs, modelDir, command, shard } = options;
-  const planned = shard ? shardRuns(expandExperiment(experiment), shard) : expandExperiment(experiment);
   await mkdir(join(out, 'charts'), { recursive: true });
   const resultsFile = join(out, 'results.json');
-  const wanted = new Set(planned.map((p) => p.key));
-  const previous = (await readPrevious(resultsFile)).filter((r) => wanted.has(r.key));
-  const done = new Map(previous.map((r) => [r.key, r]));
-  const queue = planned.filter((p) => !done.has(p.key));
+  const earlier = await readPrevious(resultsFile);
+  // What is planned depends on the finished sweeps: plan, run what can run, and plan again until nothing new can.
+  const planWith = (records: readonly ExperimentRecord[]) => {
+    const plan = planExperiment(experiment, records);
+    return { planned: shard ? shardRuns(plan.runs, shard) : plan.runs, waiting: plan.waiting };
+  };
+  let { planned, waiting } = planWith(earlier);
+  const done = new Map(earlier.map((r) => [r.key, r]));
   const failed: ResultsFile['failed'] = [];
   const log = (line: string) => process.stderr.write(line + '\n');
-  log(`${experiment.name}${shard ? ` shard ${shard.index}/${shard.count}` : ''}: ${planned.length} runs, ${done.size} already in ${resultsFile}, ${queue.length} to go on ${backend} with ${jobs} job(s)`);
+  const total = () => planned.length + waiting;
+  const doneOf = () => planned.filter((p) => done.has(p.key)).length;
+  log(`${experiment.name}${shard ? ` shard ${shard.index}/${shard.count}` : ''}: ${total()} runs${waiting > 0 ? ` (${waiting} of them at the learning rates their sweeps will choose)` : ''}, ${doneOf()} already in ${resultsFile}, ${planned.length - doneOf()} to go now on ${backend} with ${jobs} job(s)`);
 
   const save = async () => {
     const runs = planned.map((p) => done.get(p.key)).filter((r): r is ExperimentRecord => r !== undefined);
-    await writeResults(out, { format: RESULTS_FORMAT, version: RESULTS_VERSION, experiment, command, ...(shard && { shard }), runs, failed }, planned.length);
+    await writeResults(out, { format: RESULTS_FORMAT, version: RESULTS_VERSION, experiment, command, ...(shard && { shard }), runs, failed }, total());
   };
   const began = Date.now();
   let finishedHere = 0;
-  await runQueue(
-    queue,
-    jobs,
-    async () => {
-      const report = await startNodeBackend(backend);
-      log(`backend: ${report.backend}${report.adapter ? ` (${[report.adapter.vendor, report.adapter.architecture].filter(Boolean).join(' ')}${report.adapter.isFallbackAdapter ? ', software fallback' : ''})` : ''}${report.fallbacks.length > 0 ? `; not ${report.fallbacks.join('; ')}` : ''}`);
-      return new ExperimentContext(modelDir, report.backend);
-    },
-    ['--backend', backend, '--model', modelDir],
-    async (p, outcome) => {
-      finishedHere++;
-      const total = done.size + failed.length + 1;
-      const elapsed = (Date.now() - began) / 1000;
-      const eta = (elapsed / finishedHere) * (queue.length - finishedHere);
-      if ('record' in outcome) {
-        done.set(p.key, outcome.record);
-        log(`[${total}/${planned.length}] ${describeRun(p)}: dev ${(100 * outcome.record.dev.accuracy).toFixed(1)}% in ${outcome.record.seconds.toFixed(1)} s; ETA ${formatDuration(eta)}`);
-      } else {
-        failed.push({ key: p.key, message: outcome.error });
-        log(`[${total}/${planned.length}] ${describeRun(p)}: FAILED: ${outcome.error}`);
-      }
-      await save();
-    },
-  );
+  const attempted = new Set<string>();
+  for (;;) {
+    const queue = planned.filter((p) => !done.has(p.key) && !attempted.has(p.key));
+    if (queue.length === 0) break;
+    for (const p of queue) attempted.add(p.key);
+    await runQueue(
+      queue,
+      jobs,
+      async () => {
+        const report = await startNodeBackend(backend);
+        log(`backend: ${report.backend}${report.adapter ? ` (${[report.adapter.vendor, report.adapter.architecture].filter(Boolean).join(' ')}${report.adapter.isFallbackAdapter ? ', software fallback' : ''})` : ''}${report.fallbacks.length > 0 ? `; not ${report.fallbacks.join('; ')}` : ''}`);
+        return new ExperimentContext(modelDir, report.backend);
+      },
+      ['--backend', backend, '--model', modelDir],
+      async (p, outcome) => {
+        finishedHere++;
+        const elapsed = (Date.now() - began) / 1000;
+        const left = total() - doneOf() - failed.length - 1;
+        const eta = (elapsed / finishedHere) * left;
+        if ('record' in outcome) {
+          done.set(p.key, outcome.record);
+          log(`[${doneOf() + failed.length}/${total()}] ${describeRun(p)}${p.sweep ? ` lr ${p.spec.train.learningRate}` : ''}: dev ${(100 * outcome.record.dev.accuracy).toFixed(1)}%${outcome.record.test ? `, test ${(100 * outcome.record.test.accuracy).toFixed(1)}%` : ''} in ${outcome.record.seconds.toFixed(1)} s; ETA ${formatDuration(eta)}`);
+        } else {
+          failed.push({ key: p.key, message: outcome.error });
+          log(`[${doneOf() + failed.length}/${total()}] ${describeRun(p)}: FAILED: ${outcome.error}`);
+        }
+        await save();
+      },
+    );
+    ({ planned, waiting } = planWith([...done.values()]));
+  }
   await save();
-  log(`${done.size} of ${planned.length} runs in ${resultsFile}; report in ${join(out, 'results.md')} (${formatDuration((Date.now() - began) / 1000)} this time)`);
-  if (failed.length > 0) throw new Error(`${failed.length} run(s) failed (listed under "failed" in ${resultsFile}); rerun the same command to retry them`);
+  log(`${doneOf()} of ${total()} runs in ${resultsFile}; report in ${join(out, 'results.md')} (${formatDuration((Date.now() - began) / 1000)} this time)`);
+  if (failed.length > 0) throw new Error(`${failed.length} run(s) failed (listed under "failed" in ${resultsFile})${waiting > 0 ? `; ${waiting} run(s) wait for those sweeps` : ''}; rerun the same command to retry them`);
   return planned.map((p) => done.get(p.key)!);
 }
 
@@ -303,12 +322,12 @@ export async function mergeShards(out: string, shardDirs: string[]): Promise<Exp
       if (!seen) byKey.set(record.key, { record, dir });
     }
   }
-  const planned = expandExperiment(first.file.experiment);
+  const { runs: planned, waiting } = planExperiment(first.file.experiment, [...byKey.values()].map((b) => b.record));
   const runs = planned.map((p) => byKey.get(p.key)?.record).filter((r): r is ExperimentRecord => r !== undefined);
   const failed = files.flatMap(({ file }) => file.failed).filter((f) => !byKey.has(f.key));
-  const missing = planned.length - runs.length;
+  const missing = planned.length + waiting - runs.length;
   const command = `npm run cli -- experiment merge --out ${out} ${shardDirs.join(' ')}`;
-  await writeResults(out, { format: RESULTS_FORMAT, version: RESULTS_VERSION, experiment: first.file.experiment, command, runs, failed }, planned.length);
-  process.stderr.write(`merged ${files.length} shard(s): ${runs.length} of ${planned.length} runs into ${join(out, 'results.json')}${missing > 0 ? `; ${missing} missing (rerun their shards)` : ''}\n`);
+  await writeResults(out, { format: RESULTS_FORMAT, version: RESULTS_VERSION, experiment: first.file.experiment, command, runs, failed }, planned.length + waiting);
+  process.stderr.write(`merged ${files.length} shard(s): ${runs.length} of ${planned.length + waiting} runs into ${join(out, 'results.json')}${missing > 0 ? `; ${missing} missing (rerun their shards)` : ''}\n`);
   return runs;
 }

@@ -14,12 +14,16 @@ export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', ...BAC
 export const BUILTIN_TASKS = ['toy', 'spam', 'genre', 'pos'] as const;
 export type BuiltinTaskName = (typeof BUILTIN_TASKS)[number];
 
-/** What a UI shows before loading a built-in task; `file` is relative to the site root (null: generated in code). */
-export const BUILTIN_TASK_INFO: Record<BuiltinTaskName, { title: string; kind: Task['kind']; file: string | null }> = {
-  toy: { title: 'Toy sentiment (templates)', kind: 'sequence', file: null },
-  spam: { title: 'Spam (SpamAssassin)', kind: 'sequence', file: 'tasks/spam.json' },
-  genre: { title: 'Genre (Brown corpus)', kind: 'sequence', file: 'tasks/genre.json' },
-  pos: { title: 'POS tagging (Brown corpus)', kind: 'token', file: 'tasks/pos.json' },
+/**
+ * What a UI shows before loading a built-in task; `file` is relative to the site root (null: generated
+ * in code); `trainExamples`: the size of its train split (grids given in epochs plan their steps from
+ * it before any task is loaded; tasks.test.ts checks it against the loaded task).
+ */
+export const BUILTIN_TASK_INFO: Record<BuiltinTaskName, { title: string; kind: Task['kind']; file: string | null; trainExamples: number }> = {
+  toy: { title: 'Toy sentiment (templates)', kind: 'sequence', file: null, trainExamples: 256 },
+  spam: { title: 'Spam (SpamAssassin)', kind: 'sequence', file: 'tasks/spam.json', trainExamples: 3485 },
+  genre: { title: 'Genre (Brown corpus)', kind: 'sequence', file: 'tasks/genre.json', trainExamples: 3599 },
+  pos: { title: 'POS tagging (Brown corpus)', kind: 'token', file: 'tasks/pos.json', trainExamples: 4800 },
 };
 
 /** The files of a model folder, by their Hugging Face names. */

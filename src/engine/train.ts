@@ -49,6 +49,9 @@ export interface RunResult {
   dev: ClassificationMetrics;
   /** Per dev item, whether the final adapter got it right (for paired tests over examples). */
   devCorrect: Uint8Array;
+  /** With `RunOptions.evaluateTest`: the final adapter on the test split, and per test item whether it got it right. */
+  test?: ClassificationMetrics;
+  testCorrect?: Uint8Array;
   losses: number[];
   dispose(): void;
 }
@@ -389,6 +392,8 @@ export interface RunOptions {
   state?: TrainState;
   /** Called with the trainer every `every` steps (and not after the last), e.g. to save its state. */
   checkpoint?: { every: number; save(trainer: Trainer): Promise<void> };
+  /** Also evaluate the final adapter on the test split (for figures reported on test after selection on dev). */
+  evaluateTest?: boolean;
 }
 
 /** Runs scoring, masking, training and evaluation for `config` on `task` (continuing from `options.state` if given). */
@@ -438,10 +443,11 @@ export async function runSparseAdapter(plm: Plm, task: Task, config: RunConfig, 
     const final = await trainer.evaluateExamples('dev');
     dev = final.metrics;
     onEvent({ type: 'eval', step: trainer.losses.length, split: 'dev', metrics: dev });
+    const test = options.evaluateTest ? await trainer.evaluateExamples('test') : null;
     onEvent({ type: 'phase', phase: 'done' });
     onEvent({ type: 'summary', budget: trainer.budget, dev, labels: task.labels, seconds: (Date.now() - started) / 1000, firstLossMs });
     const { adapters, head, masks } = trainer;
-    return { adapters, head, masks, budget: trainer.budget, dev, devCorrect: final.correct, losses: [...trainer.losses], dispose: () => trainer.dispose() };
+    return { adapters, head, masks, budget: trainer.budget, dev, devCorrect: final.correct, ...(test && { test: test.metrics, testCorrect: test.correct }), losses: [...trainer.losses], dispose: () => trainer.dispose() };
   } catch (error) {
     trainer.dispose();
     throw error;

@@ -1,8 +1,8 @@
 // Paired comparisons between two configurations of an experiment: runs with the same seed share
 // batches and head (engine/random's streams per purpose), so the difference is taken seed by seed.
 // Each comparison carries the mean difference in points with its 95% Student t interval over seeds,
-// a paired bootstrap over seeds and dev items where the records hold per-item correctness, and the
-// verdict that follows from the interval.
+// a paired bootstrap over seeds and evaluation items where the records hold per-item correctness, and
+// the verdict that follows from the interval. On the test split where every run has it, else on dev.
 import { pairedBootstrap, pairedDifference, unpackBits, verdict, type BootstrapInterval, type Interval, type PairedDifference, type Verdict } from '../../engine/stats';
 import type { ExperimentRecord } from './runOne';
 
@@ -15,7 +15,7 @@ export interface PairedComparison {
   seeds: number[];
   /** Over seeds: the mean difference and its t interval (none from one seed). */
   t: PairedDifference;
-  /** Over seeds and dev items, when every paired run recorded per-item correctness; in points. */
+  /** Over seeds and evaluation items, when every paired run recorded per-item correctness; in points. */
   bootstrap: BootstrapInterval | null;
   /** The interval the verdict follows: t over seeds with two or more, else the bootstrap over items. */
   basis: 't' | 'bootstrap' | null;
@@ -23,19 +23,31 @@ export interface PairedComparison {
   verdict: Verdict;
 }
 
-const correctness = (r: ExperimentRecord) => (r.devCorrect ? unpackBits(r.devCorrect.bits, r.devCorrect.count) : null);
+/** Which split's figures a report shows: `test` when every run has them (selection on dev, figures on test), else `dev`. */
+export type ReportSplit = 'dev' | 'test';
+
+/** The split a set of records can be reported on: test when every record has it. */
+export const reportSplit = (records: readonly ExperimentRecord[]): ReportSplit => (records.length > 0 && records.every((r) => r.test && r.testCorrect) ? 'test' : 'dev');
+
+/** A record's metrics on `split` (dev where it has no test figures). */
+export const metricsOn = (r: ExperimentRecord, split: ReportSplit) => (split === 'test' && r.test ? r.test : r.dev);
+
+const correctness = (r: ExperimentRecord, split: ReportSplit) => {
+  const packed = split === 'test' ? r.testCorrect : r.devCorrect;
+  return packed ? unpackBits(packed.bits, packed.count) : null;
+};
 
 /**
  * Compares `candidate`'s runs with `reference`'s on the seeds both have; null when they share none.
  * With one seed the t interval does not exist, and the verdict follows the bootstrap over dev items
  * (which then says nothing about seed-to-seed spread).
  */
-export function compareBySeed(candidate: readonly ExperimentRecord[], reference: readonly ExperimentRecord[], bootstrap = REPORT_BOOTSTRAP): PairedComparison | null {
+export function compareBySeed(candidate: readonly ExperimentRecord[], reference: readonly ExperimentRecord[], bootstrap = REPORT_BOOTSTRAP, split: ReportSplit = 'dev'): PairedComparison | null {
   const bySeed = new Map(reference.map((r) => [r.spec.seed, r]));
   const pairs = [...new Map(candidate.filter((r) => bySeed.has(r.spec.seed)).map((r) => [r.spec.seed, [r, bySeed.get(r.spec.seed)!] as const])).entries()].sort((a, b) => a[0] - b[0]);
   if (pairs.length === 0) return null;
-  const t = pairedDifference(pairs.map(([, [c]]) => 100 * c.dev.accuracy), pairs.map(([, [, r]]) => 100 * r.dev.accuracy));
-  const items = pairs.map(([, [c, r]]) => [correctness(c), correctness(r)] as const);
+  const t = pairedDifference(pairs.map(([, [c]]) => 100 * metricsOn(c, split).accuracy), pairs.map(([, [, r]]) => 100 * metricsOn(r, split).accuracy));
+  const items = pairs.map(([, [c, r]]) => [correctness(c, split), correctness(r, split)] as const);
   const usable = items.every(([c, r]) => c !== null && r !== null && c.length === r.length && c.length > 0);
   let boot: BootstrapInterval | null = null;
   if (usable) {
@@ -53,13 +65,13 @@ export const signedPoints = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x)
 export const formatInterval = (i: { low: number | null; high: number | null } | null) => (i === null || i.low === null || i.high === null ? '—' : `[${signedPoints(i.low)}, ${signedPoints(i.high)}]`);
 
 /** The cells a table of differences shows for one comparison: Δ, the t interval, the bootstrap interval, the verdict, the seeds. */
-export function comparisonCells(c: PairedComparison): string[] {
-  const basisNote = c.basis === 'bootstrap' ? ' (bootstrap over dev items; seeds not resampled)' : '';
+export function comparisonCells(c: PairedComparison, split: ReportSplit = 'dev'): string[] {
+  const basisNote = c.basis === 'bootstrap' ? ` (bootstrap over ${split} items; seeds not resampled)` : '';
   return [signedPoints(c.t.mean), formatInterval(c.t), formatInterval(c.bootstrap), `${c.verdict}${basisNote}`, String(c.seeds.length)];
 }
 
 /** The headers of `comparisonCells`. */
-export const COMPARISON_HEADERS = ['Δ (points)', '95% CI, t over seeds', '95% CI, bootstrap over seeds and dev items', 'Verdict', 'Seeds'];
+export const comparisonHeaders = (split: ReportSplit = 'dev') => ['Δ (points)', '95% CI, t over seeds', `95% CI, bootstrap over seeds and ${split} items`, 'Verdict', 'Seeds'];
 
 /** One sentence counting the verdicts and giving the median half-width of the intervals. */
 export function verdictSummary(comparisons: readonly PairedComparison[]): string {

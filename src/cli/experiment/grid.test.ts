@@ -1,7 +1,8 @@
 // Grid files and presets: schema errors name the file and the field; expansion covers every
 // combination once, applies Large-Sparse, and shares the dense run between grids.
 import { describe, expect, it } from 'vitest';
-import { expandExperiment, parseGridFile, PRESETS } from './grid';
+import { shardRuns } from '../experiment';
+import { chooseLearningRate, expandExperiment, parseGridFile, planExperiment, PRESETS, selectedRecords, stepsForEpochs } from './grid';
 
 const grid = (over: Record<string, unknown> = {}) => JSON.stringify({ tasks: ['spam'], adapters: ['houlsby'], dims: [8], sparsities: [0, 0.5], pruners: ['snip'], seeds: [1], steps: 3, ...over });
 
@@ -70,17 +71,91 @@ describe('expandExperiment', () => {
     expect(() => expandExperiment(parseGridFile(grid({ adapters: ['prefix'], largeSparse: [2] }), 'g.json'))).toThrow(/Large-Sparse for prefix-tuning/);
   });
 
-  it('the paper preset covers its three questions on the built-in tasks with 3 seeds, with no run twice', () => {
-    const runs = expandExperiment(PRESETS.paper!);
-    const seeds = new Set(runs.map((r) => r.spec.seed));
-    expect([...seeds]).toEqual([1, 2, 3]);
-    expect(new Set(runs.map((r) => r.spec.task))).toEqual(new Set(['spam', 'genre', 'pos']));
-    expect(new Set(runs.map((r) => r.spec.pruner))).toEqual(new Set([null, 'snip', 'snip-abs', 'random', 'magnitude', 'grasp', 'synflow']));
-    expect(new Set(runs.filter((r) => r.spec.largeSparse > 1).map((r) => r.spec.adapter))).toEqual(new Set(['houlsby', 'pfeiffer', 'lora']));
-    expect(Math.max(...runs.map((r) => r.spec.sparsity))).toBe(0.9);
-    // The standard adapter of the Large-Sparse grid is the dense run of the sparsity grid; the pruner grid's
-    // SNIP at 70% is the sparsity grid's Houlsby run: 3 adapters × 4 sparsities + 5 other pruners + 3 × 2 Large-Sparse.
-    const perSeedPerTask = runs.length / 9;
-    expect(perSeedPerTask).toBe(3 * 4 + 5 + 3 * 2);
+  it('the paper preset covers its three questions on the built-in tasks: a sweep on seed 1, then seeds 2–5 at the chosen rate, no run twice', () => {
+    const first = planExperiment(PRESETS.paper!);
+    // Before any record: 3 rates × seed 1 per configuration; the other 4 seeds wait for the choice.
+    const units = new Set(first.runs.map((r) => r.unit));
+    expect(first.runs).toHaveLength(3 * units.size);
+    expect(first.waiting).toBe(4 * units.size);
+    expect(new Set(first.runs.map((r) => r.spec.seed))).toEqual(new Set([1]));
+    expect(new Set(first.runs.map((r) => r.spec.train.learningRate))).toEqual(new Set([1e-3, 3e-3, 1e-2]));
+    // Large-Sparse: 3 tasks × 2 adapters × k 1, 2, 4; sparsity: 3 tasks × 3 pruned sparsities (dense shared); pruners: 3 × 2.
+    expect(units.size).toBe(3 * 2 * 3 + 3 * 3 + 3 * 2);
+    // One epoch per task.
+    expect(new Set(first.runs.map((r) => `${r.spec.task} ${r.spec.train.steps}`))).toEqual(new Set(['spam 218', 'genre 225', 'pos 300']));
+    // With seed 1's records (the middle rate best everywhere), every configuration's seeds 2–5 run at 3e-3.
+    const records = first.runs.map((r) => ({ unit: r.unit, sweep: r.sweep, spec: r.spec, dev: { accuracy: r.spec.train.learningRate === 3e-3 ? 0.8 : 0.7 } }));
+    const second = planExperiment(PRESETS.paper!, records);
+    expect(second.waiting).toBe(0);
+    expect(second.runs).toHaveLength(7 * units.size);
+    const later = second.runs.filter((r) => r.spec.seed > 1);
+    expect(new Set(later.map((r) => r.spec.seed))).toEqual(new Set([2, 3, 4, 5]));
+    expect(new Set(later.map((r) => r.spec.train.learningRate))).toEqual(new Set([3e-3]));
+    expect(new Set(second.runs.map((r) => r.key)).size).toBe(second.runs.length);
+    expect(new Set(second.runs.map((r) => r.spec.pruner))).toEqual(new Set([null, 'snip', 'random', 'magnitude']));
+    expect(new Set(second.runs.filter((r) => r.spec.largeSparse > 1).map((r) => r.spec.adapter))).toEqual(new Set(['houlsby', 'lora']));
+  });
+});
+
+describe('learning-rate sweeps and epochs', () => {
+  const sweepGrid = (over: Record<string, unknown> = {}) => grid({ sparsities: [0], seeds: [1, 2, 3], learningRates: [1e-3, 1e-2], sweepSeeds: [1, 2], ...over });
+
+  it.each([
+    [grid({ epochs: 1 }), /steps: give exactly one of steps and epochs/],
+    [grid({ steps: undefined }), /steps: give exactly one of steps and epochs/],
+    [sweepGrid({ learningRate: 0.01 }), /learningRates: give learningRate .* not both/],
+    [sweepGrid({ learningRates: [0.01, 0.01] }), /learningRates: a learning rate is listed twice/],
+    [sweepGrid({ sweepSeeds: [4] }), /sweepSeeds\.0: sweep seed 4 is not one of the grid's seeds/],
+    [grid({ sweepSeeds: [1] }), /sweepSeeds: sweepSeeds needs learningRates/],
+    [sweepGrid({ learningRates: [0] }), /learningRates\.0: .*>0/],
+  ])('rejects %s with a message naming the problem', (text, message) => {
+    expect(() => parseGridFile(text, 'g.json')).toThrow(message);
+  });
+
+  it('trains epochs × the train split in batches: ⌈epochs × examples / batch⌉ steps per task', () => {
+    expect(stepsForEpochs(1, 3485, 16)).toBe(218);
+    expect(stepsForEpochs(2, 64, 16)).toBe(8);
+    expect(stepsForEpochs(0.5, 256, 4)).toBe(32);
+    expect(stepsForEpochs(0.001, 10, 16)).toBe(1);
+    const runs = expandExperiment(parseGridFile(grid({ tasks: ['toy', 'pos'], sparsities: [0], steps: undefined, epochs: 2, batchSize: 32 }), 'g.json'));
+    expect(runs.map((r) => [r.spec.task, r.config.train.steps])).toEqual([['toy', 16], ['pos', 300]]);
+  });
+
+  it('plans each rate on the sweep seeds, then the other seeds at the best mean dev accuracy (the earlier rate on a tie)', () => {
+    const e = parseGridFile(sweepGrid(), 'g.json');
+    const first = planExperiment(e);
+    expect(first.runs.map((r) => [r.spec.seed, r.spec.train.learningRate])).toEqual([[1, 1e-3], [2, 1e-3], [1, 1e-2], [2, 1e-2]]);
+    expect(first.waiting).toBe(1);
+    expect(new Set(first.runs.map((r) => r.unit)).size).toBe(1);
+    const record = (seed: number, lr: number, accuracy: number) => ({ unit: first.runs[0]!.unit, sweep: first.runs[0]!.sweep, spec: { seed, train: { ...first.runs[0]!.spec.train, learningRate: lr, seed } }, dev: { accuracy } });
+    // Mean over seeds 1 and 2: 1e-3 → 0.75, 1e-2 → 0.8 (seed 1 alone would have chosen 1e-3).
+    const records = [record(1, 1e-3, 0.9), record(2, 1e-3, 0.6), record(1, 1e-2, 0.8), record(2, 1e-2, 0.8)];
+    expect(chooseLearningRate(first.runs[0]!.sweep!, records)).toBe(1e-2);
+    const second = planExperiment(e, records);
+    expect(second.waiting).toBe(0);
+    expect(second.runs.at(-1)!.spec).toMatchObject({ seed: 3, train: { learningRate: 1e-2, seed: 3 } });
+    // Three of the four sweep runs: still waiting.
+    expect(planExperiment(e, records.slice(0, 3)).waiting).toBe(1);
+    expect(chooseLearningRate(first.runs[0]!.sweep!, records.slice(0, 3))).toBeNull();
+    // A tie goes to the rate listed first.
+    expect(chooseLearningRate({ learningRates: [1e-2, 1e-3], seeds: [1] }, [record(1, 1e-3, 0.8), record(1, 1e-2, 0.8)])).toBe(1e-2);
+    // A report shows the runs at the chosen rate only.
+    expect(selectedRecords([...records, { ...record(3, 1e-2, 0.7) }]).map((r) => [r.spec.seed, r.spec.train.learningRate])).toEqual([[1, 1e-2], [2, 1e-2], [3, 1e-2]]);
+  });
+
+  it('refuses two grids that sweep the same configuration differently', () => {
+    const a = JSON.parse(sweepGrid()) as Record<string, unknown>;
+    const text = JSON.stringify({ grids: [{ ...a, name: 'a' }, { ...a, name: 'b', learningRates: [1e-3, 3e-3] }] });
+    expect(() => expandExperiment(parseGridFile(text, 'g.json'))).toThrow(/grids "a" and "b" sweep the same configuration with different learning rates/);
+  });
+
+  it('keeps a sweep in one shard', () => {
+    const e = parseGridFile(JSON.stringify({ ...JSON.parse(sweepGrid()), dims: [4, 8, 16] }), 'g.json');
+    const runs = expandExperiment(e);
+    for (const n of [2, 3]) {
+      const parts = Array.from({ length: n }, (_, i) => shardRuns(runs, { index: i + 1, count: n }));
+      expect(parts.flat()).toHaveLength(runs.length);
+      for (const unit of new Set(runs.map((r) => r.unit))) expect(parts.filter((p) => p.some((r) => r.unit === unit))).toHaveLength(1);
+    }
   });
 });

@@ -3,7 +3,14 @@
 // Every run has a key built from its whole configuration, so an interrupted grid resumes by key and
 // a configuration that two grids share (the dense adapter of a sparsity sweep and of a Large-Sparse
 // comparison) runs once.
+//
+// A grid with `learningRates` tunes the learning rate per configuration, as the paper does: each rate
+// trains on the sweep seeds, the rate with the best mean dev metric is chosen, and the other seeds run
+// at that rate only. Figures are then reported on the test split, which selection never sees. The
+// planner is therefore given the finished records: the runs at the chosen rate exist only once the
+// sweep of their configuration has finished (planExperiment says how many still wait).
 import { z } from 'zod';
+import { BUILTIN_TASK_INFO } from '../../engine/catalog';
 import { mergeSettings, resolveRun } from '../../engine/config';
 import { BUILTIN_TASKS, type BuiltinTaskName } from '../../engine/data/tasks';
 import { ADAPTER_KINDS, defaultAdapterOptions, SETTINGS, settingSchema, type PrunerKind, type PruneScope, type TrainOptions } from '../../engine/settings';
@@ -36,13 +43,25 @@ export const GridSchema = z.strictObject({
   scope: settingSchema(P.scope).optional(),
   rounds: settingSchema(P.rounds).optional(),
   scoringBatches: settingSchema(P.scoringBatches).optional(),
-  steps: settingSchema(T.steps),
+  /** Training length: `steps`, or `epochs` over each task's train split (steps = ⌈epochs × examples / batch size⌉). */
+  steps: settingSchema(T.steps).optional(),
+  epochs: z.number().positive().max(1000).optional(),
   batchSize: settingSchema(T.batchSize).optional(),
   seqLen: settingSchema(T.seqLen).optional(),
   learningRate: settingSchema(T.learningRate).optional(),
+  /** Learning rates to choose from per configuration, on the dev split of the sweep seeds (instead of `learningRate`). */
+  learningRates: list(settingSchema(T.learningRate)).optional(),
+  /** The seeds the learning-rate sweep trains on (a subset of `seeds`; default: the first seed). */
+  sweepSeeds: list(settingSchema(T.seed)).optional(),
   warmupRatio: settingSchema(T.warmupRatio).optional(),
   weightDecay: settingSchema(T.weightDecay).optional(),
   evalEvery: settingSchema(T.evalEvery).optional(),
+}).superRefine((g, ctx) => {
+  if ((g.steps === undefined) === (g.epochs === undefined)) ctx.addIssue({ code: 'custom', path: ['steps'], message: 'give exactly one of steps and epochs' });
+  if (g.learningRates !== undefined && g.learningRate !== undefined) ctx.addIssue({ code: 'custom', path: ['learningRates'], message: 'give learningRate (one rate) or learningRates (a sweep), not both' });
+  if (g.learningRates !== undefined && new Set(g.learningRates).size !== g.learningRates.length) ctx.addIssue({ code: 'custom', path: ['learningRates'], message: 'a learning rate is listed twice' });
+  if (g.sweepSeeds !== undefined && g.learningRates === undefined) ctx.addIssue({ code: 'custom', path: ['sweepSeeds'], message: 'sweepSeeds needs learningRates' });
+  for (const [i, seed] of (g.sweepSeeds ?? []).entries()) if (!g.seeds.includes(seed)) ctx.addIssue({ code: 'custom', path: ['sweepSeeds', i], message: `sweep seed ${seed} is not one of the grid's seeds` });
 });
 export type Grid = z.infer<typeof GridSchema>;
 
@@ -56,19 +75,25 @@ export interface Experiment {
   grids: Grid[];
 }
 
-/** The training recipe of the presets: short runs that a 2-core machine finishes in about an hour and a half. */
+/** The baselines' training recipe: short runs at one learning rate. */
 const PAPER_TRAINING = { steps: 150, batchSize: 16, seqLen: 32, learningRate: 2e-3, evalEvery: 0 } as const;
 const PAPER_TASKS: BuiltinTaskName[] = ['spam', 'genre', 'pos'];
 const SEEDS = [1, 2, 3];
+/**
+ * The paper preset's protocol: one epoch over each task's train split, the learning rate chosen per
+ * configuration from three on seed 1's dev split, then five seeds at the chosen rate, reported on test.
+ */
+const PAPER_PROTOCOL: Pick<Grid, 'epochs' | 'batchSize' | 'seqLen' | 'learningRates' | 'sweepSeeds' | 'evalEvery'> = { epochs: 1, batchSize: 16, seqLen: 32, learningRates: [1e-3, 3e-3, 1e-2], sweepSeeds: [1], evalEvery: 0 };
+const PAPER_SEEDS = [1, 2, 3, 4, 5];
 
 export const PRESETS: Record<string, Experiment> = {
   paper: {
     name: 'paper',
-    description: "The paper's questions on the built-in tasks, 3 seeds: SNIP-pruned vs dense adapters across sparsities, every pruner (SNIP as the reference computes it and with per-batch magnitudes, random, magnitude, GraSP, SynFlow) at 70% sparsity, and Large-Sparse (k = 2, 4) against the standard adapter at the same budget.",
+    description: "The paper's questions on the built-in tasks, sized for one session on 2 cores with --jobs 2 (about 230 runs): Large-Sparse (k = 2, 4) against the standard Houlsby and LoRA adapter at the same budget; SNIP-pruned Houlsby adapters at 50, 70 and 90% sparsity against the dense one; random and magnitude pruning at 70%. Each configuration trains one epoch, its learning rate chosen from 1e-3, 3e-3 and 1e-2 on seed 1's dev split, then seeds 2–5 at the chosen rate; figures are on the test split, paired by seed.",
     grids: [
-      { name: 'sparsity', tasks: PAPER_TASKS, adapters: ['houlsby', 'pfeiffer', 'lora'], sparsities: [0, 0.5, 0.7, 0.9], pruners: ['snip'], seeds: SEEDS, ...PAPER_TRAINING },
-      { name: 'pruners', tasks: PAPER_TASKS, adapters: ['houlsby'], sparsities: [0.7], pruners: [...P.pruner.values], seeds: SEEDS, ...PAPER_TRAINING },
-      { name: 'large-sparse', tasks: PAPER_TASKS, adapters: ['houlsby', 'pfeiffer', 'lora'], sparsities: [0], pruners: ['snip'], largeSparse: [1, 2, 4], seeds: SEEDS, ...PAPER_TRAINING },
+      { name: 'large-sparse', tasks: PAPER_TASKS, adapters: ['houlsby', 'lora'], sparsities: [0], pruners: ['snip'], largeSparse: [1, 2, 4], seeds: PAPER_SEEDS, ...PAPER_PROTOCOL },
+      { name: 'sparsity', tasks: PAPER_TASKS, adapters: ['houlsby'], sparsities: [0, 0.5, 0.7, 0.9], pruners: ['snip'], seeds: PAPER_SEEDS, ...PAPER_PROTOCOL },
+      { name: 'pruners', tasks: PAPER_TASKS, adapters: ['houlsby'], sparsities: [0.7], pruners: ['random', 'magnitude'], seeds: PAPER_SEEDS, ...PAPER_PROTOCOL },
     ],
   },
   baselines: {
@@ -123,6 +148,12 @@ export interface RunSpec {
   train: TrainOptions;
 }
 
+/** A learning-rate sweep: the rates tried, and the seeds they are tried on. */
+export interface Sweep {
+  learningRates: number[];
+  seeds: number[];
+}
+
 /** A spec with what it resolves to: the adapter dimension and sparsity actually trained. */
 export interface PlannedRun {
   key: string;
@@ -131,7 +162,52 @@ export interface PlannedRun {
   grid: string;
   spec: RunSpec;
   config: RunConfig;
+  /**
+   * The configuration without seed and learning rate: the runs among which a rate is chosen (with
+   * `sweep`), and what a shard takes whole. Without a sweep, the key.
+   */
+  unit: string;
+  sweep?: Sweep;
 }
+
+/** What selection needs of a finished run. */
+export interface SelectionRecord {
+  unit?: string;
+  sweep?: Sweep;
+  spec: Pick<RunSpec, 'seed' | 'train'>;
+  dev: { accuracy: number };
+}
+
+/**
+ * The learning rate a unit's sweep chooses: the best mean dev accuracy over the sweep seeds, the
+ * earlier-listed rate on a tie; null while any sweep run has no record.
+ */
+export function chooseLearningRate(sweep: Sweep, records: readonly SelectionRecord[]): number | null {
+  let best: { lr: number; score: number } | null = null;
+  for (const lr of sweep.learningRates) {
+    const scores = sweep.seeds.map((seed) => records.find((r) => r.spec.seed === seed && r.spec.train.learningRate === lr)?.dev.accuracy);
+    if (scores.some((x) => x === undefined)) return null;
+    const score = scores.reduce((a: number, b) => a + b!, 0) / scores.length;
+    if (best === null || score > best.score) best = { lr, score };
+  }
+  return best!.lr;
+}
+
+/** Per unit with a sweep, the chosen learning rate (null: its sweep has not finished). */
+export function selections(records: readonly SelectionRecord[]): Map<string, number | null> {
+  const byUnit = new Map<string, SelectionRecord[]>();
+  for (const r of records) if (r.unit !== undefined && r.sweep) byUnit.set(r.unit, [...(byUnit.get(r.unit) ?? []), r]);
+  return new Map([...byUnit.entries()].map(([unit, rs]) => [unit, chooseLearningRate(rs[0]!.sweep!, rs)]));
+}
+
+/** The records a report shows: without a sweep all of them; with one, those at the chosen rate. */
+export function selectedRecords<R extends SelectionRecord>(records: readonly R[]): R[] {
+  const chosen = selections(records);
+  return records.filter((r) => r.unit === undefined || !r.sweep || chosen.get(r.unit) === r.spec.train.learningRate);
+}
+
+/** Steps for `epochs` passes over `examples` in batches of `batchSize` (at least one). */
+export const stepsForEpochs = (epochs: number, examples: number, batchSize: number) => Math.max(1, Math.ceil((epochs * examples) / batchSize - 1e-9));
 
 /** The trainer's configuration for a spec (Large-Sparse applied). */
 export function specToConfig(spec: RunSpec): RunConfig {
@@ -147,21 +223,43 @@ export function specToConfig(spec: RunSpec): RunConfig {
   return resolveRun(settings);
 }
 
+/** What the grids expand to, given the records finished so far. */
+export interface Plan {
+  /** Every run that can be run now or has run: fixed-rate runs, sweep runs, and runs at a chosen rate. */
+  runs: PlannedRun[];
+  /** Runs that wait for their unit's sweep to finish before their learning rate is known. */
+  waiting: number;
+}
+
 /** Expands the grids into runs, in order, without duplicates; throws on combinations that cannot run. */
-export function expandExperiment(experiment: Experiment): PlannedRun[] {
+export function planExperiment(experiment: Experiment, records: readonly SelectionRecord[] = []): Plan {
   const runs = new Map<string, PlannedRun>();
+  const sweeps = new Map<string, { grid: string; sweep: string }>();
+  const byUnit = new Map<string, SelectionRecord[]>();
+  for (const r of records) if (r.unit !== undefined) byUnit.set(r.unit, [...(byUnit.get(r.unit) ?? []), r]);
+  const pending = new Set<string>();
   experiment.grids.forEach((grid, g) => {
     const gridName = grid.name ?? `grid ${g + 1}`;
     const base = mergeSettings({});
-    const train: TrainOptions = {
+    const batchSize = grid.batchSize ?? base.train.batchSize;
+    const sweep: Sweep | undefined = grid.learningRates ? { learningRates: grid.learningRates, seeds: grid.sweepSeeds ?? [grid.seeds[0]!] } : undefined;
+    const trainFor = (task: BuiltinTaskName): TrainOptions => ({
       ...base.train,
-      steps: grid.steps,
-      ...(grid.batchSize !== undefined && { batchSize: grid.batchSize }),
+      steps: grid.epochs !== undefined ? stepsForEpochs(grid.epochs, BUILTIN_TASK_INFO[task].trainExamples, batchSize) : grid.steps!,
+      batchSize,
       ...(grid.seqLen !== undefined && { seqLen: grid.seqLen }),
       ...(grid.learningRate !== undefined && { learningRate: grid.learningRate }),
       ...(grid.warmupRatio !== undefined && { warmupRatio: grid.warmupRatio }),
       ...(grid.weightDecay !== undefined && { weightDecay: grid.weightDecay }),
       ...(grid.evalEvery !== undefined && { evalEvery: grid.evalEvery }),
+    });
+    const add = (spec: RunSpec, unit: string | null) => {
+      const config = specToConfig(spec);
+      const dense = spec.pruner === null;
+      const { seed: _seed, train: { seed: _trainSeed, ...trainRest }, ...rest } = spec;
+      const group = JSON.stringify({ ...rest, ...trainRest, ...(dense && { scope: null }) });
+      const key = JSON.stringify({ group: JSON.parse(group) as unknown, seed: spec.seed });
+      if (!runs.has(key)) runs.set(key, { key, group, grid: gridName, spec, config, unit: unit ?? key, ...(unit !== null && { sweep }) });
     };
     for (const task of grid.tasks)
       for (const adapter of grid.adapters)
@@ -169,22 +267,37 @@ export function expandExperiment(experiment: Experiment): PlannedRun[] {
           for (const sparsity of grid.sparsities)
             for (const pruner of grid.pruners)
               for (const largeSparse of grid.largeSparse ?? [1])
-                for (const encoder of grid.encoders ?? ['pretrained'])
-                  for (const seed of grid.seeds) {
-                    if (adapter === 'none' && (sparsity > 0 || largeSparse > 1)) throw new Error(`grid "${gridName}": the head-only baseline (adapter "none") has nothing to prune; give it sparsity 0 and no Large-Sparse factor`);
-                    const dense = sparsity === 0 && largeSparse === 1;
-                    const spec: RunSpec = {
-                      task, adapter, dim: adapter === 'none' ? 0 : dim, sparsity, pruner: dense ? null : pruner,
-                      scope: grid.scope ?? base.prune.scope, rounds: dense ? 1 : grid.rounds ?? base.prune.rounds,
-                      scoringBatches: dense ? 0 : grid.scoringBatches ?? base.prune.scoringBatches,
-                      largeSparse, encoder, seed, train: { ...train, seed },
-                    };
-                    const config = specToConfig(spec);
-                    const { seed: _seed, train: { seed: _trainSeed, ...trainRest }, ...rest } = spec;
-                    const group = JSON.stringify({ ...rest, ...trainRest, ...(dense && { scope: null }) });
-                    const key = JSON.stringify({ group: JSON.parse(group) as unknown, seed });
-                    if (!runs.has(key)) runs.set(key, { key, group, grid: gridName, spec, config });
+                for (const encoder of grid.encoders ?? ['pretrained']) {
+                  if (adapter === 'none' && (sparsity > 0 || largeSparse > 1)) throw new Error(`grid "${gridName}": the head-only baseline (adapter "none") has nothing to prune; give it sparsity 0 and no Large-Sparse factor`);
+                  const dense = sparsity === 0 && largeSparse === 1;
+                  const train = trainFor(task);
+                  const specFor = (seed: number, learningRate = train.learningRate): RunSpec => ({
+                    task, adapter, dim: adapter === 'none' ? 0 : dim, sparsity, pruner: dense ? null : pruner,
+                    scope: grid.scope ?? base.prune.scope, rounds: dense ? 1 : grid.rounds ?? base.prune.rounds,
+                    scoringBatches: dense ? 0 : grid.scoringBatches ?? base.prune.scoringBatches,
+                    largeSparse, encoder, seed, train: { ...train, learningRate, seed },
+                  });
+                  if (!sweep) {
+                    for (const seed of grid.seeds) add(specFor(seed), null);
+                    continue;
                   }
+                  // The unit: this configuration with neither seed nor learning rate.
+                  const { seed: _s, train: { seed: _ts, learningRate: _lr, ...trainRest }, ...rest } = specFor(0);
+                  const unit = JSON.stringify({ ...rest, ...trainRest, ...(dense && { scope: null }), sweep: true });
+                  const seen = sweeps.get(unit);
+                  if (seen && seen.sweep !== JSON.stringify(sweep)) throw new Error(`grids "${seen.grid}" and "${gridName}" sweep the same configuration with different learning rates or sweep seeds; give them the same`);
+                  sweeps.set(unit, { grid: gridName, sweep: JSON.stringify(sweep) });
+                  for (const learningRate of sweep.learningRates) for (const seed of sweep.seeds) add(specFor(seed, learningRate), unit);
+                  const chosen = chooseLearningRate(sweep, byUnit.get(unit) ?? []);
+                  const others = grid.seeds.filter((seed) => !sweep.seeds.includes(seed));
+                  if (chosen === null) for (const seed of others) pending.add(JSON.stringify([unit, seed]));
+                  else for (const seed of others) add(specFor(seed, chosen), unit);
+                }
   });
-  return [...runs.values()];
+  return { runs: [...runs.values()], waiting: pending.size };
+}
+
+/** The runs of `planExperiment` (those that can run given `records`). */
+export function expandExperiment(experiment: Experiment, records: readonly SelectionRecord[] = []): PlannedRun[] {
+  return planExperiment(experiment, records).runs;
 }

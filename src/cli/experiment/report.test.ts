@@ -148,3 +148,54 @@ describe('buildReport', () => {
     expect(charts.get('large-sparse-difference-spam.svg')).toContain('better</title>');
   });
 });
+
+describe('selection on dev, figures on test, and the sparsity figure', () => {
+  // Dev says one thing and test another, so that a report on the wrong split shows.
+  const sweepPlanned = (records: { unit?: string; sweep?: PlannedRun['sweep']; spec: PlannedRun['spec']; dev: { accuracy: number } }[] = []) => expandExperiment(parseGridFile(JSON.stringify({ tasks: ['spam'], adapters: ['houlsby'], dims: [8], sparsities: [0, 0.5], pruners: ['snip'], seeds: [1, 2, 3], steps: 3, learningRates: [0.001, 0.01] }), 'g.json'), records);
+  const withTest = (p: PlannedRun): ExperimentRecord => {
+    const dev = p.spec.train.learningRate === 0.01 ? 0.9 : 0.6; // 0.01 wins on dev
+    const test = 0.7 - p.spec.sparsity / 10 + p.spec.seed / 100;
+    return { ...record(p, dev), test: { accuracy: test, macroF1: test / 2, mcc: 0, count: 100 }, testCorrect: { count: 4, bits: packBits([1, 0, 1, 1]) }, unit: p.unit, ...(p.sweep && { sweep: p.sweep }) };
+  };
+  const sweep = sweepPlanned().map(withTest);
+  const all = [...sweep, ...sweepPlanned(sweep).filter((p) => p.spec.seed > 1).map(withTest)];
+
+  it('shows the sweep, then only the chosen rate’s runs, on test', () => {
+    expect(all).toHaveLength(2 * 2 + 2 * 2);
+    const { markdown, charts } = buildReport('T', '', all, all.length, 'cmd');
+    expect(markdown).toContain('## Learning rates');
+    expect(markdown).toContain('| spam | houlsby | 1 | 0% | — | 60.0 | **90.0** | 0.01 | 1 |');
+    expect(markdown).toContain('| spam | houlsby | 1 | 50% | snip | 60.0 | **90.0** | 0.01 | 1 |');
+    expect(markdown).toContain('Metric: accuracy on the test split');
+    expect(markdown).toContain('## Test metric vs sparsity');
+    // Test accuracies of seeds 1–3 at lr 0.01: 0.71, 0.72, 0.73 (dense), 0.66, 0.67, 0.68 (s 0.5).
+    expect(markdown).toContain('| spam | houlsby (dim 8) | snip | 72.0 ± 1.0 | 67.0 ± 1.0 |');
+    expect(markdown).toContain('| 0.01 (chosen) | 3 |');
+    expect(markdown).not.toContain('| 0.001 (chosen)');
+    // Pruned − dense on test: −5 points in every seed; intervals of zero width.
+    expect(markdown).toMatch(/\| spam \| houlsby \(dim 8\) \| snip \| 50% \| −5\.0 \| \[−5\.0, −5\.0\] \|/);
+    expect(charts.get('sparsity-spam.svg')).toContain('test accuracy (%)');
+  });
+
+  it('an unfinished sweep keeps its configuration out of the tables and marks its missing rates', () => {
+    const partial = all.filter((r) => !(r.spec.sparsity === 0.5 && r.spec.train.learningRate === 0.001));
+    const { markdown } = buildReport('T', '', partial, all.length, 'cmd');
+    expect(markdown).toContain('| spam | houlsby | 1 | 50% | snip | … | 90.0 | sweep not finished | 1 |');
+    expect(aggregate(partial.filter((r) => r.spec.sparsity === 0.5 && r.spec.seed > 1), 'test').length).toBe(1);
+    expect(markdown).not.toContain('67.0 ± 1.0');
+  });
+
+  it('draws a 95% band over seeds around each line and the dense adapter as a dashed line', () => {
+    const svg = buildReport('T', '', records, records.length, 'cmd').charts.get('sparsity-spam.svg')!;
+    // Two pruner lines, each with its band (3 seeds: mean ± t(2) · 0.01 / √3).
+    const bands = [...svg.matchAll(/<polygon points="([^"]+)" fill="[^"]+" fill-opacity="0\.15"/g)];
+    expect(bands).toHaveLength(2);
+    expect(bands[0]![1]!.split(' ')).toHaveLength(2 * 3);
+    // One dense line for the one adapter, however many pruners start from it.
+    expect(svg.match(/stroke-dasharray="6 4"/g)).toHaveLength(1);
+    expect(svg).toContain('dense houlsby d8: 82.0 ± 1.0');
+    // The interval in a point's tooltip: 82.0 ± 4.303 × 1 / √3 = [79.5, 84.5].
+    expect(svg).toContain('houlsby snip s=0%: 82.0%, 95% CI [79.5, 84.5] over 3 seeds');
+    expect(svg).not.toMatch(/NaN|undefined/);
+  });
+});

@@ -2,9 +2,10 @@
 // deviation over seeds with the budget, a Markdown report with the sparsity sweep, the pruners and
 // Large-Sparse against the standard adapter, each comparison paired by seed with its 95% interval
 // and verdict (compare.ts), and SVG charts. Plain strings, no DOM.
-import { COMPARISON_HEADERS, comparisonCells, compareBySeed, REPORT_BOOTSTRAP, signedPoints, verdictSummary, type PairedComparison } from './compare';
+import { meanInterval } from '../../engine/stats';
+import { comparisonCells, comparisonHeaders, compareBySeed, metricsOn, REPORT_BOOTSTRAP, reportSplit, signedPoints, verdictSummary, type PairedComparison, type ReportSplit } from './compare';
+import { chooseLearningRate, selectedRecords, type RunSpec } from './grid';
 import type { ExperimentRecord } from './runOne';
-import type { RunSpec } from './grid';
 
 /** Mean and sample standard deviation (0 for a single value). */
 export function meanStd(values: number[]): { mean: number; std: number; n: number } {
@@ -30,10 +31,12 @@ export interface Aggregate {
   seconds: number;
   /** The configuration's runs, one per seed (for comparisons paired by seed). */
   runs: ExperimentRecord[];
+  /** The split the metrics are on. */
+  split: ReportSplit;
 }
 
-/** Groups records by configuration (everything but the seed), in the order they first appear. */
-export function aggregate(records: ExperimentRecord[]): Aggregate[] {
+/** Groups records by configuration (everything but the seed), in the order they first appear; metrics on `split`. */
+export function aggregate(records: ExperimentRecord[], split: ReportSplit = 'dev'): Aggregate[] {
   const groups = new Map<string, ExperimentRecord[]>();
   for (const r of records) groups.set(r.group, [...(groups.get(r.group) ?? []), r]);
   return [...groups.entries()].map(([group, rs]) => {
@@ -44,12 +47,13 @@ export function aggregate(records: ExperimentRecord[]): Aggregate[] {
       trained: rs[0]!.trained,
       trainableNonzero: rs[0]!.budget.trainableNonzero,
       percentOfPlm: rs[0]!.budget.percentOfPlm,
-      accuracy: meanStd(rs.map((r) => r.dev.accuracy)),
-      macroF1: meanStd(rs.map((r) => r.dev.macroF1)),
-      mcc: meanStd(rs.map((r) => r.dev.mcc)),
+      accuracy: meanStd(rs.map((r) => metricsOn(r, split).accuracy)),
+      macroF1: meanStd(rs.map((r) => metricsOn(r, split).macroF1)),
+      mcc: meanStd(rs.map((r) => metricsOn(r, split).mcc)),
       seeds: rs.map((r) => r.spec.seed),
       seconds: rs.reduce((a, r) => a + r.seconds, 0),
       runs: rs,
+      split,
     };
   });
 }
@@ -60,6 +64,7 @@ export const formatMeanStd = (m: { mean: number; std: number; n: number }) => (m
 const adapterLabel = (s: Pick<RunSpec, 'adapter' | 'encoder'>) => `${s.adapter === 'none' ? 'linear head only' : s.adapter}${s.encoder === 'random' ? ' (random encoder)' : ''}`;
 const sparsityLabel = (s: number) => `${pct(s, s * 100 % 1 === 0 ? 0 : 1)}%`;
 const metricName = (task: string) => (task === 'pos' ? 'token accuracy' : 'accuracy');
+const splitTitle = (split: ReportSplit) => (split === 'test' ? 'Test' : 'Dev');
 /** Sorting numbers-with-nulls the same way every time. */
 const byNumber = (a: number, b: number) => a - b;
 
@@ -71,10 +76,10 @@ function table(header: string[], rows: string[][]): string {
 /** Every configuration, one row each. */
 export function fullTable(aggs: Aggregate[]): string {
   return table(
-    ['Task', 'Adapter', 'k', 'Dim trained', 'Sparsity trained', 'Pruner', 'Trainable non-zero', '% of PLM', 'Dev metric (%)', 'Macro-F1 (%)', 'Seeds'],
+    ['Task', 'Adapter', 'k', 'Dim trained', 'Sparsity trained', 'Pruner', 'Learning rate', 'Steps', 'Trainable non-zero', '% of PLM', `${splitTitle(aggs[0]?.split ?? 'dev')} metric (%)`, 'Macro-F1 (%)', 'Seeds'],
     aggs.map((a) => [
       a.spec.task, adapterLabel(a.spec), String(a.spec.largeSparse), a.spec.adapter === 'none' ? '—' : String(a.trained.dim), sparsityLabel(a.trained.sparsity),
-      a.spec.pruner ?? '—', a.trainableNonzero.toLocaleString('en-US'), a.percentOfPlm.toFixed(3), formatMeanStd(a.accuracy), formatMeanStd(a.macroF1), String(a.seeds.length),
+      a.spec.pruner ?? '—', `${a.spec.train.learningRate}${a.runs[0]!.sweep ? ' (chosen)' : ''}`, String(a.spec.train.steps), a.trainableNonzero.toLocaleString('en-US'), a.percentOfPlm.toFixed(3), formatMeanStd(a.accuracy), formatMeanStd(a.macroF1), String(a.seeds.length),
     ]),
   );
 }
@@ -174,7 +179,7 @@ export function largeSparseDifferences(comparisons: LargeSparseComparison[]): { 
   return comparisons.flatMap((c) => {
     const standard = c.byK.find((b) => b.k === 1)!.agg;
     return c.byK.filter((b) => b.k > 1).flatMap((b) => {
-      const cmp = compareBySeed(b.agg.runs, standard.runs);
+      const cmp = compareBySeed(b.agg.runs, standard.runs, REPORT_BOOTSTRAP, standard.split);
       return cmp ? [{ c, k: b.k, cmp }] : [];
     });
   });
@@ -182,7 +187,8 @@ export function largeSparseDifferences(comparisons: LargeSparseComparison[]): { 
 
 export function largeSparseDifferenceTable(diffs: ReturnType<typeof largeSparseDifferences>): string | null {
   if (diffs.length === 0) return null;
-  return table(['Task', 'Adapter', 'Base sparsity', 'k', ...COMPARISON_HEADERS], diffs.map(({ c, k, cmp }) => [c.task, c.adapter, sparsityLabel(c.sparsity), String(k), ...comparisonCells(cmp)]));
+  const split = diffs[0]!.c.byK[0]!.agg.split;
+  return table(['Task', 'Adapter', 'Base sparsity', 'k', ...comparisonHeaders(split)], diffs.map(({ c, k, cmp }) => [c.task, c.adapter, sparsityLabel(c.sparsity), String(k), ...comparisonCells(cmp, split)]));
 }
 
 /** Each pruned configuration of a sparsity line against the line's dense adapter (same kind and dimension), paired by seed. */
@@ -191,7 +197,7 @@ export function prunedDifferences(series: SparsitySeries[]): { s: SparsitySeries
     const dense = s.points.find((p) => p.x === 0);
     if (!dense) return [];
     return s.points.filter((p) => p.x > 0).flatMap((p) => {
-      const cmp = compareBySeed(p.agg.runs, dense.agg.runs);
+      const cmp = compareBySeed(p.agg.runs, dense.agg.runs, REPORT_BOOTSTRAP, dense.agg.split);
       return cmp ? [{ s, sparsity: p.x, cmp }] : [];
     });
   });
@@ -199,7 +205,8 @@ export function prunedDifferences(series: SparsitySeries[]): { s: SparsitySeries
 
 export function prunedDifferenceTable(diffs: ReturnType<typeof prunedDifferences>): string | null {
   if (diffs.length === 0) return null;
-  return table(['Task', 'Adapter', 'Pruner', 'Sparsity', ...COMPARISON_HEADERS], diffs.map(({ s, sparsity, cmp }) => [s.task, `${s.adapter} (dim ${s.dim})`, s.pruner, sparsityLabel(sparsity), ...comparisonCells(cmp)]));
+  const split = diffs[0]!.s.points[0]!.agg.split;
+  return table(['Task', 'Adapter', 'Pruner', 'Sparsity', ...comparisonHeaders(split)], diffs.map(({ s, sparsity, cmp }) => [s.task, `${s.adapter} (dim ${s.dim})`, s.pruner, sparsityLabel(sparsity), ...comparisonCells(cmp, split)]));
 }
 
 // ---------------------------------------------------------------- SVG charts
@@ -243,28 +250,55 @@ function legend(parts: string[], x: number, y0: number, entries: string[]) {
   });
 }
 
-/** Metric vs sparsity for one task: one line per adapter × pruner, error bars ± 1 std over seeds. */
+/** A mean over seeds with its 95% t interval in [0, 1] units (the mean alone, without bounds, from one seed). */
+function band(agg: Aggregate): { mean: number; low: number; high: number } {
+  const m = meanInterval(agg.runs.map((r) => metricsOn(r, agg.split).accuracy));
+  return { mean: m.mean, low: m.low ?? m.mean, high: m.high ?? m.mean };
+}
+
+/**
+ * Metric vs sparsity for one task (the paper's Fig. 2 shape): one line per adapter × pruner through
+ * the means over seeds, a shaded 95% band (Student t over seeds), and each adapter's dense result as
+ * a dashed reference line across the chart.
+ */
 export function sparsityChart(task: string, series: SparsitySeries[]): string {
   const width = 720;
   const height = 360;
+  const split = series[0]?.points[0]?.agg.split ?? 'dev';
   const xs = [...new Set(series.flatMap((s) => s.points.map((p) => p.x)))].sort(byNumber);
-  const [lo, hi] = yRange(series.flatMap((s) => s.points.map((p) => p.agg.accuracy)));
-  const f = frame(`${task}: dev ${metricName(task)} vs sparsity (mean ± std over seeds)`, width, height, lo, hi, `dev ${metricName(task)} (%)`);
+  const bands = series.map((s) => s.points.map((p) => ({ x: p.x, ...band(p.agg) })));
+  const [lo, hi] = yRange(bands.flat().flatMap((b) => [{ mean: b.low, std: 0 }, { mean: b.high, std: 0 }]));
+  const f = frame(`${task}: ${split} ${metricName(task)} vs sparsity (mean, 95% band over seeds)`, width, height, lo, hi, `${split} ${metricName(task)} (%)`);
   const xMax = Math.max(0.9, ...xs);
   const x = (v: number) => f.m.left + 10 + ((f.plotW - 20) * v) / xMax;
   for (const v of xs) f.parts.push(`<text x="${num(x(v))}" y="${height - f.m.bottom + 16}" text-anchor="middle">${sparsityLabel(v)}</text>`);
   f.parts.push(`<text x="${f.m.left + f.plotW / 2}" y="${height - 8}" text-anchor="middle">sparsity (fraction of adapter weights pruned)</text>`);
+  // The dense adapter of each kind and dimension once, however many pruner lines start from it.
+  const denseDrawn = new Set<string>();
   series.forEach((s, i) => {
     const colour = PALETTE[i % PALETTE.length];
-    const pts = s.points.map((p) => `${num(x(p.x))},${num(f.y(p.agg.accuracy.mean))}`).join(' ');
-    f.parts.push(`<polyline points="${pts}" fill="none" stroke="${colour}" stroke-width="2"/>`);
-    for (const p of s.points) {
-      const cx = num(x(p.x));
-      const { mean, std } = p.agg.accuracy;
-      f.parts.push(`<line x1="${cx}" x2="${cx}" y1="${num(f.y(mean - std))}" y2="${num(f.y(mean + std))}" stroke="${colour}"/>`, `<circle cx="${cx}" cy="${num(f.y(mean))}" r="3.5" fill="${colour}"><title>${escapeXml(`${s.adapter} ${s.pruner} s=${sparsityLabel(p.x)}: ${formatMeanStd(p.agg.accuracy)}`)}</title></circle>`);
+    const dense = s.points.find((p) => p.x === 0);
+    const denseKey = `${s.adapter} ${s.dim}`;
+    if (dense && !denseDrawn.has(denseKey)) {
+      denseDrawn.add(denseKey);
+      const y = num(f.y(band(dense.agg).mean));
+      f.parts.push(`<line x1="${f.m.left}" x2="${width - f.m.right}" y1="${y}" y2="${y}" stroke="#555" stroke-dasharray="6 4"><title>${escapeXml(`dense ${s.adapter} d${s.dim}: ${formatMeanStd(dense.agg.accuracy)}`)}</title></line>`, `<text x="${width - f.m.right - 4}" y="${y - 4}" text-anchor="end" font-size="10" fill="#555">${escapeXml(`dense ${s.adapter}`)}</text>`);
     }
+    const b = bands[i]!;
+    if (b.length >= 2 && b.some((p) => p.high > p.low)) {
+      const upper = b.map((p) => `${num(x(p.x))},${num(f.y(p.high))}`);
+      const lower = [...b].reverse().map((p) => `${num(x(p.x))},${num(f.y(p.low))}`);
+      f.parts.push(`<polygon points="${[...upper, ...lower].join(' ')}" fill="${colour}" fill-opacity="0.15" stroke="none"/>`);
+    }
+    f.parts.push(`<polyline points="${b.map((p) => `${num(x(p.x))},${num(f.y(p.mean))}`).join(' ')}" fill="none" stroke="${colour}" stroke-width="2"/>`);
+    s.points.forEach((p, j) => {
+      const q = b[j]!;
+      const cx = num(x(p.x));
+      f.parts.push(`<line x1="${cx}" x2="${cx}" y1="${num(f.y(q.low))}" y2="${num(f.y(q.high))}" stroke="${colour}"/>`, `<circle cx="${cx}" cy="${num(f.y(q.mean))}" r="3.5" fill="${colour}"><title>${escapeXml(`${s.adapter} ${s.pruner} s=${sparsityLabel(p.x)}: ${pct(q.mean)}%${q.high > q.low ? `, 95% CI [${pct(q.low)}, ${pct(q.high)}]` : ''} over ${p.agg.seeds.length} seed${p.agg.seeds.length === 1 ? '' : 's'}`)}</title></circle>`);
+    });
   });
   legend(f.parts, width - f.m.right + 14, f.m.top + 8, series.map((s) => `${s.adapter} d${s.dim}, ${s.pruner}`));
+  f.parts.push(`<text x="${width - f.m.right + 14}" y="${f.m.top + 8 + series.length * 18 + 10}" font-size="10" fill="#555">band: 95% CI (t over seeds)</text>`, `<text x="${width - f.m.right + 14}" y="${f.m.top + 8 + series.length * 18 + 24}" font-size="10" fill="#555">dashed: dense adapter</text>`);
   f.parts.push('</svg>');
   return f.parts.join('\n') + '\n';
 }
@@ -275,7 +309,8 @@ export function largeSparseChart(task: string, comparisons: LargeSparseCompariso
   const height = 360;
   const ks = [...new Set(comparisons.flatMap((c) => c.byK.map((b) => b.k)))].sort(byNumber);
   const [lo, hi] = yRange(comparisons.flatMap((c) => c.byK.map((b) => b.agg.accuracy)));
-  const f = frame(`${task}: Large-Sparse vs standard at the same budget`, width, height, lo, hi, `dev ${metricName(task)} (%)`);
+  const split = comparisons[0]?.byK[0]?.agg.split ?? 'dev';
+  const f = frame(`${task}: Large-Sparse vs standard at the same budget`, width, height, lo, hi, `${split} ${metricName(task)} (%)`);
   const groupW = f.plotW / comparisons.length;
   const barW = Math.min(40, (groupW * 0.8) / ks.length);
   comparisons.forEach((c, g) => {
@@ -337,7 +372,7 @@ export function differenceChart(title: string, yLabel: string, groups: Differenc
       const colour = PALETTE[series % PALETTE.length];
       if (cmp.interval) f.parts.push(`<line x1="${cx}" x2="${cx}" y1="${num(f.y(cmp.interval.low))}" y2="${num(f.y(cmp.interval.high))}" stroke="#222" stroke-width="2"/>`);
       if (cmp.bootstrap && cmp.basis === 't') f.parts.push(`<line x1="${num(cx + 8)}" x2="${num(cx + 8)}" y1="${num(f.y(cmp.bootstrap.low))}" y2="${num(f.y(cmp.bootstrap.high))}" stroke="#777" stroke-dasharray="3 2"/>`);
-      const note = `${name}: ${signedPoints(cmp.t.mean)} points, 95% CI ${cmp.interval ? `[${signedPoints(cmp.interval.low)}, ${signedPoints(cmp.interval.high)}] (${cmp.basis === 't' ? 't over seeds' : 'bootstrap over dev items'})` : 'none'}, ${cmp.seeds.length} seed${cmp.seeds.length === 1 ? '' : 's'}: ${cmp.verdict}`;
+      const note = `${name}: ${signedPoints(cmp.t.mean)} points, 95% CI ${cmp.interval ? `[${signedPoints(cmp.interval.low)}, ${signedPoints(cmp.interval.high)}] (${cmp.basis === 't' ? 't over seeds' : 'bootstrap over evaluation items'})` : 'none'}, ${cmp.seeds.length} seed${cmp.seeds.length === 1 ? '' : 's'}: ${cmp.verdict}`;
       f.parts.push(`<circle cx="${cx}" cy="${num(f.y(cmp.t.mean))}" r="5" fill="${colour}" stroke="#222"><title>${escapeXml(note)}</title></circle>`);
     }
   });
@@ -348,8 +383,35 @@ export function differenceChart(title: string, yLabel: string, groups: Differenc
 }
 
 /** The Markdown report and the charts (file name → SVG text) for a set of records. */
+/**
+ * The learning-rate sweeps: per configuration, the mean dev metric of each rate over the sweep seeds,
+ * and the rate chosen (the best; its other seeds ran at it).
+ */
+export function sweepTable(records: readonly ExperimentRecord[]): string | null {
+  const units = new Map<string, ExperimentRecord[]>();
+  for (const r of records) if (r.sweep && r.unit !== undefined) units.set(r.unit, [...(units.get(r.unit) ?? []), r]);
+  if (units.size === 0) return null;
+  const rates = [...new Set([...units.values()].flatMap((rs) => rs[0]!.sweep!.learningRates))].sort(byNumber);
+  const rows = [...units.values()].map((rs) => {
+    const { sweep, spec } = rs[0]!;
+    const chosen = chooseLearningRate(sweep!, rs);
+    const cells = rates.map((lr) => {
+      if (!sweep!.learningRates.includes(lr)) return '';
+      const scores = sweep!.seeds.flatMap((seed) => rs.filter((r) => r.spec.seed === seed && r.spec.train.learningRate === lr).map((r) => r.dev.accuracy));
+      if (scores.length < sweep!.seeds.length) return '…';
+      const text = pct(scores.reduce((a, b) => a + b, 0) / scores.length);
+      return lr === chosen ? `**${text}**` : text;
+    });
+    return [spec.task, adapterLabel(spec), String(spec.largeSparse), sparsityLabel(spec.sparsity), spec.pruner ?? '—', ...cells, chosen === null ? 'sweep not finished' : String(chosen), sweep!.seeds.join(', ')];
+  });
+  return table(['Task', 'Adapter', 'k', 'Base sparsity', 'Pruner', ...rates.map((lr) => `lr ${lr}`), 'Chosen', 'Sweep seeds'], rows);
+}
+
 export function buildReport(title: string, description: string, records: ExperimentRecord[], planned: number, command: string): { markdown: string; charts: Map<string, string> } {
-  const aggs = aggregate(records);
+  // Runs of a sweep at a rate that was not chosen only show in the sweep's table.
+  const shown = selectedRecords(records);
+  const split = reportSplit(shown);
+  const aggs = aggregate(shown, split);
   const charts = new Map<string, string>();
   const tasks = [...new Set(aggs.map((a) => a.spec.task))];
   const lines = [`# ${title}`, ''];
@@ -360,14 +422,16 @@ export function buildReport(title: string, description: string, records: Experim
     `Command: \`${command}\``,
     '',
     `${records.length} of ${planned} runs finished; ${(seconds / 60).toFixed(1)} min of training time in total (backend: ${backends || '—'}).`,
-    'Metric: accuracy on the dev split (token accuracy for pos), in percent, mean ± sample standard deviation over seeds. "Trainable non-zero" counts the adapter weights kept after pruning plus the classification head; "sparsity trained" is the fraction of prunable adapter weights removed.',
+    `Metric: accuracy on the ${split} split (token accuracy for pos), in percent, mean ± sample standard deviation over seeds.${split === 'test' ? ' Learning rates were chosen on the dev split; the test split was used for nothing else.' : ''} "Trainable non-zero" counts the adapter weights kept after pruning plus the classification head; "sparsity trained" is the fraction of prunable adapter weights removed.`,
     '',
-    `Comparisons are paired by seed (runs with the same seed share batches and head): Δ is the mean over seeds of the difference in accuracy points, with its 95% Student t interval over seeds and, where the runs recorded which dev items they got right, a 95% paired bootstrap interval (${REPORT_BOOTSTRAP.resamples.toLocaleString('en-US')} resamples of seeds and, within each seed, of dev items, the same items for both sides). The verdict follows the t interval (with one seed, the bootstrap's, which then ignores seed-to-seed spread): "better" or "worse" when the interval excludes 0, otherwise "no difference detected" with the interval's half-width.`,
+    `Comparisons are paired by seed (runs with the same seed share batches and head): Δ is the mean over seeds of the difference in accuracy points, with its 95% Student t interval over seeds and, where the runs recorded which ${split} items they got right, a 95% paired bootstrap interval (${REPORT_BOOTSTRAP.resamples.toLocaleString('en-US')} resamples of seeds and, within each seed, of ${split} items, the same items for both sides). The verdict follows the t interval (with one seed, the bootstrap's, which then ignores seed-to-seed spread): "better" or "worse" when the interval excludes 0, otherwise "no difference detected" with the interval's half-width.`,
     '',
   );
+  const sweeps = sweepTable(records);
+  if (sweeps) lines.push('## Learning rates', '', 'Each configuration trained at every rate on the sweep seeds; the best mean dev metric (in bold) chose the rate of its other seeds. "…": that run has not finished.', '', sweeps, '');
   const sweep = sparsityTable(aggs);
   if (sweep) {
-    lines.push('## Dev metric vs sparsity', '', sweep, '');
+    lines.push(`## ${splitTitle(split)} metric vs sparsity`, '', sweep, '');
     for (const task of tasks) {
       const series = sparsitySeries(aggs).filter((s) => s.task === task && s.points.length >= 2);
       if (series.length === 0) continue;
@@ -386,7 +450,7 @@ export function buildReport(title: string, description: string, records: Experim
         const sparsities = [...new Set(mine.map((d) => d.sparsity))].sort(byNumber);
         const groups = sparsities.map((sp) => ({ label: `s ${sparsityLabel(sp)}`, entries: mine.filter((d) => d.sparsity === sp).map((d) => { const name = `${d.s.adapter} d${d.s.dim}, ${d.s.pruner}`; return { series: names.indexOf(name), name: `${name}, s ${sparsityLabel(sp)}`, cmp: d.cmp }; }) }));
         const file = `sparsity-difference-${task}.svg`;
-        charts.set(file, differenceChart(`${task}: pruned − dense, paired by seed (95% CI)`, `Δ dev ${metricName(task)} (points)`, groups, names));
+        charts.set(file, differenceChart(`${task}: pruned − dense, paired by seed (95% CI)`, `Δ ${split} ${metricName(task)} (points)`, groups, names));
         lines.push(`![${task}: pruned − dense with 95% intervals](charts/${file})`, '');
       }
     }
@@ -415,7 +479,7 @@ export function buildReport(title: string, description: string, records: Experim
           entries: mine.filter((d) => d.c === c).map((d) => ({ series: ks.indexOf(d.k), name: `${c.adapter} k = ${d.k}`, cmp: d.cmp })),
         }));
         const file = `large-sparse-difference-${task}.svg`;
-        charts.set(file, differenceChart(`${task}: Large-Sparse − standard, paired by seed (95% CI)`, `Δ dev ${metricName(task)} (points)`, groups, ks.map((k) => `Large-Sparse k = ${k}`)));
+        charts.set(file, differenceChart(`${task}: Large-Sparse − standard, paired by seed (95% CI)`, `Δ ${split} ${metricName(task)} (points)`, groups, ks.map((k) => `Large-Sparse k = ${k}`)));
         lines.push(`![${task}: Large-Sparse − standard with 95% intervals](charts/${file})`, '');
       }
     }

@@ -28,6 +28,12 @@ export interface ExperimentRecord {
    * written before it existed.
    */
   devCorrect?: { count: number; bits: string };
+  /** The final adapter on the test split (figures are reported on it; selection reads dev only), and per test item whether it was right. */
+  test?: { accuracy: number; macroF1: number; mcc: number; count: number };
+  testCorrect?: { count: number; bits: string };
+  /** The configuration without seed and learning rate, and its learning-rate sweep (grid.ts); absent before sweeps existed. */
+  unit?: string;
+  sweep?: PlannedRun['sweep'];
   /** The training loss every `lossEvery` steps (for curves without bloating the file). */
   losses: number[];
   lossEvery: number;
@@ -98,7 +104,7 @@ export class ExperimentContext {
     const warnings: string[] = [];
     const result = await runSparseAdapter(plm, task, config, (event) => {
       if (event.type === 'warning') warnings.push(event.message);
-    });
+    }, undefined, { evaluateTest: true });
     try {
       const lossEvery = Math.max(1, Math.ceil(result.losses.length / 100));
       const { budget, dev } = result;
@@ -111,6 +117,12 @@ export class ExperimentContext {
         budget: { trainableNonzero: budget.trainableNonzero, adapterNonzero: budget.adapterNonzero, headParams: budget.headParams, percentOfPlm: budget.percentOfPlm, plmParams: budget.plmParams },
         dev: { accuracy: dev.accuracy, macroF1: dev.macroF1, mcc: dev.mcc, count: dev.count },
         devCorrect: { count: result.devCorrect.length, bits: packBits(result.devCorrect) },
+        ...(result.test && result.testCorrect && {
+          test: { accuracy: result.test.accuracy, macroF1: result.test.macroF1, mcc: result.test.mcc, count: result.test.count },
+          testCorrect: { count: result.testCorrect.length, bits: packBits(result.testCorrect) },
+        }),
+        unit: planned.unit,
+        ...(planned.sweep && { sweep: planned.sweep }),
         losses: result.losses.filter((_, i) => i % lossEvery === 0),
         lossEvery,
         warnings,

@@ -21,6 +21,11 @@ describe('the built task files', () => {
     for (const name of ['spam', 'genre', 'pos'] as const) expect(task(name).kind).toBe(BUILTIN_TASK_INFO[name].kind);
   });
 
+  it("state their train split's size in the catalog, where grids in epochs read it", async () => {
+    for (const name of ['spam', 'genre', 'pos'] as const) expect(BUILTIN_TASK_INFO[name].trainExamples).toBe(task(name).train.length);
+    expect(BUILTIN_TASK_INFO.toy.trainExamples).toBe((await loadBuiltinTask('toy', readPublic)).train.length);
+  });
+
   it('have the documented sizes and stay small enough for a browser', () => {
     const sizes = (t: Task) => [t.train.length, t.dev.length, t.test.length];
     // Regenerate with `npm run build:tasks`: splits by document hash (docs/splits.md), dev and test of ~1,150–2,000.
