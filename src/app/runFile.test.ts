@@ -50,4 +50,19 @@ describe('run files', () => {
     expect(runs[0]!.status).toBe('interrupted');
     expect(notes).toEqual(['e.json, run 1: prune.sparsity 7 is not valid (Too big: expected number to be <=0.99); using 0.4']);
   });
+
+  it("keep a run's seed group; files without one import as single runs; a malformed one is a note and the run stays", () => {
+    const grouped = { ...trained, seedGroup: { group: 'seeds-7', seeds: 3 } };
+    expect(importRuns(exportRuns([grouped]), 'g.json', 5).runs[0]!.seedGroup).toEqual({ group: 'seeds-7', seeds: 3 });
+    const before = importRuns(exportRuns([trained]), 'g.json', 5);
+    expect(before.notes).toEqual([]);
+    expect(before.runs[0]!.seedGroup).toBeUndefined();
+    const file = JSON.parse(exportRuns([grouped])) as { runs: { seedGroup: { seeds: unknown } }[] };
+    file.runs[0]!.seedGroup.seeds = 21;
+    const { runs, notes } = importRuns(JSON.stringify(file), 'h.json', 5);
+    expect(notes).toEqual(['h.json, run 1: seeds 21 is not a whole number from 1 to 20; showing it as a single run']);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.seedGroup).toBeUndefined();
+    expect({ ...runs[0], id: 'r1' }).toEqual({ ...trained, phase: 'done' });
+  });
 });

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { packBits, unpackBits } from '../engine/stats';
 import type { RunRecord } from './runs';
 import { parseRunSettings } from '../engine/settings';
+import { parseSeedGroup } from './seeds';
 import { BudgetSchema } from './share';
 
 export const RUN_FILE_FORMAT = 'sparseadapter-run';
@@ -41,6 +42,8 @@ const RecordSchema = z.object({
   error: z.string().max(5000).nullable(),
   startedAt: z.number(),
   comparison: z.object({ group: z.string().max(100), role: z.enum(['standard', 'large-sparse']) }).nullable(),
+  /** Optional (files from before seed groups, single runs); read apart, so a bad one is a note and the run stays. */
+  seedGroup: z.unknown().optional(),
   /** Optional: files from before it existed have none. */
   devCorrect: z.object({ count: z.number().int().min(1).max(10_000_000), bits: z.string().max(2_000_000) }).optional(),
 });
@@ -65,7 +68,9 @@ export function importRuns(text: string, fileName: string, now: number): { runs:
     }
     const { settings, problems } = parseRunSettings(parsed.data.settings, `${fileName}, run ${i + 1}`, { allowFileTasks: true });
     notes.push(...problems);
-    const { devCorrect: packed, ...r } = parsed.data;
+    const { devCorrect: packed, seedGroup: rawGroup, ...r } = parsed.data;
+    const { seedGroup, problems: groupProblems } = parseSeedGroup(rawGroup, `${fileName}, run ${i + 1}`);
+    notes.push(...groupProblems);
     let devCorrect: Uint8Array | undefined;
     try {
       devCorrect = packed && unpackBits(packed.bits, packed.count);
@@ -73,7 +78,7 @@ export function importRuns(text: string, fileName: string, now: number): { runs:
       throw new Error(`${fileName}: run ${i + 1} is damaged at devCorrect (${(error as Error).message})`, { cause: error });
     }
     // A new id, so an import never overwrites a run the user has; a run saved mid-training is interrupted.
-    return { ...r, ...(devCorrect && { devCorrect }), id: `imported-${now.toString(36)}-${i}`, settings, paused: false, phase: r.status === 'running' ? 'interrupted' : r.status, status: r.status === 'running' ? 'interrupted' : r.status, scoring: null } as RunRecord;
+    return { ...r, ...(devCorrect && { devCorrect }), ...(seedGroup && { seedGroup }), id: `imported-${now.toString(36)}-${i}`, settings, paused: false, phase: r.status === 'running' ? 'interrupted' : r.status, status: r.status === 'running' ? 'interrupted' : r.status, scoring: null } as RunRecord;
   });
   return { runs, notes };
 }

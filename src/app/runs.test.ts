@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRunSettings } from '../engine/settings';
 import { pairedBootstrap } from '../engine/stats';
-import { applyRunEvents, comparisons, createRunRecord, epochsForSteps, PAGE_BOOTSTRAP, runProgress, stepsForEpochs, type RunRecord } from './runs';
+import { comparisons, PAGE_BOOTSTRAP } from './comparison';
+import { applyRunEvents, createRunRecord, epochsForSteps, runProgress, stepsForEpochs, type RunRecord } from './runs';
 
 const settings = { ...defaultRunSettings('houlsby'), train: { ...defaultRunSettings().train, steps: 10 } };
 
@@ -39,7 +40,7 @@ describe('steps and epochs', () => {
   });
 });
 
-describe('comparisons', () => {
+describe('comparisons of one seed', () => {
   const summary = (accuracy: number) => ({ type: 'summary' as const, budget: { plmParams: 10, adapterParams: 5, adapterPrunable: 4, adapterNonzero: 3, headParams: 2, trainableNonzero: 5, percentOfPlm: 50 }, dev: { accuracy, macroF1: 0, mcc: 0, confusion: [], count: 40 }, labels: ['a', 'b'], seconds: 1, firstLossMs: 1 });
   const pair = (standard: Partial<RunRecord>, large: Partial<RunRecord>) => [
     { ...createRunRecord('s', 'standard', settings, 0, { group: 'g', role: 'standard' }), status: 'done' as const, ...standard },
@@ -53,20 +54,21 @@ describe('comparisons', () => {
     const [c] = comparisons(pair({ summary: summary(0.5), devCorrect: standardCorrect }, { summary: summary(0.75), devCorrect: largeCorrect }));
     expect(c!.accuracyGain).toBeCloseTo(0.25, 12);
     const direct = pairedBootstrap([largeCorrect], [standardCorrect], PAGE_BOOTSTRAP);
-    expect(c!.interval!.bootstrap.mean).toBeCloseTo(25, 9);
-    expect(c!.interval!.bootstrap.low).toBeCloseTo(100 * direct.low, 9);
-    expect(c!.interval!.bootstrap.high).toBeCloseTo(100 * direct.high, 9);
-    expect(c!.interval!.bootstrap.seedsResampled).toBe(false);
+    expect(c!.bootstrap!.mean).toBeCloseTo(25, 9);
+    expect(c!.bootstrap!.low).toBeCloseTo(100 * direct.low, 9);
+    expect(c!.bootstrap!.high).toBeCloseTo(100 * direct.high, 9);
+    expect(c!.bootstrap!.seedsResampled).toBe(false);
     // Every resample's difference is ≥ 0 and P(no gained item drawn) = 0.75^40 ≈ 1e-5: the interval excludes 0.
-    expect(c!.interval!.verdict).toBe('better');
+    expect(c!.verdict).toBe('better');
   });
 
   it('says "no difference detected" when the runs get as many items right and wrong, and has no interval without per-item data', () => {
     const swapped = Uint8Array.from(standardCorrect, (v, i) => (i < 2 ? 1 - v : v));
     const [c] = comparisons(pair({ summary: summary(0.5), devCorrect: standardCorrect }, { summary: summary(0.5), devCorrect: swapped }));
-    expect(c!.interval!.verdict).toMatch(/^no difference detected \(±\d+\.\d points at this sample size\)$/);
+    expect(c!.verdict).toMatch(/^no difference detected \(±\d+\.\d points at this sample size\)$/);
     const [none] = comparisons(pair({ summary: summary(0.5) }, { summary: summary(0.75), devCorrect: largeCorrect }));
-    expect(none!.interval).toBeNull();
+    expect(none!.bootstrap).toBeNull();
+    expect(none!.verdict).toBeNull();
     expect(none!.accuracyGain).toBeCloseTo(0.25, 12);
   });
 });

@@ -1,8 +1,8 @@
 // Runs as the page keeps them: what was asked, what the worker reported, folded by a pure reducer
 // (`applyRunEvents`) so that the charts read plain arrays and the logic is testable without React.
-import { pairedBootstrap, verdict, type BootstrapInterval, type Verdict } from '../engine/stats';
 import type { RunEvent, RunSettings } from '../worker/protocol';
 import { downsample, roundShown, roundTo } from './figures';
+import type { SeedGroup } from './seeds';
 import { MAX_CURVE_POINTS, type SharedRun } from './share';
 
 type Pruned = Extract<RunEvent, { type: 'pruned' }>;
@@ -27,8 +27,13 @@ export interface RunRecord {
   warnings: string[];
   error: string | null;
   startedAt: number;
-  /** Set on the two runs of a "Large-Sparse vs standard" comparison. */
+  /** Set on the runs of a "Large-Sparse vs standard" comparison (both sides, every seed). */
   comparison: { group: string; role: 'standard' | 'large-sparse' } | null;
+  /**
+   * Set on each of the n runs of one configuration started together with n > 1 seeds (seed, seed + 1,
+   * …): the charts draw their mean with a band. Absent on single runs and on runs from older builds.
+   */
+  seedGroup?: SeedGroup;
   /**
    * Per dev item, 1 where the final adapter was right (from the worker's reply), for the comparison's
    * paired bootstrap. Kept in IndexedDB and run files (bit-packed), never in links; absent for runs
@@ -38,56 +43,16 @@ export interface RunRecord {
 }
 
 /** A new run record in its initial state (the store's queue gives it `queued` until it starts). */
-export function createRunRecord(id: string, label: string, settings: RunSettings, now: number, comparison: RunRecord['comparison'] = null): RunRecord {
-  return { id, label, settings, status: 'running', paused: false, phase: 'queued', scoring: null, losses: [], evals: [], pruned: null, summary: null, warnings: [], error: null, startedAt: now, comparison };
+export function createRunRecord(id: string, label: string, settings: RunSettings, now: number, comparison: RunRecord['comparison'] = null, seedGroup?: SeedGroup): RunRecord {
+  return { id, label, settings, status: 'running', paused: false, phase: 'queued', scoring: null, losses: [], evals: [], pruned: null, summary: null, warnings: [], error: null, startedAt: now, comparison, ...(seedGroup && { seedGroup }) };
 }
-
-/** Large-Sparse − standard for one seed: a paired bootstrap over the dev items (in accuracy points) and its verdict. */
-export interface ComparisonInterval {
-  bootstrap: BootstrapInterval;
-  verdict: Verdict;
-}
-
-/** The page's bootstrap: fixed, so the same two runs always show the same interval. */
-export const PAGE_BOOTSTRAP = { resamples: 1000, seed: 1 } as const;
-const intervals = new WeakMap<Uint8Array, WeakMap<Uint8Array, ComparisonInterval>>();
 
 /**
- * The interval of Large-Sparse − standard from the two runs' per-item correctness: with one seed per
- * comparison only dev items can be resampled (seeds are not), so it leaves out seed-to-seed spread.
- * Null when either run lacks per-item data or they cover different items. Memoised per pair of arrays.
+ * Whether a run trained to its end, so its figures may enter a mean over seeds: done here, or shared
+ * from a run that was done (a stopped or failed run's figures are of a shorter training).
  */
-export function comparisonInterval(standard: RunRecord, large: RunRecord): ComparisonInterval | null {
-  const a = large.devCorrect;
-  const b = standard.devCorrect;
-  if (!a || !b || a.length !== b.length || a.length === 0) return null;
-  const known = intervals.get(a)?.get(b);
-  if (known) return known;
-  const boot = pairedBootstrap([a], [b], PAGE_BOOTSTRAP);
-  const points = { ...boot, mean: 100 * boot.mean, low: 100 * boot.low, high: 100 * boot.high, halfWidth: 100 * boot.halfWidth };
-  const result = { bootstrap: points, verdict: verdict(points) };
-  const inner = intervals.get(a) ?? new WeakMap<Uint8Array, ComparisonInterval>();
-  inner.set(b, result);
-  intervals.set(a, inner);
-  return result;
-}
-
-/** The finished comparisons: each standard run beside its Large-Sparse counterpart, with the metric difference and its interval. */
-export function comparisons(runs: readonly RunRecord[]): { group: string; standard: RunRecord; large: RunRecord; accuracyGain: number | null; interval: ComparisonInterval | null }[] {
-  const groups = new Map<string, { standard?: RunRecord; large?: RunRecord }>();
-  for (const run of runs) {
-    if (!run.comparison) continue;
-    const entry = groups.get(run.comparison.group) ?? {};
-    if (run.comparison.role === 'standard') entry.standard = run;
-    else entry.large = run;
-    groups.set(run.comparison.group, entry);
-  }
-  return [...groups.entries()].flatMap(([group, { standard, large }]) => {
-    if (!standard || !large) return [];
-    const a = standard.summary?.dev.accuracy;
-    const b = large.summary?.dev.accuracy;
-    return [{ group, standard, large, accuracyGain: a === undefined || b === undefined ? null : b - a, interval: comparisonInterval(standard, large) }];
-  });
+export function isFinished(run: RunRecord): boolean {
+  return run.summary !== null && (run.status === 'done' || (run.status === 'shared' && run.phase === 'shared (done)'));
 }
 
 /** Exponential moving average factor of the smoothed loss curve. */
@@ -156,12 +121,13 @@ export function toSharedRun(run: RunRecord, withResults: boolean): SharedRun {
       evals: downsample(run.evals, MAX_CURVE_POINTS).map((e) => [e.step, roundTo(e.accuracy, 6), roundTo(e.macroF1, 6), roundTo(e.mcc, 6)] as [number, number, number, number]),
     }
     : null;
-  return { label: run.label, settings: run.settings, results, comparison: run.comparison };
+  return { label: run.label, settings: run.settings, results, comparison: run.comparison, ...(run.seedGroup && { seedGroup: run.seedGroup }) };
 }
 
 /** A run opened from a link: charts and figures from the link, nothing to train or try. */
 export function fromSharedRun(shared: SharedRun, id: string, now: number): RunRecord {
-  const run = createRunRecord(id, shared.label, shared.settings, now, shared.comparison && { group: `shared-${shared.comparison.group}`, role: shared.comparison.role });
+  // Group names get a prefix, so a link's groups never join this page's own.
+  const run = createRunRecord(id, shared.label, shared.settings, now, shared.comparison && { group: `shared-${shared.comparison.group}`, role: shared.comparison.role }, shared.seedGroup && { ...shared.seedGroup, group: `shared-${shared.seedGroup.group}` });
   const r = shared.results;
   if (!r) return { ...run, status: 'shared', phase: 'shared (settings only)' };
   let smooth = NaN;

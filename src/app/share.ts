@@ -7,6 +7,7 @@ import { deflateSync, inflateSync } from 'fflate';
 import { z } from 'zod';
 import { BUILTIN_TASKS } from '../engine/catalog';
 import { parseRunSettings, type RunSettings } from '../engine/settings';
+import { parseSeedGroup, type SeedGroup } from './seeds';
 
 /** The link format's version; a link with another version is refused with a message. */
 export const SHARE_VERSION = 1;
@@ -16,7 +17,8 @@ export const SHAREABLE_TASKS = BUILTIN_TASKS;
 /** Inflated payloads larger than this are refused (a crafted link cannot make the page allocate much). */
 const MAX_INFLATED_BYTES = 256 * 1024;
 const MAX_LINK_CHARS = 64 * 1024;
-export const MAX_SHARED_RUNS = 8;
+/** Runs in one link: a 4-sparsity sweep of 4 seeds, or an 8-seed comparison. */
+export const MAX_SHARED_RUNS = 16;
 /** Points of each curve a link carries (figures.ts's downsample). */
 export const MAX_CURVE_POINTS = 60;
 
@@ -57,11 +59,13 @@ export interface SharedRun {
   settings: RunSettings;
   results: SharedResults | null;
   comparison: { group: string; role: 'standard' | 'large-sparse' } | null;
+  /** The run's seed group (one of n runs of one configuration); absent for a single run and in older links. */
+  seedGroup?: SeedGroup;
 }
 
 const EnvelopeSchema = z.object({
   v: z.number(),
-  runs: z.array(z.object({ label: z.unknown().optional(), settings: z.unknown(), results: z.unknown().optional(), comparison: z.unknown().optional() })).min(1).max(MAX_SHARED_RUNS),
+  runs: z.array(z.object({ label: z.unknown().optional(), settings: z.unknown(), results: z.unknown().optional(), comparison: z.unknown().optional(), seedGroup: z.unknown().optional() })).min(1).max(MAX_SHARED_RUNS),
 });
 const ComparisonSchema = z.strictObject({ group: z.string().min(1).max(40), role: z.enum(['standard', 'large-sparse']) });
 
@@ -82,9 +86,12 @@ function fromBase64Url(text: string): Uint8Array {
 /** The hash part of a link (`#share=1.…`) for runs. */
 export function encodeShare(runs: SharedRun[]): string {
   if (runs.length === 0 || runs.length > MAX_SHARED_RUNS) throw new Error(`a link holds 1 to ${MAX_SHARED_RUNS} runs, not ${runs.length}`);
-  const payload = { v: SHARE_VERSION, runs: runs.map((r) => ({ label: r.label, settings: r.settings, ...(r.results && { results: r.results }), ...(r.comparison && { comparison: r.comparison }) })) };
+  const payload = { v: SHARE_VERSION, runs: runs.map((r) => ({ label: r.label, settings: r.settings, ...(r.results && { results: r.results }), ...(r.comparison && { comparison: r.comparison }), ...(r.seedGroup && { seedGroup: r.seedGroup }) })) };
   const bytes = deflateSync(new TextEncoder().encode(JSON.stringify(payload)), { level: 9 });
-  return `${SHARE_PREFIX}${SHARE_VERSION}.${toBase64Url(bytes)}`;
+  const hash = `${SHARE_PREFIX}${SHARE_VERSION}.${toBase64Url(bytes)}`;
+  // The reader refuses longer links, so none is made.
+  if (hash.length > MAX_LINK_CHARS) throw new Error(`a link of these ${runs.length} runs would be ${hash.length.toLocaleString('en-US')} characters, more than the ${MAX_LINK_CHARS.toLocaleString('en-US')} a link may have: share fewer runs, or leave out their results`);
+  return hash;
 }
 
 /** What a link gave: the runs it could read (possibly none) and what could not be used, in words. */
@@ -135,7 +142,9 @@ export function decodeShare(hash: string): DecodedShare {
         else problems.push(`${where}: its results are damaged (${parsed.error.issues[0]?.path.join('.') || 'results'}: ${parsed.error.issues[0]?.message}); showing the settings only`);
       }
       const comparison = raw.comparison === undefined ? null : ComparisonSchema.safeParse(raw.comparison).data ?? null;
-      return { label, settings, results, comparison };
+      const { seedGroup, problems: g } = parseSeedGroup(raw.seedGroup, where);
+      problems.push(...g);
+      return { label, settings, results, comparison, ...(seedGroup && { seedGroup }) };
     });
     return { runs, problems };
   } catch (error) {

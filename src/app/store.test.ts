@@ -165,6 +165,75 @@ describe('the run queue', () => {
   });
 });
 
+describe('several seeds', () => {
+  const seedsOf = (store: AppStore) => store.getState().runs.map((r) => r.settings.train.seed);
+  const finishAll = async (fake: ReturnType<typeof fakeClient>, store: AppStore) => {
+    for (let i = 0; i < store.getState().runs.length; i++) {
+      const id = store.getState().runs[i]!.id;
+      await vi.waitFor(() => expect(fake.trainedIds()).toContain(id));
+      fake.finish(id);
+    }
+  };
+
+  it('queues a configuration n times with seeds seed … seed + n − 1, as one seed group', async () => {
+    const { fake, store } = await readyStore();
+    const done = store.getState().runSeeds({ ...SETTINGS, train: { ...SETTINGS.train, seed: 7 } }, 3, (s) => `seed ${s.train.seed}`);
+    expect(seedsOf(store)).toEqual([7, 8, 9]);
+    expect(store.getState().runs.map((r) => r.label)).toEqual(['seed 7', 'seed 8', 'seed 9']);
+    const groups = store.getState().runs.map((r) => r.seedGroup);
+    expect(groups[0]).toEqual({ group: expect.stringMatching(/^seeds-/), seeds: 3 });
+    expect(new Set(groups.map((g) => g!.group)).size).toBe(1);
+    // Everything but the seed is the same.
+    for (const r of store.getState().runs) expect({ ...r.settings, train: { ...r.settings.train, seed: 0 } }).toEqual({ ...SETTINGS, train: { ...SETTINGS.train, seed: 0 } });
+    await finishAll(fake, store);
+    await done;
+    expect(statuses(store)).toEqual(['done', 'done', 'done']);
+  });
+
+  it('runs one seed as before: a single run with no group', async () => {
+    const { store } = await readyStore();
+    void store.getState().runSeeds(SETTINGS, 1, () => 'one');
+    expect(store.getState().runs.map((r) => [r.settings.train.seed, r.seedGroup])).toEqual([[SETTINGS.train.seed, undefined]]);
+  });
+
+  it('refuses seeds past the largest one and queues nothing', async () => {
+    const { store } = await readyStore();
+    await expect(store.getState().runSeeds({ ...SETTINGS, train: { ...SETTINGS.train, seed: 2 ** 31 - 2 } }, 3, () => 'x')).rejects.toThrow(/go past the largest seed/);
+    expect(store.getState().runs).toEqual([]);
+  });
+
+  it('compares seed by seed: standard then Large-Sparse for each seed, each side one seed group', async () => {
+    const { store } = await readyStore();
+    void store.getState().compareLargeSparse(SETTINGS, 2, label, 2);
+    const runs = store.getState().runs;
+    expect(runs.map((r) => [r.settings.train.seed, r.settings.largeSparse, r.comparison!.role])).toEqual([[1, 1, 'standard'], [1, 2, 'large-sparse'], [2, 1, 'standard'], [2, 2, 'large-sparse']]);
+    expect(new Set(runs.map((r) => r.comparison!.group)).size).toBe(1);
+    expect(runs[0]!.seedGroup!.group).toBe(runs[2]!.seedGroup!.group);
+    expect(runs[1]!.seedGroup!.group).toBe(runs[3]!.seedGroup!.group);
+    expect(runs[0]!.seedGroup!.group).not.toBe(runs[1]!.seedGroup!.group);
+  });
+
+  it('sweeps sparsity seed by seed, one seed group per sparsity', async () => {
+    const { store } = await readyStore();
+    void store.getState().sweepSparsity(SETTINGS, [0, 0.5, 0.9], 2, (s) => `${s.prune.sparsity}/${s.train.seed}`);
+    const runs = store.getState().runs;
+    expect(runs.map((r) => r.label)).toEqual(['0/1', '0.5/1', '0.9/1', '0/2', '0.5/2', '0.9/2']);
+    expect(runs[0]!.seedGroup!.group).toBe(runs[3]!.seedGroup!.group);
+    expect(new Set(runs.map((r) => r.seedGroup!.group)).size).toBe(3);
+    expect(store.getState().runQueue).toHaveLength(5);
+  });
+
+  it("puts a shared group's first seed and its seeds count in the controls", async () => {
+    const { store } = await readyStore();
+    const shared = (seed: number) => ({ label: `s${seed}`, settings: { ...SETTINGS, train: { ...SETTINGS.train, seed } }, results: null, comparison: null, seedGroup: { group: 'g', seeds: 2 } });
+    store.getState().openShared({ runs: [shared(4), shared(3)], problems: [] });
+    expect(store.getState().draft.train.seed).toBe(3);
+    expect(store.getState().draftPage).toEqual({ seeds: 2 });
+    await store.getState().applySettings(SETTINGS, { seeds: 1 });
+    expect(store.getState().draftPage).toEqual({ seeds: 1 });
+  });
+});
+
 describe('a worker crash', () => {
   it('fails the running run with the reason, restarts the engine with its backend, model and tasks, then starts the queued run', async () => {
     const { fake, store } = await readyStore();

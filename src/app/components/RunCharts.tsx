@@ -1,10 +1,13 @@
 // Line charts of runs against steps: one generic chart (a value per step, one line per run), used for
-// the loss (raw and smoothed), the dev metric, the learning rate and the throughput.
+// the loss (raw and smoothed), the dev metric, the learning rate and the throughput. The finished runs
+// of a seed group are drawn as one line, their mean, with its 95% band over seeds (Student t).
 import { heatCellColors } from '../contrast';
 import { memo, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import { formatTick, linePath, linearScale, nearestIndex, niceTicks } from '../chartScale';
-import type { RunRecord } from '../runs';
+import { isFinished, type RunRecord } from '../runs';
 import { downsample } from '../figures';
+import { runLabel } from '../labels';
+import { meanBand, splitSeedGroups, type ShownSeedGroup } from '../seeds';
 
 /** Okabe–Ito: distinguishable with the common colour-vision deficiencies. */
 export const COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'];
@@ -17,6 +20,10 @@ export interface Series {
   label: (run: RunRecord) => string;
   points: (run: RunRecord) => [number, number][];
   faint?: boolean;
+  /** Where the values can lie: a band over seeds is clipped to it for drawing. */
+  range?: readonly [number, number];
+  /** Drawn for single runs only (a seed group's line is the mean of the others). */
+  singleOnly?: boolean;
 }
 
 /** `phase`: where in each refresh period this chart redraws (ms), so that charts redraw in different tasks. */
@@ -52,7 +59,7 @@ export function StepChart(props: StepChartProps) {
 
 /** What a chart draws, in short: the runs' names and, per line, its length and last point. */
 function drawnSignature(runs: RunRecord[], series: Series[]): string {
-  return runs.map((r) => `${r.id}|${r.label}|${series.map((s) => {
+  return runs.map((r) => `${r.id}|${r.label}|${isFinished(r)}|${r.seedGroup?.group}|${series.map((s) => {
     const points = s.points(r);
     const last = points[points.length - 1];
     return `${points.length}:${last?.[0]}:${last?.[1]}`;
@@ -62,19 +69,25 @@ function drawnSignature(runs: RunRecord[], series: Series[]): string {
 // Redrawn only when what it draws changes: a streaming run changes its record every flush, but the dev
 // metric chart's lines change only at evaluations.
 const StepChartBody = memo(function StepChartBody({ runs, series, height = 220, digits = 3, title }: StepChartProps & { drawn: string }) {
-  const lines: ChartLine[] = runs.flatMap((run, i) => series.map((s) => ({
-    key: `${run.id}:${s.key}`,
-    label: s.label(run),
-    color: COLORS[i % COLORS.length]!,
-    faint: s.faint ?? false,
-    points: downsample(s.points(run).filter(([, y]) => Number.isFinite(y)), MAX_POINTS),
-  })));
+  const { groups, singles } = splitSeedGroups(runs);
+  // One entry per single run and per seed group, in the order their first run appears.
+  const entries = runs.flatMap((run): { run: RunRecord; group: ShownSeedGroup | null }[] => {
+    if (singles.includes(run)) return [{ run, group: null }];
+    const group = groups.find((g) => g.runs[0] === run);
+    return group ? [{ run, group }] : [];
+  });
+  const lines: ChartLine[] = entries.flatMap(({ run, group }, i) => series.filter((s) => !(group && s.singleOnly)).map((s): ChartLine => {
+    const base = { key: `${group ? group.group : run.id}:${s.key}`, color: COLORS[i % COLORS.length]!, faint: s.faint ?? false };
+    if (!group) return { ...base, label: s.label(run), points: downsample(s.points(run).filter(([, y]) => Number.isFinite(y)), MAX_POINTS) };
+    const band = downsample(meanBand(group.runs.map((r) => s.points(r)), s.range), MAX_POINTS);
+    return { ...base, label: `${runLabel(run.settings)}: mean of ${group.runs.length} seeds, 95% band`, points: band.map((b) => [b.x, b.mean] as [number, number]), band: band.map((b) => [b.x, b.low, b.high] as [number, number, number]) };
+  }));
   return (
     <figure className="chart">
       <figcaption>{title}</figcaption>
       <SvgLineChart lines={lines} height={height} digits={digits} title={title} />
       <ul className="chart-legend">
-        {lines.map((l) => <li key={l.key}><span className="swatch" style={{ background: l.color, opacity: l.faint ? 0.3 : 1 }} aria-hidden="true" />{l.label}</li>)}
+        {lines.map((l) => <li key={l.key} data-testid={l.band ? 'seed-band' : undefined}><span className="swatch" style={{ background: l.color, opacity: l.faint ? 0.3 : 1 }} aria-hidden="true" />{l.label}</li>)}
       </ul>
     </figure>
   );
@@ -86,6 +99,8 @@ interface ChartLine {
   color: string;
   faint: boolean;
   points: [number, number][];
+  /** A seed group's 95% band: [x, low, high] at each of its points. */
+  band?: [number, number, number][];
 }
 
 const MARGIN = { top: 8, right: 16, bottom: 24, left: 60 };
@@ -112,7 +127,7 @@ function useWidth(): [(element: HTMLDivElement | null) => void, number] {
 function SvgLineChart({ lines, height, digits, title }: { lines: ChartLine[]; height: number; digits: number; title: string }) {
   const [ref, width] = useWidth();
   const [hoverX, setHoverX] = useState<number | null>(null);
-  const all = lines.flatMap((l) => l.points);
+  const all = lines.flatMap((l) => [...l.points, ...(l.band ?? []).flatMap(([bx, lo, hi]): [number, number][] => [[bx, lo], [bx, hi]])]);
   const plotW = Math.max(10, width - MARGIN.left - MARGIN.right);
   const plotH = height - MARGIN.top - MARGIN.bottom;
   const xs = all.map(([x]) => x);
@@ -125,8 +140,9 @@ function SvgLineChart({ lines, height, digits, title }: { lines: ChartLine[]; he
   const steps = [...new Set(xs)].sort((a, b) => a - b);
   const hoverIndex = hoverX === null ? -1 : nearestIndex(steps, xTicks.lo + ((hoverX - MARGIN.left) / plotW) * (xTicks.hi - xTicks.lo));
   const hoverStep = hoverIndex >= 0 ? steps[hoverIndex]! : null;
-  const values = hoverStep === null ? [] : lines.map((l) => ({ line: l, point: l.points.find(([s]) => s === hoverStep) })).filter((v) => v.point);
-  const last = lines.filter((l) => !l.faint && l.points.length > 0).map((l) => `${l.label}: ${fmt(l.points[l.points.length - 1]![1])}`);
+  const values = hoverStep === null ? [] : lines.map((l) => ({ line: l, point: l.points.find(([s]) => s === hoverStep), band: l.band?.find(([s]) => s === hoverStep) })).filter((v) => v.point);
+  const bandText = (b: [number, number, number] | undefined) => (b && b[2] > b[1] ? ` (95% band ${fmt(b[1])} to ${fmt(b[2])})` : '');
+  const last = lines.filter((l) => !l.faint && l.points.length > 0).map((l) => `${l.label}: ${fmt(l.points[l.points.length - 1]![1])}${bandText(l.band?.[l.band.length - 1])}`);
   return (
     <div className="svg-chart" ref={ref} style={{ height }}>
       {width > 0 && (
@@ -143,6 +159,9 @@ function SvgLineChart({ lines, height, digits, title }: { lines: ChartLine[]; he
               ))}
               {xTicks.ticks.map((t) => <text key={`x${t}`} x={x(t)} y={MARGIN.top + plotH + 16} textAnchor="middle" fontSize={12}>{formatTick(t, xTicks.step)}</text>)}
               <line x1={MARGIN.left} x2={MARGIN.left + plotW} y1={MARGIN.top + plotH} y2={MARGIN.top + plotH} stroke="#666" />
+              {lines.filter((l) => l.band && l.band.length > 0).map((l) => (
+                <path key={`${l.key}:band`} d={`${linePath(l.band!.map(([bx, , hi]) => [x(bx), y(hi)]))} L${[...l.band!].reverse().map(([bx, lo]) => `${x(bx)},${y(lo)}`).join(' L')} Z`} fill={l.color} fillOpacity={0.18} stroke="none" />
+              ))}
               {lines.map((l) => (
                 <path key={l.key} d={linePath(l.points.map(([px, py]) => [x(px), y(py)]))} fill="none" stroke={l.color} strokeOpacity={l.faint ? 0.3 : 1} strokeWidth={l.faint ? 1 : 2} />
               ))}
@@ -157,7 +176,7 @@ function SvgLineChart({ lines, height, digits, title }: { lines: ChartLine[]; he
       {hoverStep !== null && values.length > 0 && (
         <div className="chart-tip" style={{ left: Math.min(x(hoverStep) + 8, Math.max(0, width - 200)) }}>
           <div>step {hoverStep}</div>
-          {values.map(({ line, point }) => <div key={line.key} style={{ color: line.color }}>{line.label}: {fmt(point![1])}</div>)}
+          {values.map(({ line, point, band }) => <div key={line.key} style={{ color: line.color }}>{line.label}: {fmt(point![1])}{bandText(band)}</div>)}
         </div>
       )}
     </div>
@@ -165,10 +184,10 @@ function SvgLineChart({ lines, height, digits, title }: { lines: ChartLine[]; he
 }
 
 export const LOSS_SERIES: Series[] = [
-  { key: 'raw', label: (r) => `${r.label} (raw)`, points: (r) => r.losses.map((l) => [l.step, l.loss]), faint: true },
-  { key: 'smooth', label: (r) => r.label, points: (r) => r.losses.map((l) => [l.step, l.smooth]) },
+  { key: 'raw', label: (r) => `${r.label} (raw)`, points: (r) => r.losses.map((l) => [l.step, l.loss]), faint: true, singleOnly: true },
+  { key: 'smooth', label: (r) => r.label, points: (r) => r.losses.map((l) => [l.step, l.smooth]), range: [0, Infinity] },
 ];
-export const METRIC_SERIES: Series[] = [{ key: 'acc', label: (r) => r.label, points: (r) => r.evals.map((e) => [e.step, e.accuracy]) }];
+export const METRIC_SERIES: Series[] = [{ key: 'acc', label: (r) => r.label, points: (r) => r.evals.map((e) => [e.step, e.accuracy]), range: [0, 1] }];
 export const LR_SERIES: Series[] = [{ key: 'lr', label: (r) => r.label, points: (r) => r.losses.map((l) => [l.step, l.lr]) }];
 export const THROUGHPUT_SERIES: Series[] = [{ key: 'tps', label: (r) => r.label, points: (r) => r.losses.map((l) => [l.step, l.tokensPerSec]) }];
 

@@ -6,11 +6,14 @@ import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxi
 import { exportLibrary } from '../../engine/settings';
 import { KEPT_ADAPTERS } from '../../worker/protocol';
 import { useAppStore } from '../store';
-import { comparisons, runProgress, toSharedRun, type RunRecord } from '../runs';
+import { comparisons } from '../comparison';
+import { runProgress, toSharedRun, type RunRecord } from '../runs';
+import { repeatOf } from '../seeds';
 import { exportRuns } from '../runFile';
 import { encodeShare, MAX_SHARED_RUNS } from '../share';
 import { ComparisonNote } from './ComparisonNote';
 import { PruningCharts } from './PruningCharts';
+import { SweepCharts } from './SweepChart';
 import { RunQueue } from './RunQueue';
 import { TryIt } from './TryIt';
 import { ConfusionMatrix, LOSS_SERIES, LR_SERIES, METRIC_SERIES, StepChart, THROUGHPUT_SERIES } from './RunCharts';
@@ -86,7 +89,14 @@ function ShareBar({ shown }: { shown: RunRecord[] }) {
   // A queued run has recorded nothing: it is neither shared nor exported.
   const exportable = shown.filter((r) => r.status !== 'queued');
   const share = async (runs: RunRecord[]) => {
-    const url = `${location.origin}${location.pathname}${encodeShare(runs.map((r) => toSharedRun(r, withResults)))}`;
+    let hash: string;
+    try {
+      hash = encodeShare(runs.map((r) => toSharedRun(r, withResults)));
+    } catch (error) {
+      setLink({ url: '', note: `No link: ${error instanceof Error ? error.message : String(error)}.` });
+      return;
+    }
+    const url = `${location.origin}${location.pathname}${hash}`;
     let note = `Link to ${runs.length === 1 ? runs[0]!.label : `${runs.length} runs`} (${url.length.toLocaleString('en-US')} characters)`;
     try {
       await navigator.clipboard.writeText(url);
@@ -104,7 +114,7 @@ function ShareBar({ shown }: { shown: RunRecord[] }) {
       <button type="button" disabled={exportable.length === 0} onClick={download}>Export {exportable.length > 1 ? `the ${exportable.length} shown runs` : 'this run'} (JSON)</button>
       <button type="button" disabled={shareable.length === 0} onClick={() => void share(shareable)}>Share {shareable.length > 1 ? `the ${shareable.length} shown runs` : 'this run'}</button>
       <label className="check"><input type="checkbox" checked={withResults} onChange={(e) => setWithResults(e.target.checked)} /> include results (figures and curves)</label>
-      {link && <><input readOnly aria-label="Share link" value={link.url} onFocus={(e) => e.target.select()} /><span className="muted" role="status">{link.note}</span></>}
+      {link && <>{link.url && <input readOnly aria-label="Share link" value={link.url} onFocus={(e) => e.target.select()} />}<span className="muted" role="status">{link.note}</span></>}
     </div>
   );
 }
@@ -201,6 +211,7 @@ export function RunsPanel() {
       <DensityChart run={latest} />
       <PruningCharts run={latest} />
       {comparisons(runs).map((c) => <ComparisonNote key={c.group} comparison={c} />)}
+      <SweepCharts runs={shown} />
       <ShareBar shown={shown} />
       <ImportRuns />
       {adapterError && <p className="warning" role="alert">{adapterError}</p>}
@@ -226,7 +237,7 @@ export function RunsPanel() {
                 <td>{Number.isFinite(best) ? best.toFixed(3) : '—'}</td>
                 <td>{last ? last.loss.toFixed(4) : '—'}</td>
                 <td>{run.summary ? `${run.summary.seconds.toFixed(1)} s` : '—'}</td>
-                <td><button type="button" title="Put this run's settings in the controls (nothing starts until you press Run)" onClick={() => { void applySettings(run.settings); document.getElementById('train-title')?.scrollIntoView({ behavior: 'smooth' }); }}>{run.status === 'shared' ? 'Run it again' : 'Use settings'}</button>
+                <td><button type="button" title={`Put this run's settings in the controls${run.seedGroup ? ` with its group's ${run.seedGroup.seeds} seeds` : ''} (nothing starts until you press Run)`} onClick={() => { const { settings, page } = repeatOf(run, runs); void applySettings(settings, page); document.getElementById('train-title')?.scrollIntoView({ behavior: 'smooth' }); }}>{run.status === 'shared' ? 'Run it again' : 'Use settings'}</button>
                   {run.status === 'done' && kept.includes(run.id) && <>{' '}<button type="button" aria-label={`Download the adapter of ${run.label}`} onClick={() => void downloadAdapter(run)}>Adapter</button></>}
                   {run.status === 'done' && kept.includes(run.id) && pythonLibrary(run) && <>{' '}<button type="button" aria-label={`Download ${run.label} for ${pythonLibrary(run)}`} title={`A folder (zipped) that ${pythonLibrary(run)} loads in Python, with the head and the sparsity masks`} onClick={() => void downloadForPython(run)}>{pythonLibrary(run)}</button></>}
                   {run.status === 'interrupted' && checkpoints[run.id] && <>{' '}<button type="button" aria-label={`Resume ${run.label}`} title={`Continue from the checkpoint at step ${checkpoints[run.id]!.step} (model ${checkpoints[run.id]!.model})`} onClick={() => void resumeRun(run.id)}>Resume</button></>}

@@ -1,7 +1,10 @@
 // The run controls: adapter, dimension, pruner and sparsity, Large-Sparse factor, training settings;
 // Run and Stop. Builds RunSettings from the settings table's defaults and sends them to the worker.
-import { ADAPTER_KINDS, defaultRunSettings, SETTINGS, type AdapterKind, type ChoiceSetting, type RunSettings } from '../../engine/settings';
-import { ADAPTER_SPECS, largeSparse, largeSparseBlocked, scaledDimensionsLabel } from '../../engine/adapters/registry';
+import { ADAPTER_KINDS, defaultRunSettings, PAGE_SETTINGS, PageSettingsSchema, SETTINGS, type AdapterKind, type ChoiceSetting, type RunSettings } from '../../engine/settings';
+import { ADAPTER_SPECS, largeSparseBlocked } from '../../engine/adapters/registry';
+import { runLabel, seededLabel } from '../labels';
+import { seedsProblem } from '../seeds';
+import { SWEEP_SPARSITIES } from '../sweeps';
 import { epochsForSteps, stepsForEpochs } from '../runs';
 import { useAppStore } from '../store';
 import { BudgetPanel } from './BudgetPanel';
@@ -32,22 +35,14 @@ function ChoiceField<T extends string>({ setting, value, onChange, titles }: { s
 const EPOCHS = { label: 'or epochs', min: 0.01, step: 'any' } as const;
 const { adapter: A, prune: P, train: T } = SETTINGS;
 
-/** A short name for a run: adapter, the dimensions Large-Sparse scales (as trained), sparsity and pruner. */
-export function runLabel(settings: RunSettings): string {
-  const k = settings.largeSparse;
-  let trained = { options: settings.adapter, sparsity: settings.prune.sparsity };
-  // The same transform the engine applies (the adapter's spec), so the label cannot drift from the run.
-  if (k > 1 && !largeSparseBlocked(settings.adapter)) trained = largeSparse(settings.adapter, settings.prune.sparsity, k);
-  if (settings.adapter.kind === 'none') return 'head only (no adapter)';
-  const sparsity = trained.sparsity;
-  return `${settings.adapter.kind} ${scaledDimensionsLabel(trained.options)} ${Math.round(sparsity * 100)}% ${sparsity > 0 ? settings.prune.pruner : 'dense'}${k > 1 ? ` (Large-Sparse ×${k})` : ''}`;
-}
-
 export function TrainPanel() {
   const settings = useAppStore((s) => s.draft);
   const setSettings = useAppStore((s) => s.setDraft);
   const model = useAppStore((s) => s.model);
-  const startRun = useAppStore((s) => s.startRun);
+  const runSeeds = useAppStore((s) => s.runSeeds);
+  const sweepSparsity = useAppStore((s) => s.sweepSparsity);
+  const page = useAppStore((s) => s.draftPage);
+  const setPage = useAppStore((s) => s.setDraftPage);
   const stopRun = useAppStore((s) => s.stopRun);
   const pauseRun = useAppStore((s) => s.pauseRun);
   const compareLargeSparse = useAppStore((s) => s.compareLargeSparse);
@@ -64,11 +59,17 @@ export function TrainPanel() {
   /** Whether the chosen kind reads an option (its spec lists them): the controls show only those. */
   const uses = (option: keyof RunSettings['adapter']) => spec.uses.includes(option);
   const setKind = (kind: AdapterKind) => setSettings((s) => ({ ...s, adapter: defaultRunSettings(kind).adapter }));
+  // The seeds count is checked here (the worker checks the run settings): every button that queues runs uses it.
+  const seeds = page.seeds;
+  const seedsError = PageSettingsSchema.safeParse(page).success ? seedsProblem(settings.train.seed, seeds) : `${PAGE_SETTINGS.seeds.label} must be a whole number from ${PAGE_SETTINGS.seeds.min} to ${PAGE_SETTINGS.seeds.max}`;
+  const label = (s: RunSettings) => seededLabel(s, seeds);
+  const times = seeds > 1 ? ` × ${seeds} seeds` : '';
+  const cannotRun = !model || (settings.task !== 'toy' && !task) || seedsError !== null;
 
   return (
     <section className="panel" aria-labelledby="train-title">
       <h2 id="train-title">Adapter, pruning and training</h2>
-      <form className="controls" noValidate onSubmit={(e) => { e.preventDefault(); void startRun(settings, runLabel(settings)); }}>
+      <form className="controls" noValidate onSubmit={(e) => { e.preventDefault(); if (!cannotRun) void runSeeds(settings, seeds, label); }}>
         <fieldset>
           <legend>Adapter</legend>
           <label>Type
@@ -96,6 +97,7 @@ export function TrainPanel() {
           <NumberField setting={T.seqLen} value={settings.train.seqLen} onChange={(seqLen) => patch('train', { seqLen })} />
           <NumberField setting={T.learningRate} value={settings.train.learningRate} onChange={(learningRate) => patch('train', { learningRate })} />
           <NumberField setting={T.seed} value={settings.train.seed} onChange={(seed) => patch('train', { seed })} />
+          <NumberField setting={PAGE_SETTINGS.seeds} value={seeds} onChange={(n) => setPage({ seeds: n })} />
         </fieldset>
         <details>
           <summary>Advanced settings</summary>
@@ -132,12 +134,14 @@ export function TrainPanel() {
         {model && <BudgetPanel settings={settings} model={model} numLabels={task?.labels.length ?? 2} tagging={task?.kind === 'token'} />}
         <div className="row">
           {/* While a run trains, Run and the comparison queue their runs behind it (see the runs panel). */}
-          <button type="submit" disabled={!model || (settings.task !== 'toy' && !task)} title={running ? 'Queues this run: it starts when the runs before it have ended' : undefined}>Run</button>
-          <button type="button" disabled={!model || (settings.task !== 'toy' && !task) || blocked !== null} title={blocked ?? undefined} onClick={() => void compareLargeSparse(settings, compareK, runLabel)}>Large-Sparse ×{compareK} vs standard</button>
+          <button type="submit" disabled={cannotRun} title={seedsError ?? (running ? 'Queues this run: it starts when the runs before it have ended' : undefined)}>Run</button>
+          <button type="button" disabled={cannotRun || blocked !== null} title={seedsError ?? blocked ?? 'The standard adapter and its Large-Sparse counterpart, seed by seed: the same batches and head within a pair'} onClick={() => void compareLargeSparse(settings, compareK, label, seeds)}>Large-Sparse ×{compareK} vs standard{times}</button>
+          <button type="button" disabled={cannotRun} title={seedsError ?? `Queues ${SWEEP_SPARSITIES.length * seeds} runs: this configuration at each sparsity, for each seed; the runs panel then draws the metric against sparsity`} onClick={() => void sweepSparsity(settings, SWEEP_SPARSITIES, seeds, label)}>Sparsity sweep {SWEEP_SPARSITIES.map((x) => 100 * x).join(', ')}%{times}</button>
           <button type="button" disabled={!running} onClick={() => running && void pauseRun(running.id, !running.paused)}>{running?.paused ? 'Resume' : 'Pause'}</button>
           <button type="button" disabled={!running} onClick={() => running && void stopRun(running.id)}>Stop</button>
-          <span className="muted">Run: {runLabel(settings)}{running && ` (waits for the running run${queued > 0 ? ` and ${queued} queued` : ''})`}</span>
+          <span className="muted">Run: {runLabel(settings)}{seeds > 1 && seedsError === null && ` with seeds ${settings.train.seed} to ${settings.train.seed + seeds - 1}`}{running && ` (waits for the running run${queued > 0 ? ` and ${queued} queued` : ''})`}</span>
         </div>
+        {seedsError && <p className="warning" role="alert" data-testid="seeds-error">{seedsError}.</p>}
       </form>
     </section>
   );

@@ -1,7 +1,8 @@
 // The controls' settings (the next run) and what a share link brought.
-import { defaultRunSettings } from '../../engine/settings';
+import { DEFAULT_PAGE_SETTINGS, defaultRunSettings } from '../../engine/settings';
 import type { RunSettings } from '../../worker/protocol';
 import { fromSharedRun } from '../runs';
+import { repeatOf } from '../seeds';
 import type { DraftSlice, SliceCreator } from './types';
 
 /** The controls' first settings: small enough to train in seconds on a laptop. */
@@ -12,8 +13,12 @@ export const createDraftSlice: SliceCreator<DraftSlice> = ({ nextId }) => (set, 
   setDraft(change) {
     set((state) => ({ draft: change(state.draft) }));
   },
-  async applySettings(settings) {
-    set({ draft: settings });
+  draftPage: DEFAULT_PAGE_SETTINGS,
+  setDraftPage(change) {
+    set((state) => ({ draftPage: { ...state.draftPage, ...change } }));
+  },
+  async applySettings(settings, page) {
+    set({ draft: settings, ...(page && { draftPage: page }) });
     if (settings.task !== 'toy' && !settings.task.startsWith('file:') && !get().tasks.some((t) => t.id === settings.task)) await get().loadTask({ kind: 'builtin', name: settings.task });
   },
   shareNotice: [],
@@ -23,6 +28,8 @@ export const createDraftSlice: SliceCreator<DraftSlice> = ({ nextId }) => (set, 
   openShared(decoded) {
     const now = Date.now();
     const runs = decoded.runs.map((shared) => fromSharedRun(shared, nextId('shared'), now));
-    set((state) => ({ runs: [...state.runs, ...runs], shareNotice: decoded.problems, ...(decoded.runs[0] && { draft: decoded.runs[0].settings }) }));
+    // The controls get the first run's settings, and its seed group's count with its lowest seed, so Run repeats it.
+    const first = runs[0] && repeatOf(runs[0], runs);
+    set((state) => ({ runs: [...state.runs, ...runs], shareNotice: decoded.problems, ...(first && { draft: first.settings, draftPage: first.page }) }));
   },
 });

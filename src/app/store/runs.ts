@@ -4,6 +4,7 @@
 // interrupted run with a checkpoint is resumed through the same queue, into its own record.
 import type { CheckpointInfo, FromWorker, RunEvent } from '../../worker/protocol';
 import { applyRunEvents, createRunRecord, type RunRecord } from '../runs';
+import { withSeeds } from '../seeds';
 import { WORKER_CRASHED } from '../workerClient';
 import { expectReply, message } from './reply';
 import type { RunsSlice, SliceCreator } from './types';
@@ -82,20 +83,37 @@ export const createRunsSlice: SliceCreator<RunsSlice> = ({ client, engine, nextI
   return {
     runs: [],
     runQueue: [],
-    startRun(settings, label, comparison = null) {
+    startRun(settings, label, comparison = null, seedGroup) {
       const id = nextId('run');
-      const record: RunRecord = { ...createRunRecord(id, label, settings, Date.now(), comparison), status: 'queued' };
+      const record: RunRecord = { ...createRunRecord(id, label, settings, Date.now(), comparison, seedGroup), status: 'queued' };
       set((state) => ({ runs: [...state.runs, record], runQueue: [...state.runQueue, id] }));
       const done = new Promise<void>((resolve) => ended.set(id, resolve));
       get().startQueued();
       return done;
     },
-    async compareLargeSparse(settings, k, label) {
+    async runSeeds(settings, seeds, label) {
+      const all = withSeeds(settings, seeds);
+      const seedGroup = seeds > 1 ? { group: nextId('seeds'), seeds } : undefined;
+      await Promise.all(all.map((s) => get().startRun(s, label(s), null, seedGroup)));
+    },
+    async compareLargeSparse(settings, k, label, seeds = 1) {
       const group = nextId('cmp');
-      const standard = { ...settings, largeSparse: 1 };
-      const large = { ...settings, largeSparse: k };
-      // Both are queued now; the Large-Sparse run starts when the standard one ends.
-      await Promise.all([get().startRun(standard, label(standard), { group, role: 'standard' }), get().startRun(large, label(large), { group, role: 'large-sparse' })]);
+      const standard = withSeeds({ ...settings, largeSparse: 1 }, seeds);
+      const large = withSeeds({ ...settings, largeSparse: k }, seeds);
+      const sides = seeds > 1 ? { standard: { group: nextId('seeds'), seeds }, large: { group: nextId('seeds'), seeds } } : { standard: undefined, large: undefined };
+      // All are queued now, each pair's two runs one after the other, so pairs finish in turn.
+      await Promise.all(standard.flatMap((s, i) => [
+        get().startRun(s, label(s), { group, role: 'standard' }, sides.standard),
+        get().startRun(large[i]!, label(large[i]!), { group, role: 'large-sparse' }, sides.large),
+      ]));
+    },
+    async sweepSparsity(settings, sparsities, seeds, label) {
+      const perSeed = withSeeds(settings, seeds);
+      const groups = new Map(sparsities.map((sparsity) => [sparsity, seeds > 1 ? { group: nextId('seeds'), seeds } : undefined]));
+      await Promise.all(perSeed.flatMap((s) => sparsities.map((sparsity) => {
+        const run = { ...s, prune: { ...s.prune, sparsity } };
+        return get().startRun(run, label(run), null, groups.get(sparsity));
+      })));
     },
     startQueued() {
       const [next, ...rest] = get().runQueue;

@@ -2,7 +2,9 @@
 // (the worker client, the run store, and what the engine had loaded). The slices implement these.
 import type { StateCreator } from 'zustand';
 import type { BackendPreference, BackendReport, CheckpointInfo, EncodeResult, MappingQuestion, ModelSource, ParityReport, PlmSummary, Prediction, RunSettings, TaskSource, TaskSummary } from '../../worker/protocol';
+import type { PageSettings } from '../../engine/settings';
 import type { RunStore } from '../persist';
+import type { SeedGroup } from '../seeds';
 import type { RunRecord } from '../runs';
 import type { DecodedShare } from '../share';
 import type { WorkerClient } from '../workerClient';
@@ -46,9 +48,20 @@ export interface RunsSlice {
   /** The queued runs' ids in the order they will start; the running run is not in it. */
   runQueue: readonly string[];
   /** Queues a run (it starts when the runs before it have ended); resolves when it has ended or was cancelled. */
-  startRun(settings: RunSettings, label: string, comparison?: RunRecord['comparison']): Promise<void>;
-  /** Queues the standard adapter (k = 1) and its Large-Sparse counterpart (k), same task, data order and seed. */
-  compareLargeSparse(settings: RunSettings, k: number, label: (s: RunSettings) => string): Promise<void>;
+  startRun(settings: RunSettings, label: string, comparison?: RunRecord['comparison'], seedGroup?: SeedGroup): Promise<void>;
+  /**
+   * Queues a configuration `seeds` times, with seeds seed, seed + 1, … (one seed group when seeds > 1);
+   * resolves when all have ended. Rejects, queuing nothing, when the last seed is out of range.
+   */
+  runSeeds(settings: RunSettings, seeds: number, label: (s: RunSettings) => string): Promise<void>;
+  /**
+   * Queues the standard adapter (k = 1) and its Large-Sparse counterpart (k) for each of `seeds` seeds,
+   * alternating (standard, Large-Sparse, next seed…): same task and seed within a pair, so the same
+   * batches and head (random.ts's streams per purpose); the difference is paired.
+   */
+  compareLargeSparse(settings: RunSettings, k: number, label: (s: RunSettings) => string, seeds?: number): Promise<void>;
+  /** Queues the configuration at each of `sparsities` for each of `seeds` seeds (seed by seed, so a first curve comes early). */
+  sweepSparsity(settings: RunSettings, sparsities: readonly number[], seeds: number, label: (s: RunSettings) => string): Promise<void>;
   /** Starts the next queued run if none is training and the engine has a model (after a run ends, a model loads, a restart). */
   startQueued(): void;
   /** Stops the running run (it keeps what it recorded); a queued run is cancelled instead. */
@@ -89,12 +102,15 @@ export interface AdaptersSlice {
 export interface DraftSlice {
   draft: RunSettings;
   setDraft(change: (draft: RunSettings) => RunSettings): void;
-  /** Puts a run's settings in the controls (loading its built-in task if needed); never starts a run. */
-  applySettings(settings: RunSettings): Promise<void>;
+  /** How the page repeats the next run (the seeds count): not a run setting, so not in `draft`. */
+  draftPage: PageSettings;
+  setDraftPage(change: Partial<PageSettings>): void;
+  /** Puts a run's settings (and, given, the page settings) in the controls, loading its built-in task if needed; never starts a run. */
+  applySettings(settings: RunSettings, page?: PageSettings): Promise<void>;
   /** What the last opened link could not use, in words; empty when it was fine. */
   shareNotice: string[];
   dismissShareNotice(): void;
-  /** Adds the runs of a link as shared runs and puts the first one's settings in the controls (its task loads with the page's start-up). */
+  /** Adds the runs of a link as shared runs and puts the first one's settings (and its seed group's count) in the controls (its task loads with the page's start-up). */
   openShared(decoded: DecodedShare): void;
 }
 
