@@ -10,6 +10,8 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendReport } from '../engine/backend';
+import { activeGpuCounter, diffCounts, type GpuCounts } from '../engine/gpu/counters';
+import { setFusedKernels } from '../engine/gpu/switch';
 import { mergeSettings, resolveRun } from '../engine/config';
 import { SETTINGS, settingSchema, type NumberSetting } from '../engine/settings';
 import { toyTask } from '../engine/data/toy';
@@ -45,7 +47,7 @@ export const QUICK_PLAN: BenchPlan = { quick: true, dims: [64], sparsities: [0, 
 
 /** The trainer reads each loss a few steps late and drains the last ones together; their gaps are not step times. */
 const DRAINED_AT_END = LOSS_LAG;
-const TARGETS = { maskedOverDense: 1.1, snipBatchOverTrainStep: 2.5 };
+const TARGETS = { maskedOverDense: 1.1, snipBatchOverTrainStep: 2.5, dispatchesPerStep: 450, buffersCreatedPerStep: 20 };
 
 export const BENCH_HELP = `  bench    Time training on each backend: steps/s and tokens/s (Houlsby adapter, SNIP) per dimension and
            sparsity, masked/dense step time, SNIP scoring per batch, tf.memory() at two steps, time to first loss.
@@ -55,7 +57,10 @@ export const BENCH_HELP = `  bench    Time training on each backend: steps/s and
            --quick                   the reduced bench: dim ${QUICK_PLAN.dims.join(',')}, sparsity ${QUICK_PLAN.sparsities.join(',')}, ${QUICK_PLAN.steps} steps per run, memory at steps ${QUICK_PLAN.memoryAt.join(' and ')}
            --dims <list> --sparsities <list> --steps <n> --reps <n> --batch-size <n> --seq-len <n>
            --memory-at <a,b>         steps at which tf.memory() is read (default ${FULL_PLAN.memoryAt.join(',')})
-           --json                    print one JSON object (progress goes to stderr)`;
+           --unfused                 webgpu: tfjs's own ops instead of the engine's fused kernels (the "before" of docs/benchmarks.md)
+           --json                    print one JSON object (progress goes to stderr)
+           On webgpu it also counts, per training step and per SNIP batch, the work asked of the GPU:
+           dispatches, submits, buffers created, bytes written and read, pipelines and their compile time.`;
 
 /** One training run's timings, from its events. */
 interface RunTimes {
@@ -63,6 +68,10 @@ interface RunTimes {
   scoringBatchMs: number[];
   firstLossMs: number;
   memory: Map<number, tf.MemoryInfo>;
+  /** WebGPU only: the work counted at the API between consecutive events (the same gaps as stepMs), and over the whole run. */
+  stepCounts: GpuCounts[];
+  scoringCounts: GpuCounts[];
+  runCounts: GpuCounts | null;
 }
 
 /** A configuration's result as the JSON reports it. */
@@ -78,6 +87,20 @@ interface ConfigResult {
   snipBatchMs?: number;
   maskedOverDense?: number;
   snipBatchOverTrainStep?: number;
+  /** WebGPU only: the work of one steady-state training step and of one SNIP scoring batch, counted at the API. */
+  gpuPerStep?: GpuCounts & { variesFromStepToStep: boolean };
+  gpuPerSnipBatch?: GpuCounts;
+}
+
+/** Field-by-field median of counts (they are the same from one steady step to the next; the flag says if not). */
+function medianCounts(all: readonly GpuCounts[]): GpuCounts & { variesFromStepToStep: boolean } {
+  const first = all[0]!;
+  const out = { ...first, variesFromStepToStep: false };
+  for (const key of Object.keys(first) as (keyof GpuCounts)[]) {
+    out[key] = round(median(all.map((c) => c[key])), 3);
+    if (key !== 'pipelineMs' && all.some((c) => c[key] !== first[key])) out.variesFromStepToStep = true;
+  }
+  return out;
 }
 
 const median = (xs: readonly number[]): number => {
@@ -100,14 +123,14 @@ const oneInteger = (value: string, flag: string) => list(value, flag, positiveIn
 const settingList = (value: string, flag: string, s: NumberSetting) => list(value, flag, (n) => settingSchema(s).safeParse(n).success, `${s.type === 'int' ? 'whole numbers' : 'numbers'} from ${s.min} to ${s.max}`);
 
 /** Reads the flags into a plan and the backends to run. */
-export function parseBenchArgs(args: string[]): { plan: BenchPlan; backends: NodeBackend[]; model: string; json: boolean } {
+export function parseBenchArgs(args: string[]): { plan: BenchPlan; backends: NodeBackend[]; model: string; json: boolean; fused: boolean } {
   const { values: v } = parseArgs({
     args,
     strict: true,
     options: {
       model: { type: 'string' }, backend: { type: 'string' }, backends: { type: 'string' }, quick: { type: 'boolean' }, json: { type: 'boolean' },
       dims: { type: 'string' }, sparsities: { type: 'string' }, steps: { type: 'string' }, reps: { type: 'string' }, 'batch-size': { type: 'string' },
-      'seq-len': { type: 'string' }, 'memory-at': { type: 'string' },
+      'seq-len': { type: 'string' }, 'memory-at': { type: 'string' }, unfused: { type: 'boolean' },
     },
   });
   if (v.backend !== undefined && v.backends !== undefined) throw new Error('give --backend or --backends, not both');
@@ -127,7 +150,7 @@ export function parseBenchArgs(args: string[]): { plan: BenchPlan; backends: Nod
     if (at.length !== 2 || at[0]! >= at[1]!) throw new Error(`--memory-at must be two increasing step numbers; got "${v['memory-at']}"`);
     plan.memoryAt = [at[0]!, at[1]!];
   }
-  return { plan, backends: [...new Set(names)] as NodeBackend[], model: v.model ?? DEFAULT_MODEL_DIR, json: Boolean(v.json) };
+  return { plan, backends: [...new Set(names)] as NodeBackend[], model: v.model ?? DEFAULT_MODEL_DIR, json: Boolean(v.json), fused: !v.unfused };
 }
 
 /** Runs one SparseAdapter training run and stamps its events as they arrive. */
@@ -141,16 +164,28 @@ async function timedRun(plm: Plm, options: { dim: number; sparsity: number; step
   const stamps: number[] = [];
   const scoringBatchMs: number[] = [];
   const memory = new Map<number, tf.MemoryInfo>();
+  // On WebGPU the counter is read at the same moments as the clock, so counts and times cover the same gaps.
+  const counter = tf.getBackend() === 'webgpu' ? activeGpuCounter() : null;
+  const stepSnapshots: GpuCounts[] = [];
+  const scoringCounts: GpuCounts[] = [];
+  let lastScoringSnapshot: GpuCounts | undefined;
   let lastScoring = NaN;
   let firstLossMs = NaN;
+  const runStart = counter?.snapshot();
   const onEvent = (event: RunEvent) => {
     const now = performance.now();
-    if (event.type === 'phase' && event.phase === 'scoring') lastScoring = now;
-    else if (event.type === 'scoring') {
+    const snapshot = counter?.snapshot();
+    if (event.type === 'phase' && event.phase === 'scoring') {
+      lastScoring = now;
+      lastScoringSnapshot = snapshot;
+    } else if (event.type === 'scoring') {
       scoringBatchMs.push(now - lastScoring);
       lastScoring = now;
+      if (snapshot && lastScoringSnapshot) scoringCounts.push(diffCounts(snapshot, lastScoringSnapshot));
+      lastScoringSnapshot = snapshot;
     } else if (event.type === 'step') {
       stamps.push(now);
+      if (snapshot) stepSnapshots.push(snapshot);
       if (options.memoryAt?.includes(event.step)) memory.set(event.step, tf.memory());
     } else if (event.type === 'summary') firstLossMs = event.firstLossMs;
   };
@@ -159,7 +194,9 @@ async function timedRun(plm: Plm, options: { dim: number; sparsity: number; step
   // Step k's event arrives once step k + lag has run, so consecutive gaps are step times in the
   // steady state; the last events are drained together and their gaps are dropped.
   const gaps = stamps.slice(1).map((t, i) => t - stamps[i]!);
-  return { stepMs: gaps.slice(0, gaps.length - DRAINED_AT_END), scoringBatchMs, firstLossMs, memory };
+  const stepCounts = stepSnapshots.slice(1).map((c, i) => diffCounts(c, stepSnapshots[i]!));
+  const drop = (xs: readonly GpuCounts[]) => xs.slice(0, xs.length - DRAINED_AT_END);
+  return { stepMs: gaps.slice(0, gaps.length - DRAINED_AT_END), scoringBatchMs, firstLossMs, memory, stepCounts: drop(stepCounts), scoringCounts, runCounts: counter && runStart ? diffCounts(counter.snapshot(), runStart) : null };
 }
 
 /** What the backend runs on, in one line. */
@@ -188,7 +225,7 @@ async function measureBackend(name: NodeBackend, started: BackendReport, backend
     // Per configuration: every counted step time, every scoring batch, and per repetition the run's
     // median step and median scoring batch (the ratios pair runs of the same repetition, which ran
     // next to each other and so saw the same machine).
-    const samples = configs.map(() => ({ stepMs: [] as number[], scoringBatchMs: [] as number[], runStepMs: [] as number[], runScoringMs: [] as number[] }));
+    const samples = configs.map(() => ({ stepMs: [] as number[], scoringBatchMs: [] as number[], runStepMs: [] as number[], runScoringMs: [] as number[], stepCounts: [] as GpuCounts[], scoringCounts: [] as GpuCounts[] }));
     // The first run on a fresh backend pays for kernel set-up (shader compilation on WebGPU): it
     // gives the time to the first loss and is not otherwise counted.
     log(`${name}: cold run, ${plan.coldSteps} steps`);
@@ -206,11 +243,19 @@ async function measureBackend(name: NodeBackend, started: BackendReport, backend
         samples[i]!.scoringBatchMs.push(...times.scoringBatchMs);
         samples[i]!.runStepMs.push(median(counted));
         samples[i]!.runScoringMs.push(median(times.scoringBatchMs));
+        samples[i]!.stepCounts.push(...times.stepCounts.slice(plan.warmup));
+        // The first scoring batch of a run may compile shaders the training steps did not need; the last is the steady one.
+        if (times.scoringCounts.length > 0) samples[i]!.scoringCounts.push(times.scoringCounts[times.scoringCounts.length - 1]!);
       }
     }
     const results: ConfigResult[] = configs.map(({ dim, sparsity }, i) => {
       const stepMs = median(samples[i]!.stepMs);
-      return { dim, sparsity, stepsPerSec: round(1000 / stepMs), tokensPerSec: round((1000 / stepMs) * plan.batchSize * plan.seqLen, 1), stepMs: round(stepMs, 2), samples: samples[i]!.stepMs.length, stepMsPerRun: samples[i]!.runStepMs.map((x) => round(x, 1)) };
+      const own = samples[i]!;
+      return {
+        dim, sparsity, stepsPerSec: round(1000 / stepMs), tokensPerSec: round((1000 / stepMs) * plan.batchSize * plan.seqLen, 1), stepMs: round(stepMs, 2), samples: own.stepMs.length, stepMsPerRun: own.runStepMs.map((x) => round(x, 1)),
+        ...(own.stepCounts.length > 0 && { gpuPerStep: medianCounts(own.stepCounts) }),
+        ...(own.scoringCounts.length > 0 && { gpuPerSnipBatch: medianCounts(own.scoringCounts) }),
+      };
     });
     results.forEach((r, i) => {
       if (r.sparsity === 0) return;
@@ -231,6 +276,17 @@ async function measureBackend(name: NodeBackend, started: BackendReport, backend
     const at = (step: number) => memoryRun.memory.get(step)!;
     const maskedOverDense = median(masked.map((r) => r.maskedOverDense!));
     const snipOverStep = median(masked.map((r) => r.snipBatchOverTrainStep!));
+    // WebGPU: the issue's probe is the first masked configuration (quick bench: dim 64 at 50% SNIP, batch 4 × 16).
+    const probe = masked.find((r) => r.gpuPerStep);
+    const gpu = probe?.gpuPerStep && cold.runCounts ? {
+      probe: { dim: probe.dim, sparsity: probe.sparsity, batchSize: plan.batchSize, seqLen: plan.seqLen },
+      perStep: probe.gpuPerStep,
+      perSnipBatch: probe.gpuPerSnipBatch,
+      // The cold run compiles almost every shader the run needs: tfjs compiles on first use.
+      shaderWarmup: { pipelines: cold.runCounts.pipelines, shaderModules: cold.runCounts.shaderModules, compileMs: round(cold.runCounts.pipelineMs, 1), firstLossMs: round(cold.firstLossMs, 1) },
+      pipelinesAfterWarmup: probe.gpuPerStep.pipelines,
+      counting: 'counted by wrapping GPUDevice, GPUQueue, GPUCommandEncoder and GPUComputePassEncoder (src/engine/gpu/counters.ts); per step: the difference between the counter at consecutive step events in the steady state, median over the counted steps; per SNIP batch: the last scoring batch of each run',
+    } : undefined;
     const result = {
       device,
       backendStartMs: round(backendStartMs, 1),
@@ -250,7 +306,12 @@ async function measureBackend(name: NodeBackend, started: BackendReport, backend
         // WebGPU pools its buffers, so its GPU byte count says little; the tensor count is the check.
         ...(gpuBytes(at(early)) !== undefined && { gpuBytes: [gpuBytes(at(early)), gpuBytes(at(late))] }),
         dim: plan.dims[0], sparsity: memorySparsity, batchSize: plan.memoryBatchSize, seqLen: plan.memorySeqLen },
+      ...(gpu && { gpu }),
       targets: {
+        ...(gpu && {
+          dispatchesPerStep: { target: `≤ ${TARGETS.dispatchesPerStep}`, value: gpu.perStep.dispatches, met: gpu.perStep.dispatches <= TARGETS.dispatchesPerStep },
+          buffersCreatedPerStep: { target: `≤ ${TARGETS.buffersCreatedPerStep}`, value: gpu.perStep.buffersCreated, met: gpu.perStep.buffersCreated <= TARGETS.buffersCreatedPerStep },
+        }),
         maskedOverDenseStepTime: { target: `≤ ${TARGETS.maskedOverDense}`, met: maskedOverDense <= TARGETS.maskedOverDense },
         snipBatchOverTrainStep: { target: `≤ ${TARGETS.snipBatchOverTrainStep}`, met: snipOverStep <= TARGETS.snipBatchOverTrainStep },
         memory: { target: `no growth from step ${early} to step ${late}`, met: at(late).numTensors <= at(early).numTensors && at(late).numBytes <= at(early).numBytes },
@@ -292,13 +353,20 @@ function printTable(name: string, r: BackendResult): void {
   const verdict = (met: boolean) => (met ? 'met' : 'NOT met');
   console.log(`  masked/dense step time ${r.maskedOverDenseStepTime} (median; worst ${r.maskedOverDenseStepTimeWorst}), target ${t.maskedOverDenseStepTime.target}: ${verdict(t.maskedOverDenseStepTime.met)}`);
   console.log(`  SNIP batch / training step ${r.snipBatchOverTrainStep} (median; worst ${r.snipBatchOverTrainStepWorst}), target ${t.snipBatchOverTrainStep.target}: ${verdict(t.snipBatchOverTrainStep.met)}`);
+  if (r.gpu) {
+    const g = r.gpu.perStep;
+    console.log(`  WebGPU per step (dim ${r.gpu.probe.dim}, sparsity ${r.gpu.probe.sparsity}): ${g.dispatches} dispatches, ${g.submits} submits, ${g.buffersCreated} buffers created (${g.bytesCreated} B), ${g.writes} writes (${g.bytesWritten} B), ${g.readbackCopies} readbacks (${g.bytesRead} B), ${g.pipelines} pipelines`);
+    if (r.gpu.perSnipBatch) console.log(`  WebGPU per SNIP batch: ${r.gpu.perSnipBatch.dispatches} dispatches, ${r.gpu.perSnipBatch.buffersCreated} buffers created`);
+    console.log(`  shader warm-up: ${r.gpu.shaderWarmup.pipelines} pipelines, ${r.gpu.shaderWarmup.compileMs} ms compiling; targets ≤ ${TARGETS.dispatchesPerStep} dispatches: ${verdict(g.dispatches <= TARGETS.dispatchesPerStep)}, ≤ ${TARGETS.buffersCreatedPerStep} buffers: ${verdict(g.buffersCreated <= TARGETS.buffersCreatedPerStep)}`);
+  }
   console.log(`  tf.memory() at steps ${r.memory.atSteps.join(' / ')}: ${r.memory.tensors.join(' / ')} tensors, ${r.memory.bytes.join(' / ')} bytes: ${verdict(t.memory.met)}`);
 }
 
 /** Runs the bench sub-command. */
 export async function benchCommand(args: string[]): Promise<void> {
   const startedAt = performance.now();
-  const { plan, backends, model, json } = parseBenchArgs(args);
+  const { plan, backends, model, json, fused } = parseBenchArgs(args);
+  setFusedKernels(fused);
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
   if (!existsSync(join(model, 'config.json'))) throw new Error(`model folder ${model} does not exist or has no config.json`);
   const results: Record<string, BackendResult | { error: string }> = {};
@@ -319,6 +387,7 @@ export async function benchCommand(args: string[]): Promise<void> {
     settings: {
       adapter: 'houlsby (swish)', pruner: 'snip, global', task: 'toy sentiment', batchSize: plan.batchSize, seqLen: plan.seqLen,
       tokensPerStep: plan.batchSize * plan.seqLen, tokens: 'tokensPerSec counts batchSize × seqLen positions, padding included',
+      fusedKernels: fused ? 'on webgpu: the fused AdamW (src/engine/gpu/adamw.ts)' : 'off (--unfused): tfjs ops only',
       stepsPerRun: plan.steps, warmupGapsDropped: plan.warmup, reps: plan.reps, scoringBatches: plan.scoringBatches, coldRunSteps: plan.coldSteps,
       timing: `a step's time is the gap between consecutive 'step' events (the trainer reads each loss ${DRAINED_AT_END} steps late, so the first steps are never timed); `
         + `per run the first ${plan.warmup} gap(s) and the last ${DRAINED_AT_END} (drained together) are dropped; the median over all repetitions is reported; `

@@ -6,6 +6,7 @@ import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-wasm';
 
 import { BACKEND_ORDER, type BackendName, type BackendPreference } from './catalog';
+import { countGpu } from './gpu/counters';
 
 export { BACKEND_ORDER, type BackendName, type BackendPreference } from './catalog';
 
@@ -66,6 +67,9 @@ async function startWebGpu(gpu: GPU): Promise<AdapterSummary> {
       maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
     },
   });
+  // Count the work tfjs asks of the device (dispatches, submits, buffers, bytes, pipelines): the bench
+  // and the page's backend panel read it through activeGpuCounter(). It wraps methods, before tfjs sees them.
+  countGpu(device);
   // WebGPU reports invalid pipelines and lost devices as events, not exceptions; keep them so
   // that a run can stop with the message instead of training on garbage.
   device.addEventListener('uncapturederror', (event) => gpuErrors.push((event as GPUUncapturedErrorEvent).error.message.split('\n')[0] ?? 'unknown WebGPU error'));
