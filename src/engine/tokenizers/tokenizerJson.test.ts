@@ -61,6 +61,13 @@ describe('a WordPiece tokenizer.json', () => {
     for (const tok of [withBert, withNone]) expect(encode(tok, 'How old are you?', "I'm 6.")).toEqual(encode(fromJson, 'How old are you?', "I'm 6."));
   });
 
+  it("takes tokenizer_config.json's do_lower_case over the BertNormalizer's, as BertTokenizerFast does", async () => {
+    const cased = await loadTokenizer(folder({ 'tokenizer.json': JSON.stringify(bertJson), 'tokenizer_config.json': '{"do_lower_case": false}' }), 'bert');
+    expect(cased.lowercases).toBe(false);
+    expect(tokenize(cased, 'Hello')).toEqual(tokenize(createTokenizer(readFileSync(`${TOK_DIR}vocab.txt`, 'utf8'), { doLowerCase: false }), 'Hello'));
+    expect(tokenize(cased, 'Hello')).not.toEqual(tokenize(fromJson, 'Hello'));
+  });
+
   it('is preferred to vocab.txt when a folder has both, and vocab.txt is used without it', async () => {
     const both = await loadTokenizer(folder({ 'tokenizer.json': JSON.stringify(bertJson) }, BERT_DIR), 'bert');
     expect(both.source).toBe('tokenizer.json');

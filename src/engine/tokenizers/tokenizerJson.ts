@@ -3,7 +3,8 @@
 // components.ts, added tokens, and the post-processors BertProcessing, RobertaProcessing,
 // TemplateProcessing (ByteLevel and Sequence around them). Anything else is refused, naming the
 // component and where it sits in the file. The file's `truncation` and `padding` are not used: the
-// engine asks for its own per call (EncodeOptions).
+// engine asks for its own per call (EncodeOptions); nor is its `decoder`: ids go back to text by the
+// model's own rule (WordPiece glues `##`, byte-level BPE decodes bytes), which is all the UI needs.
 import { createBpeModel, type BpeModel } from './bpe';
 import { arrayAtPath, fail, normalizerFromJson, objectAt, preTokenizerFromJson } from './components';
 import { createPipelineTokenizer, type AddedToken, type WordPieceModel } from './pipeline';
@@ -163,8 +164,10 @@ function templateAt(value: unknown, path: string): Template | null {
 /**
  * Builds a Tokenizer from a parsed tokenizer.json. `family` (from config.json's model_type) supplies
  * the framing and special-token names the file leaves open; `tokenizerConfig` (tokenizer_config.json)
- * may name the special tokens and the model_max_length, and for RoBERTa its `add_prefix_space`
- * (default false) replaces the ByteLevel pre-tokenizer's, as transformers' RobertaTokenizerFast does.
+ * may name the special tokens and the model_max_length; as transformers' fast tokenizers do, for
+ * RoBERTa its `add_prefix_space` (default false) replaces the ByteLevel pre-tokenizer's, and for the
+ * BERT family its `do_lower_case`, `strip_accents` and `tokenize_chinese_chars`, where it has them,
+ * replace the BertNormalizer's settings.
  */
 export function tokenizerFromJson(json: unknown, options: { family: TokenizerFamily; tokenizerConfig?: Record<string, unknown> }): Tokenizer {
   const root = objectAt(json, '(top level)');
@@ -179,7 +182,19 @@ export function tokenizerFromJson(json: unknown, options: { family: TokenizerFam
     if (typeof addPrefixSpace !== 'boolean') throw new Error(`tokenizerFromJson: tokenizer_config.json's add_prefix_space must be true or false, got ${JSON.stringify(addPrefixSpace)}`);
     preTokenizerJson = { ...(preTokenizerJson as Json), add_prefix_space: addPrefixSpace };
   }
-  const normalize = normalizerFromJson(root.normalizer, 'normalizer');
+  let normalizerJson = root.normalizer;
+  if (options.family === 'bert' && typeof normalizerJson === 'object' && normalizerJson !== null && (normalizerJson as Json).type === 'BertNormalizer') {
+    // BertTokenizerFast rebuilds a BertNormalizer whose settings disagree with tokenizer_config.json's.
+    const overrides: Json = {};
+    for (const [from, to] of [['do_lower_case', 'lowercase'], ['strip_accents', 'strip_accents'], ['tokenize_chinese_chars', 'handle_chinese_chars']] as const) {
+      const v = config[from];
+      if (v === undefined) continue;
+      if (typeof v !== 'boolean' && !(from === 'strip_accents' && v === null)) throw new Error(`tokenizerFromJson: tokenizer_config.json's ${from} must be true or false${from === 'strip_accents' ? ' or null' : ''}, got ${JSON.stringify(v)}`);
+      overrides[to] = v;
+    }
+    normalizerJson = { ...(normalizerJson as Json), ...overrides };
+  }
+  const normalize = normalizerFromJson(normalizerJson, 'normalizer');
   const preTokenize = preTokenizerFromJson(preTokenizerJson, 'pre_tokenizer');
   const addedTokens = addedTokensAt(root.added_tokens);
 
