@@ -156,7 +156,7 @@ export async function trainCommand(args: string[]): Promise<void> {
     if (library !== null) {
       const folder = join(out, library === 'adapters' ? 'adapterhub' : 'peft');
       await mkdir(folder, { recursive: true });
-      const info = { modelName: dir, adapterName: `${run.adapter.kind}_${settings.task}`, labels: task.labels, hiddenSize: plm.model.config.hiddenSize };
+      const info = { modelName: dir, adapterName: `${run.adapter.kind}_${settings.task}`, labels: task.labels, hiddenSize: plm.model.config.hiddenSize, modelType: plm.model.config.modelType };
       for (const f of await exportForLibrary(result.adapters, result.head, result.masks, info)) await writeFile(join(folder, f.name), f.data);
     }
   }

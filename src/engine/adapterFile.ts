@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { createAdapters, type Adapters } from './adapters';
+import { headActivation } from './families';
 import { createHead, type Head } from './head';
 import type { Plm } from './plm';
 import { createRng } from './random';
@@ -62,8 +63,7 @@ export interface TrainedAdapter {
 /** The loaded encoder's architecture and shape, as an adapter file records it. */
 export function encoderShape(plm: Plm): EncoderShape {
   const c = plm.model.config;
-  // bert.ts implements BERT only (checkpoint.ts refuses any other model_type).
-  return { model_type: 'bert', layers: c.numLayers, hidden: c.hiddenSize, heads: c.numHeads, intermediate: c.intermediateSize, vocab_size: c.vocabSize };
+  return { model_type: c.modelType, layers: c.numLayers, hidden: c.hiddenSize, heads: c.numHeads, intermediate: c.intermediateSize, vocab_size: c.vocabSize };
 }
 
 /** The metadata object for a trained adapter; checked against its schema, so a writer cannot produce a file no reader accepts. */
@@ -142,7 +142,7 @@ export function adapterFromSafetensors(bytes: Uint8Array, plm: Plm, file = 'adap
   const options = contents.resolved.adapter;
   const c = plm.model.config;
   const adapters = createAdapters(c, options, createRng(0));
-  const head = createHead(contents.head.kind, c.hiddenSize, contents.head.labels.length, createRng(0));
+  const head = createHead(contents.head.kind, c.hiddenSize, contents.head.labels.length, createRng(0), headActivation(c.modelType));
   const masks = new Map<string, tf.Tensor>();
   const dispose = () => disposeTrained(adapters, head, masks);
   try {

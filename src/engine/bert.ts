@@ -161,12 +161,13 @@ function embed(model: BertModel, input: EncoderInput): tf.Tensor2D {
   const { embeddings, config } = model;
   const words = tf.gather(embeddings.word, tf.reshape(input.inputIds, [-1])); // [B·T, E]
   const positions = tf.gather(embeddings.position, positionIds(config, input.inputIds)); // [B·T, E]
-  let sum = tf.add(words, positions);
+  let sum: tf.Tensor = words;
   if (embeddings.tokenType) {
     // With one type (RoBERTa) every position gets row 0, whatever ids a tokenizer wrote.
     const types = config.typeVocabSize === 1 ? tf.slice(embeddings.tokenType, [0, 0], [1, -1]) : tf.gather(embeddings.tokenType, tf.reshape(input.tokenTypeIds, [-1])); // [B·T, E] or [1, E]
     sum = tf.add(sum, types);
   }
+  sum = tf.add(sum, positions); // the order transformers adds them in: words + types, then positions
   const normed = layerNorm(sum, embeddings.norm.gamma, embeddings.norm.beta, config.layerNormEps) as tf.Tensor2D; // [B·T, E]
   return embeddings.project ? dense(normed, embeddings.project) : normed; // [B·T, H]
 }

@@ -213,9 +213,9 @@ export async function readConfigText(readFile: ReadModelFile): Promise<string> {
   return decodeText(await need(readFile, MODEL_FILES.config, 'a model folder needs config.json and model.safetensors'), MODEL_FILES.config);
 }
 
-/** Loads the encoder of a model folder (config.json + model.safetensors) through `readFile`. */
-export async function loadEncoder(readFile: ReadModelFile): Promise<LoadedEncoder> {
-  const config = parseBertConfig(await readConfigText(readFile));
+/** Loads the encoder of a model folder (config.json, unless given already parsed, + model.safetensors) through `readFile`. */
+export async function loadEncoder(readFile: ReadModelFile, parsed?: BertConfig): Promise<LoadedEncoder> {
+  const config = parsed ?? parseBertConfig(await readConfigText(readFile));
   const weights = parseSafetensors(await need(readFile, MODEL_FILES.weights, 'a model folder needs config.json and model.safetensors'), MODEL_FILES.weights);
   const { model, ignoredTensors } = bertFromSafetensors(config, weights);
   return { model, ignoredTensors, metadata: weights.metadata };
@@ -237,6 +237,6 @@ export async function loadBertCheckpoint(readFile: ReadModelFile): Promise<Loade
   const config = parseBertConfig(await readConfigText(readFile));
   const { vocab, tokenizerConfig } = await loadWordPieceFiles(readFile);
   if (vocab.tokens.length > config.vocabSize) throw new CheckpointError(MODEL_FILES.vocab, `has ${vocab.tokens.length} tokens but config.json's vocab_size is ${config.vocabSize}`);
-  const encoder = await loadEncoder(readFile);
+  const encoder = await loadEncoder(readFile, config);
   return { ...encoder, vocab, tokenizerConfig };
 }

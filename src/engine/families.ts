@@ -162,3 +162,8 @@ export const FAMILIES: Record<ModelType, Family> = {
 export function isModelType(value: unknown): value is ModelType {
   return typeof value === 'string' && (MODEL_TYPES as readonly string[]).includes(value);
 }
+
+/** The sentence head's activation for a model of this type (head.ts). */
+export function headActivation(modelType: ModelType): HeadActivation {
+  return FAMILIES[modelType].peft.sequenceHead.activation;
+}

@@ -129,7 +129,7 @@ describe('AdapterHub and PEFT exports', () => {
     const adapters = createAdapters(c, { ...defaultAdapterOptions('pfeiffer'), dim: 4 }, createRng(3));
     const head = createHead('sequence', c.hiddenSize, 2, createRng(4));
     try {
-      const info = { modelName: 'tiny-bert', adapterName: 'Pfeiffer run', labels: ['x', 'y'], hiddenSize: c.hiddenSize };
+      const info = { modelName: 'tiny-bert', adapterName: 'Pfeiffer run', labels: ['x', 'y'], hiddenSize: c.hiddenSize, modelType: c.modelType };
       const first = await exportZipForLibrary(adapters, head, new Map(), info);
       const second = await exportZipForLibrary(adapters, head, new Map(), info);
       expect(first.folder).toBe('pfeiffer_run-adapterhub');
@@ -142,7 +142,7 @@ describe('AdapterHub and PEFT exports', () => {
     // The parallel adapter's default scale 4 must reach Python as 4.0 (an int is "Unknown scaling type").
     const parallel = createAdapters(c, defaultAdapterOptions('parallel'), createRng(7));
     const parallelHead = createHead('token', c.hiddenSize, 3, createRng(8));
-    const files = await exportForLibrary(parallel, parallelHead, new Map(), { modelName: 'm', adapterName: 'p', labels: ['x', 'y', 'z'], hiddenSize: c.hiddenSize });
+    const files = await exportForLibrary(parallel, parallelHead, new Map(), { modelName: 'm', adapterName: 'p', labels: ['x', 'y', 'z'], hiddenSize: c.hiddenSize, modelType: c.modelType });
     const configText = new TextDecoder().decode(files.find((f) => f.name === 'adapter_config.json')!.data);
     expect(configText).toMatch(/"scaling": 4\.0,/);
     expect(JSON.parse(configText)).toMatchObject({ config: { is_parallel: true, reduction_factor: 2 } }); // 32 / 16
@@ -151,9 +151,87 @@ describe('AdapterHub and PEFT exports', () => {
     for (const kind of ['prefix', 'mam'] as const) {
       const other = createAdapters(c, defaultAdapterOptions(kind), createRng(5));
       const otherHead = createHead('sequence', c.hiddenSize, 2, createRng(6));
-      await expect(exportForLibrary(other, otherHead, new Map(), { modelName: 'm', adapterName: 'a', labels: ['x', 'y'], hiddenSize: c.hiddenSize })).rejects.toThrow(`${kind} adapters have no AdapterHub or PEFT export`);
+      await expect(exportForLibrary(other, otherHead, new Map(), { modelName: 'm', adapterName: 'a', labels: ['x', 'y'], hiddenSize: c.hiddenSize, modelType: c.modelType })).rejects.toThrow(`${kind} adapters have no AdapterHub or PEFT export`);
       disposeAdapters(other);
       otherHead.variables.forEach((v) => v.variable.dispose());
     }
+  });
+});
+
+// Each family's names, written out here from the libraries' sources (not from families.ts):
+// adapters' models/{bert,roberta,electra}/modeling_*.py reuse BertSelfOutput/BertOutput as the
+// bottleneck layers (…attention.output.adapters.NAME, …output.adapters.NAME) and its
+// models/distilbert/mixin_distilbert.py puts attention_adapters / output_adapters on TransformerBlock;
+// the AdapterModel classes keep the encoder as .bert / .roberta / .distilbert / .electra. PEFT's
+// utils/constants.py targets query/value for bert, roberta and electra and has no default for
+// distilbert (our adapter_config.json names q_lin/v_lin). Heads: transformers'
+// RobertaClassificationHead (dense, tanh, out_proj), ElectraClassificationHead (dense, GELU,
+// out_proj), DistilBertForSequenceClassification (pre_classifier, ReLU, classifier).
+describe('the exports use each architecture\'s own names', () => {
+  const shape = { hiddenSize: 32, numLayers: 2 };
+  const exported = async (modelType: 'roberta' | 'distilbert' | 'electra', kind: 'lora' | 'houlsby' | 'parallel', headKind: 'sequence' | 'token', activation: 'tanh' | 'gelu' | 'relu') => {
+    const adapters = createAdapters(shape, { ...defaultAdapterOptions(kind), dim: 4 }, createRng(11));
+    const head = createHead(headKind, 32, 2, createRng(12), activation);
+    try {
+      const files = await exportForLibrary(adapters, head, new Map(), { modelName: `tiny-${modelType}`, adapterName: 'run', labels: ['a', 'b'], hiddenSize: 32, modelType });
+      const file = (name: string) => files.find((f) => f.name === name)!.data;
+      const names = (name: string) => [...parseSafetensors(file(name)).tensors.keys()].sort();
+      const json = (name: string) => JSON.parse(new TextDecoder().decode(file(name))) as Record<string, unknown>;
+      return { names, json, readme: new TextDecoder().decode(file('README.md')) };
+    } finally {
+      disposeAdapters(adapters);
+      head.variables.forEach((v) => v.variable.dispose());
+    }
+  };
+  const lora = (base: (l: number) => string, q: string, v: string) => [0, 1].flatMap((l) => [q, v].flatMap((m) => [`${base(l)}.${m}.lora_A.weight`, `${base(l)}.${m}.lora_B.weight`]));
+
+  it('PEFT: RoBERTa and ELECTRA on query/value with their classifier.dense/out_proj, DistilBERT on q_lin/v_lin with pre_classifier', async () => {
+    const roberta = await exported('roberta', 'lora', 'sequence', 'tanh');
+    expect(roberta.names('adapter_model.safetensors')).toEqual([
+      ...lora((l) => `base_model.model.roberta.encoder.layer.${l}.attention.self`, 'query', 'value'),
+      'base_model.model.classifier.dense.bias', 'base_model.model.classifier.dense.weight', 'base_model.model.classifier.out_proj.bias', 'base_model.model.classifier.out_proj.weight',
+    ].sort());
+    expect(roberta.json('adapter_config.json')).toMatchObject({ target_modules: ['query', 'value'], modules_to_save: ['classifier'], task_type: 'SEQ_CLS' });
+    expect(roberta.readme).toContain('RoBERTa');
+
+    const electra = await exported('electra', 'lora', 'sequence', 'gelu');
+    expect(electra.names('adapter_model.safetensors')).toEqual([
+      ...lora((l) => `base_model.model.electra.encoder.layer.${l}.attention.self`, 'query', 'value'),
+      'base_model.model.classifier.dense.bias', 'base_model.model.classifier.dense.weight', 'base_model.model.classifier.out_proj.bias', 'base_model.model.classifier.out_proj.weight',
+    ].sort());
+    expect(electra.json('adapter_config.json')).toMatchObject({ target_modules: ['query', 'value'], modules_to_save: ['classifier'] });
+
+    const distil = await exported('distilbert', 'lora', 'sequence', 'relu');
+    expect(distil.names('adapter_model.safetensors')).toEqual([
+      ...lora((l) => `base_model.model.distilbert.transformer.layer.${l}.attention`, 'q_lin', 'v_lin'),
+      'base_model.model.classifier.bias', 'base_model.model.classifier.weight', 'base_model.model.pre_classifier.bias', 'base_model.model.pre_classifier.weight',
+    ].sort());
+    expect(distil.json('adapter_config.json')).toMatchObject({ target_modules: ['q_lin', 'v_lin'], modules_to_save: ['pre_classifier', 'classifier'] });
+    expect(distil.readme).toContain('q_lin and v_lin');
+
+    const tagging = await exported('distilbert', 'lora', 'token', 'relu');
+    expect(tagging.names('adapter_model.safetensors').filter((n) => !n.includes('.lora_'))).toEqual(['base_model.model.classifier.bias', 'base_model.model.classifier.weight']);
+    expect(tagging.json('adapter_config.json')).toMatchObject({ modules_to_save: ['classifier'], task_type: 'TOKEN_CLS' });
+  });
+
+  it('PEFT refuses a sentence head whose activation is not the task model\'s (it would not be that head)', async () => {
+    await expect(exported('electra', 'lora', 'sequence', 'tanh')).rejects.toThrow("the head uses tanh but ELECTRA's sequence-classification head uses gelu");
+  });
+
+  it('AdapterHub: roberta./electra.encoder.layer.N.{attention.output,output}, DistilBERT\'s transformer.layer.N.{attention,output}_adapters; model classes and head activation', async () => {
+    const bottleneck = (base: string) => [`${base}.adapter_down.0.bias`, `${base}.adapter_down.0.weight`, `${base}.adapter_up.bias`, `${base}.adapter_up.weight`];
+    for (const [modelType, modelClass, activation] of [['roberta', 'RobertaAdapterModel', 'tanh'], ['electra', 'ElectraAdapterModel', 'gelu']] as const) {
+      const houlsby = await exported(modelType, 'houlsby', 'sequence', activation);
+      expect(houlsby.names('adapter.safetensors')).toEqual([0, 1].flatMap((l) => ['attention.output', 'output'].flatMap((site) => bottleneck(`${modelType}.encoder.layer.${l}.${site}.adapters.run`))).sort());
+      expect(houlsby.json('adapter_config.json')).toMatchObject({ model_class: modelClass, model_type: modelType });
+      expect(houlsby.json('head_config.json')).toMatchObject({ model_class: modelClass, config: { head_type: 'classification', activation_function: activation } });
+      expect(houlsby.readme).toContain(`from adapters import ${modelClass}`);
+    }
+    const distil = await exported('distilbert', 'houlsby', 'sequence', 'relu');
+    expect(distil.names('adapter.safetensors')).toEqual([0, 1].flatMap((l) => ['attention_adapters', 'output_adapters'].flatMap((site) => bottleneck(`distilbert.transformer.layer.${l}.${site}.adapters.run`))).sort());
+    expect(distil.json('adapter_config.json')).toMatchObject({ model_class: 'DistilBertAdapterModel', model_type: 'distilbert' });
+    expect(distil.json('head_config.json')).toMatchObject({ config: { activation_function: 'relu' } });
+    const parallel = await exported('distilbert', 'parallel', 'token', 'relu');
+    expect(parallel.names('adapter.safetensors')).toEqual([0, 1].flatMap((l) => bottleneck(`distilbert.transformer.layer.${l}.output_adapters.adapters.run`)).sort());
   });
 });

@@ -6,6 +6,9 @@
 //   `PeftModel.from_pretrained(base, dir)` reads: adapter_config.json + adapter_model.safetensors,
 //   with the head as modules_to_save (pooler + classifier of BertForSequenceClassification, or the
 //   classifier of BertForTokenClassification).
+// Every name is the encoder family's own (families.ts): `roberta.encoder.layer.N…`, DistilBERT's
+// `distilbert.transformer.layer.N.attention.q_lin` and its TransformerBlock's attention_adapters /
+// output_adapters, RobertaForSequenceClassification's classifier.dense / classifier.out_proj, and so on.
 // Names, shapes and config fields follow those libraries' sources (adapters: methods/modeling.py,
 // methods/bottleneck.py, configuration/adapter_config.py, loading.py, heads/base.py; PEFT:
 // utils/save_and_load.py, utils/other.py, tuners/lora). scripts/interop/check_exports.py loads the
@@ -18,6 +21,7 @@ import { zipSync, type Zippable, type ZippableFile } from 'fflate';
 import { weightValues } from './adapterFile';
 import type { Adapters } from './adapters';
 import { adapterSpec, exportLibrary, noExportReason } from './adapters/registry';
+import { FAMILIES, type ModelType } from './families';
 import type { Head } from './head';
 import { writeSafetensors, type TensorToWrite } from './safetensors';
 
@@ -31,6 +35,8 @@ export interface ExportInfo {
   adapterName: string;
   labels: string[];
   hiddenSize: number;
+  /** The encoder's config.json model_type: the names and model classes the export uses. */
+  modelType: ModelType;
 }
 
 /** One file of the exported folder. */
@@ -142,14 +148,16 @@ function adapterHubFiles(adapters: Adapters, head: Head, get: (name: string) => 
   const target = adapterSpec(o.kind).exportTarget;
   if (target.library !== 'adapters') throw new Error(noExportReason(o.kind));
   const name = adapterHubName(info.adapterName);
+  const family = FAMILIES[info.modelType].adapterHub;
   const out = new Collector();
-  // Each bottleneck module goes to its site in BertLayer, as the spec says (down weights mark one module each).
+  // Each bottleneck module goes to its site in BertLayer, as the spec says (down weights mark one module
+  // each), which the family names its own way (DistilBERT's TransformerBlock.attention_adapters…).
   const downs = adapters.params.filter((p) => p.role === 'down').sort((a, b) => (a.layer ?? 0) - (b.layer ?? 0));
   for (const p of downs) {
     const site = target.sites[p.module];
     if (!site) throw new Error(`${o.kind}: no AdapterHub site for the module ${p.module}`);
     const ours = `layer.${p.layer}.${p.module}`;
-    const theirs = `bert.encoder.layer.${p.layer}.${site}.adapters.${name}`;
+    const theirs = `${family.layer(p.layer!)}.${family.sites[site]}.adapters.${name}`;
     out.add(`${theirs}.adapter_down.0.weight`, transpose(get(`${ours}.down.weight`)));
     out.add(`${theirs}.adapter_down.0.bias`, get(`${ours}.down.bias`));
     out.add(`${theirs}.adapter_up.weight`, transpose(get(`${ours}.up.weight`)));
@@ -192,8 +200,8 @@ function adapterHubFiles(adapters: Adapters, head: Head, get: (name: string) => 
     phm_bias: true,
     stochastic_depth: 0.0,
   };
-  const common = { hidden_size: info.hiddenSize, model_class: 'BertAdapterModel', model_name: info.modelName, model_type: 'bert', name, version: ADAPTERS_VERSION };
-  // The head: ClassificationHead(layers=2, tanh, use_pooler=False) is [Dropout, Linear, Tanh, Dropout, Linear];
+  const common = { hidden_size: info.hiddenSize, model_class: family.modelClass, model_name: info.modelName, model_type: info.modelType, name, version: ADAPTERS_VERSION };
+  // The head: ClassificationHead(layers=2, activation, use_pooler=False) is [Dropout, Linear, Activation, Dropout, Linear];
   // TaggingHead(layers=1) is [Dropout, Linear].
   const headTensors = new Collector();
   if (head.kind === 'sequence') {
@@ -207,7 +215,7 @@ function adapterHubFiles(adapters: Adapters, head: Head, get: (name: string) => 
   }
   const label2id = Object.fromEntries(info.labels.map((l, i) => [l, i]));
   const headConfig = head.kind === 'sequence'
-    ? { head_type: 'classification', num_labels: head.numLabels, layers: 2, activation_function: 'tanh', label2id, use_pooler: false, bias: true, dropout_prob: null }
+    ? { head_type: 'classification', num_labels: head.numLabels, layers: 2, activation_function: head.activation, label2id, use_pooler: false, bias: true, dropout_prob: null }
     : { head_type: 'tagging', num_labels: head.numLabels, layers: 1, activation_function: 'tanh', label2id, dropout_prob: null };
   return [
     { name: 'adapter_config.json', data: configJson(sortKeys({ config, ...common })) },
@@ -225,22 +233,36 @@ function peftFiles(adapters: Adapters, head: Head, get: (name: string) => Weight
   if (target.library !== 'peft') throw new Error(noExportReason(o.kind));
   const out = new Collector();
   const prefix = 'base_model.model';
+  const family = FAMILIES[info.modelType].peft;
+  const sequenceHead = family.sequenceHead;
+  // The task model PEFT wraps has this activation in its head; a head trained with another would not load as itself.
+  if (head.kind === 'sequence' && head.activation !== sequenceHead.activation) {
+    throw new Error(`the head uses ${head.activation} but ${FAMILIES[info.modelType].title}'s sequence-classification head uses ${sequenceHead.activation}: it cannot be saved as that model's modules_to_save`);
+  }
+  const theirModule = (module: string) => {
+    const mapped = (family.projections as Record<string, string>)[module];
+    if (!mapped) throw new Error(`lora: no ${FAMILIES[info.modelType].title} projection for the module ${module}`);
+    return mapped;
+  };
   // Each A (with its B) sits on the projection named by its module; layers in order, then query before value.
   const rank = (m: string) => target.targetModules.indexOf(m);
   const as = adapters.params.filter((p) => p.role === 'lora_A').sort((a, b) => (a.layer ?? 0) - (b.layer ?? 0) || rank(a.module) - rank(b.module));
   for (const p of as) {
-    const base = `${prefix}.bert.encoder.layer.${p.layer}.attention.self.${p.module}`;
+    const base = `${prefix}.${family.attention(p.layer!)}.${theirModule(p.module)}`;
     // lora_A: nn.Linear(in, r) → weight [r, in]; lora_B: nn.Linear(r, out) → weight [out, r].
     out.add(`${base}.lora_A.weight`, transpose(get(p.name)));
     out.add(`${base}.lora_B.weight`, transpose(get(p.name.replace(/\.A$/, '.B'))));
   }
   // modules_to_save are saved under the wrapped module's own names (adapter name removed).
+  // The sequence head is the task model's: BERT's pooler + classifier, RoBERTa's and ELECTRA's
+  // classifier.dense + classifier.out_proj, DistilBERT's pre_classifier + classifier.
+  const outName = head.kind === 'sequence' ? sequenceHead.out : 'classifier';
   if (head.kind === 'sequence') {
-    out.add(`${prefix}.bert.pooler.dense.weight`, transpose(get('head.dense.weight')));
-    out.add(`${prefix}.bert.pooler.dense.bias`, get('head.dense.bias'));
+    out.add(`${prefix}.${sequenceHead.dense}.weight`, transpose(get('head.dense.weight')));
+    out.add(`${prefix}.${sequenceHead.dense}.bias`, get('head.dense.bias'));
   }
-  out.add(`${prefix}.classifier.weight`, transpose(get('head.out.weight')));
-  out.add(`${prefix}.classifier.bias`, get('head.out.bias'));
+  out.add(`${prefix}.${outName}.weight`, transpose(get('head.out.weight')));
+  out.add(`${prefix}.${outName}.bias`, get('head.out.bias'));
   // Only long-standing LoraConfig fields, so that older PEFT versions read it too; the rest default.
   const config = {
     base_model_name_or_path: info.modelName,
@@ -250,11 +272,11 @@ function peftFiles(adapters: Adapters, head: Head, get: (name: string) => Weight
     init_lora_weights: true,
     lora_alpha: o.loraAlpha,
     lora_dropout: 0.0,
-    modules_to_save: head.kind === 'sequence' ? ['pooler', 'classifier'] : ['classifier'],
+    modules_to_save: head.kind === 'sequence' ? sequenceHead.modules : ['classifier'],
     peft_type: 'LORA',
     r: o.dim,
     revision: null,
-    target_modules: target.targetModules,
+    target_modules: target.targetModules.map(theirModule),
     task_type: head.kind === 'sequence' ? 'SEQ_CLS' : 'TOKEN_CLS',
   };
   return [
@@ -274,13 +296,14 @@ const sparsityLine = (adapters: Adapters) =>
 
 function adapterHubReadme(name: string, info: ExportInfo, adapters: Adapters, head: Head): string {
   const model = head.kind === 'sequence' ? 'classification' : 'tagging';
+  const modelClass = FAMILIES[info.modelType].adapterHub.modelClass;
   return `# ${name}: a ${adapters.options.kind} adapter for AdapterHub's \`adapters\` library
 
 Exported by SparseAdapter Playground. Base model: \`${info.modelName}\` (hidden size ${info.hiddenSize}); the adapter and its ${model} head (${info.labels.length} labels: ${info.labels.join(', ')}) are in this folder.
 
 \`\`\`python
-from adapters import BertAdapterModel
-model = BertAdapterModel.from_pretrained("${info.modelName}")  # the same base model the adapter was trained on
+from adapters import ${modelClass}
+model = ${modelClass}.from_pretrained("${info.modelName}")  # the same base model the adapter was trained on
 name = model.load_adapter("path/to/this/folder", use_safetensors=True)  # loads the head too
 model.set_active_adapters(name)
 model.eval()
@@ -292,9 +315,13 @@ ${sparsityLine(adapters)}
 
 function peftReadme(info: ExportInfo, adapters: Adapters, head: Head): string {
   const cls = head.kind === 'sequence' ? 'AutoModelForSequenceClassification' : 'AutoModelForTokenClassification';
+  const family = FAMILIES[info.modelType];
+  const target = adapterSpec(adapters.options.kind).exportTarget;
+  const projections = target.library === 'peft' ? target.targetModules.map((m) => (family.peft.projections as Record<string, string>)[m] ?? m).join(' and ') : 'query and value';
+  const headModules = head.kind === 'sequence' ? family.peft.sequenceHead.modules.join(' + ') : 'classifier';
   return `# A LoRA adapter for Hugging Face PEFT
 
-Exported by SparseAdapter Playground. Base model: \`${info.modelName}\` (hidden size ${info.hiddenSize}); LoRA r = ${adapters.options.dim}, alpha = ${adapters.options.loraAlpha} on the query and value projections; the task head (${info.labels.length} labels: ${info.labels.join(', ')}) is saved as modules_to_save (${head.kind === 'sequence' ? 'pooler + classifier' : 'classifier'}).
+Exported by SparseAdapter Playground. Base model: \`${info.modelName}\` (${family.title}, hidden size ${info.hiddenSize}); LoRA r = ${adapters.options.dim}, alpha = ${adapters.options.loraAlpha} on the attention projections ${projections}; the task head (${info.labels.length} labels: ${info.labels.join(', ')}) is saved as modules_to_save (${headModules}).
 
 \`\`\`python
 from transformers import ${cls}

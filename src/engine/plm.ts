@@ -1,13 +1,25 @@
 // The frozen PLM as the rest of the engine uses it: the encoder and its tokenizer, loaded together
-// from one model folder, with a summary for the UI and a plain-array encode for the CLI and the page.
+// from one model folder (BERT, RoBERTa, DistilBERT or ELECTRA), with a summary for the UI and a
+// plain-array encode for the CLI and the page.
 import * as tf from '@tensorflow/tfjs';
 import { countBertParameters, disposeBert, forwardEncoder, type BertModel } from './bert';
-import { loadBertCheckpoint, type ReadModelFile } from './checkpoint';
-import { createTokenizer, encode, convertIdsToTokens, type WordPieceTokenizer } from './tokenizer';
+import { loadEncoder, parseBertConfig, readConfigText, type ReadModelFile } from './checkpoint';
+import { FAMILIES, type ModelType } from './families';
+import { convertIdsToTokens, encode, type Tokenizer } from './tokenizer';
+import { loadTokenizer } from './tokenizers/load';
 
 /** What the page shows about a loaded model. */
 export interface PlmSummary {
   label: string;
+  /**
+   * config.json's model_type, and the family's name as the page writes it ("RoBERTa"); loadPlm always
+   * sets these, optional only for summaries written before there were other families (a BERT).
+   */
+  modelType?: ModelType;
+  architecture?: string;
+  /** The tokenizer's algorithm and the file(s) it came from (e.g. "byte-level-bpe", "vocab.json + merges.txt"). */
+  tokenizerKind?: string;
+  tokenizerSource?: string;
   layers: number;
   hiddenSize: number;
   heads: number;
@@ -23,7 +35,7 @@ export interface PlmSummary {
 /** A loaded PLM: frozen weights, tokenizer and summary. */
 export interface Plm {
   model: BertModel;
-  tokenizer: WordPieceTokenizer;
+  tokenizer: Tokenizer;
   summary: PlmSummary;
 }
 
@@ -35,27 +47,31 @@ export interface EncodeResult {
   lastHiddenState: number[][];
 }
 
-/** Loads a model folder (see checkpoint.ts for the files and their checks). */
+/** Loads a model folder (see checkpoint.ts for the weights and tokenizers/load.ts for the tokenizer files, and their checks). */
 export async function loadPlm(readFile: ReadModelFile, label: string): Promise<Plm> {
-  const checkpoint = await loadBertCheckpoint(readFile);
-  const { model } = checkpoint;
-  const tokenizer = createTokenizer(checkpoint.vocab, checkpoint.tokenizerConfig);
-  const c = model.config;
+  // The config and the tokenizer first: their problems are found before the weights are read and uploaded.
+  const c = parseBertConfig(await readConfigText(readFile));
+  const tokenizer = await loadTokenizer(readFile, c.modelType, { vocabSize: c.vocabSize });
+  const { model, ignoredTensors, metadata } = await loadEncoder(readFile, c);
   return {
     model,
     tokenizer,
     summary: {
       label,
+      modelType: c.modelType,
+      architecture: FAMILIES[c.modelType].title,
+      tokenizerKind: tokenizer.kind,
+      tokenizerSource: tokenizer.source,
       layers: c.numLayers,
       hiddenSize: c.hiddenSize,
       heads: c.numHeads,
       intermediateSize: c.intermediateSize,
       maxPositions: c.maxPositions,
-      vocabSize: checkpoint.vocab.tokens.length,
+      vocabSize: tokenizer.vocabSize,
       parameters: countBertParameters(model),
-      doLowerCase: checkpoint.tokenizerConfig.doLowerCase,
-      ignoredTensors: checkpoint.ignoredTensors,
-      metadata: checkpoint.metadata,
+      doLowerCase: tokenizer.lowercases,
+      ignoredTensors,
+      metadata,
     },
   };
 }

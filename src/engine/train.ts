@@ -10,6 +10,7 @@ import { forwardEncoder } from './bert';
 import { adapterTensorSizes, computeBudget, type Budget } from './budget';
 import { classificationMetrics, tokenClassificationMetrics, type ClassificationMetrics } from './data/metrics';
 import { encodeTaskSplit, gatherBatch, IGNORE_INDEX, type Batch, type EncodedSplit, type Task } from './data/task';
+import { headActivation } from './families';
 import { createHead, countHeadParameters, type Head } from './head';
 import { softmaxCrossEntropy } from './ops';
 import { clipByGlobalNorm, createAdamW, linearSchedule, warmupSteps, type AdamW, type AdamWState } from './optim';
@@ -222,7 +223,7 @@ export function createTrainer(plm: Plm, task: Task, config: RunConfig, saved?: T
   if (config.adapter.kind === 'none' && config.prune.sparsity > 0) throw new Error('a head-only run has no adapter to prune: its sparsity must be 0');
   const streams = createStreams(opts.seed);
   const adapters = createAdapters(c, config.adapter, streams.adapter);
-  const head = createHead(task.kind === 'token' ? 'token' : 'sequence', c.hiddenSize, task.labels.length, streams.head);
+  const head = createHead(task.kind === 'token' ? 'token' : 'sequence', c.hiddenSize, task.labels.length, streams.head, headActivation(c.modelType));
   const masks = new Map<string, tf.Tensor>();
   let optimizer: AdamW | null = null;
   const disposeAll = () => {

@@ -302,7 +302,7 @@ async function handle(command: ToWorker): Promise<FromWorker> {
     case 'exportLibrary': {
       const kept = keptAdapter(command.runId, 'export it');
       const { adapters, head, masks } = kept.result;
-      const info = { modelName, adapterName: command.label, labels: kept.labels, hiddenSize: kept.plm.model.config.hiddenSize };
+      const info = { modelName, adapterName: command.label, labels: kept.labels, hiddenSize: kept.plm.model.config.hiddenSize, modelType: kept.plm.model.config.modelType };
       const { library, folder, bytes } = await exportZipForLibrary(adapters, head, masks, info);
       return { ...envelope, type: 'libraryExport', runId: command.runId, library, fileName: `${folder}.zip`, bytes };
     }

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createAdapters, defaultAdapterOptions, disposeAdapters, type AdapterKind, type AdapterOptions, type Nonlinearity } from '../adapters';
 import { forwardEncoder } from '../bert';
+import { headActivation } from '../families';
 import { createHead, type HeadKind } from '../head';
 import { exportForLibrary, exportLibrary, type ExportedFile } from '../interop';
 import type { Plm } from '../plm';
@@ -58,7 +59,7 @@ export async function buildInteropCase(plm: Plm, spec: InteropCaseSpec, seed: nu
   const options: AdapterOptions = { ...defaultAdapterOptions(spec.kind), dim: spec.dim, nonlinearity: spec.nonlinearity, loraAlpha: spec.loraAlpha ?? 8, parallelScale: spec.parallelScale ?? 4 };
   const rng = createRng(seed);
   const adapters = createAdapters(c, options, rng);
-  const head = createHead(spec.head, c.hiddenSize, spec.labels.length, rng);
+  const head = createHead(spec.head, c.hiddenSize, spec.labels.length, rng, headActivation(c.modelType));
   const masks = new Map<string, tf.Tensor>();
   try {
     for (const p of adapters.params) {
@@ -72,7 +73,7 @@ export async function buildInteropCase(plm: Plm, spec: InteropCaseSpec, seed: nu
     }
     for (const v of head.variables) assign(v.variable, normalArray(rng, v.variable.size, 0.3));
     const library = exportLibrary(spec.kind)!;
-    const files = await exportForLibrary(adapters, head, masks, { modelName: 'tiny-bert', adapterName: `sparse_${spec.name}`, labels: spec.labels, hiddenSize: c.hiddenSize });
+    const files = await exportForLibrary(adapters, head, masks, { modelName: 'tiny-bert', adapterName: `sparse_${spec.name}`, labels: spec.labels, hiddenSize: c.hiddenSize, modelType: c.modelType });
     const logits = tf.tidy(() => {
       const ids = tf.tensor2d(INTEROP_INPUT.input_ids, undefined, 'int32');
       const input = { inputIds: ids, tokenTypeIds: tf.zerosLike(ids), attentionMask: tf.tensor2d(INTEROP_INPUT.attention_mask, undefined, 'int32') };
