@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { encodeSplit, encodeTaggingSplit, IGNORE_INDEX } from '../data/task';
 import { bpeWord, bytesToUnicode, createBpeModel, parseMerges, parseVocabJson, unicodeToText } from './bpe';
 import { convertIdsToTokens, decode, encode, encodeWords, tokenize } from './encode';
 import { loadTokenizer } from './load';
@@ -109,6 +110,16 @@ describe("RoBERTa's conventions", () => {
     const ids = encode(tok, 'Hello world!').inputIds;
     expect(decode(tok, ids)).toBe('<s>Hello world!</s>');
     expect(decode(tok, ids, true)).toBe('Hello world!');
+  });
+
+  it("feeds the engine's task encoding: <pad> (id 1) pads, tags sit on each word's first piece", () => {
+    const tagged = encodeTaggingSplit(tok, [{ words: ['Hello', 'world'], tags: [3, 5] }], 6);
+    expect(Array.from(tagged.inputIds)).toEqual([0, id('ĠHello'), id('Ġworld'), 2, 1, 1]);
+    expect(Array.from(tagged.labels)).toEqual([IGNORE_INDEX, 3, 5, IGNORE_INDEX, IGNORE_INDEX, IGNORE_INDEX]);
+    const pairs = encodeSplit(tok, [{ text: 'Hello', text2: 'a', label: 1 }], 8);
+    expect(Array.from(pairs.inputIds)).toEqual([0, id('Hello'), 2, 2, id('a'), 2, 1, 1]);
+    expect(Array.from(pairs.tokenTypeIds)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(Array.from(pairs.attentionMask)).toEqual([1, 1, 1, 1, 1, 1, 0, 0]);
   });
 
   it('names a missing special token', () => {
