@@ -1,7 +1,8 @@
 // Picks and builds a model folder's tokenizer, as transformers' AutoTokenizer would: tokenizer.json
 // (the `tokenizers` library's file) when the folder has one, else the model family's own files:
 // vocab.txt for BERT, DistilBERT and ELECTRA (WordPiece), vocab.json + merges.txt for RoBERTa
-// (byte-level BPE); tokenizer_config.json adds its settings to either. Problems name the file.
+// (byte-level BPE); tokenizer_config.json (and special_tokens_map.json for the special tokens' names)
+// adds its settings to either. Problems name the file.
 import type { ReadModelFile } from '../checkpoint';
 import { CheckpointError } from '../safetensors';
 import { createTokenizer, parseVocab, tokenizerConfigFromJson } from '../tokenizer';
@@ -14,6 +15,7 @@ import type { Tokenizer } from './types';
 export const TOKENIZER_FILES = {
   json: 'tokenizer.json',
   config: 'tokenizer_config.json',
+  specialTokensMap: 'special_tokens_map.json',
   vocabTxt: 'vocab.txt',
   vocabJson: 'vocab.json',
   merges: 'merges.txt',
@@ -66,7 +68,11 @@ export async function loadTokenizer(readFile: ReadModelFile, modelType: string, 
   const configBytes = await readFile(TOKENIZER_FILES.config);
   const configJson = configBytes ? parseJsonFile(configBytes, TOKENIZER_FILES.config) : {};
   if (typeof configJson !== 'object' || configJson === null || Array.isArray(configJson)) throw new CheckpointError(TOKENIZER_FILES.config, 'must contain a JSON object');
-  const config = configJson as Record<string, unknown>;
+  // special_tokens_map.json may name special tokens that tokenizer_config.json leaves out.
+  const mapBytes = await readFile(TOKENIZER_FILES.specialTokensMap);
+  const map = mapBytes ? parseJsonFile(mapBytes, TOKENIZER_FILES.specialTokensMap) : {};
+  if (typeof map !== 'object' || map === null || Array.isArray(map)) throw new CheckpointError(TOKENIZER_FILES.specialTokensMap, 'must contain a JSON object');
+  const config = { ...(map as Record<string, unknown>), ...(configJson as Record<string, unknown>) };
 
   let tokenizer: Tokenizer;
   const jsonBytes = await readFile(TOKENIZER_FILES.json);

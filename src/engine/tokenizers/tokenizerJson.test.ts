@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createTokenizer } from '../tokenizer';
+import { createTokenizer, tokenizerConfigFromJson } from '../tokenizer';
 import { normalizerFromJson, preTokenizerFromJson } from './components';
 import { encode, encodeWords, tokenize } from './encode';
 import { loadTokenizer } from './load';
@@ -73,6 +73,19 @@ describe('a WordPiece tokenizer.json', () => {
     expect(both.source).toBe('tokenizer.json');
     const txt = await loadTokenizer(folder({}, BERT_DIR), 'electra');
     expect(txt.source).toBe('vocab.txt');
+    // The default model (vocab.txt + tokenizer_config.json) tokenizes exactly as before the loader existed.
+    const defaultDir = fileURLToPath(new URL('../../../public/models/default/', import.meta.url));
+    const loaded = await loadTokenizer(folder({}, defaultDir), 'bert');
+    const direct = createTokenizer(readFileSync(`${defaultDir}vocab.txt`, 'utf8'), tokenizerConfigFromJson(JSON.parse(readFileSync(`${defaultDir}tokenizer_config.json`, 'utf8'))));
+    const text = 'The Fulton County Grand Jury said Friday an investigation of Atlanta’s recent primary election produced “no evidence”.';
+    expect(encode(loaded, text, 'Yes.', { maxLength: 24 })).toEqual(encode(direct, text, 'Yes.', { maxLength: 24 }));
+    expect(loaded.lowercases).toBe(direct.lowercases);
+  });
+
+  it('takes special token names from special_tokens_map.json when tokenizer_config.json has none', async () => {
+    const renamed = { ...bertJson, post_processor: null, added_tokens: [{ id: 4, content: '[MASK]', special: true }] };
+    const tok = await loadTokenizer(folder({ 'tokenizer.json': JSON.stringify(renamed), 'special_tokens_map.json': '{"mask_token": "[UNK]", "pad_token": {"content": "[MASK]"}}' }), 'bert');
+    expect(tok.specialTokenIds).toEqual({ cls: 2, sep: 3, pad: 4, unk: 1, mask: 1 });
   });
 });
 
