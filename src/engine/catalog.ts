@@ -26,5 +26,16 @@ export const BUILTIN_TASK_INFO: Record<BuiltinTaskName, { title: string; kind: T
   pos: { title: 'POS tagging (Brown corpus)', kind: 'token', file: 'tasks/pos.json', trainExamples: 4800 },
 };
 
-/** The files of a model folder, by their Hugging Face names. */
-export const MODEL_FILES = { config: 'config.json', weights: 'model.safetensors', vocab: 'vocab.txt', tokenizerConfig: 'tokenizer_config.json' } as const;
+/**
+ * The files of a model folder, by their Hugging Face names: config and weights, and the tokenizer's
+ * (tokenizer.json when present; else vocab.txt for WordPiece, vocab.json + merges.txt for byte-level BPE).
+ */
+export const MODEL_FILES = {
+  config: 'config.json',
+  weights: 'model.safetensors',
+  vocab: 'vocab.txt',
+  tokenizerConfig: 'tokenizer_config.json',
+  tokenizerJson: 'tokenizer.json',
+  bpeVocab: 'vocab.json',
+  merges: 'merges.txt',
+} as const;

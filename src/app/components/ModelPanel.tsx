@@ -1,13 +1,18 @@
-// The frozen PLM: which model is loaded (the default one, or a Hugging Face BERT folder the user
-// picks or drops), and a small encoder try-out that shows the tokens and their hidden states.
+// The frozen PLM: which model is loaded (the default one, or a Hugging Face BERT, RoBERTa, DistilBERT
+// or ELECTRA folder the user picks or drops), and a small encoder try-out that shows the tokens and
+// their hidden states.
 import { useState, type DragEvent } from 'react';
 import { useAppStore } from '../store';
 import { MODEL_FILES } from '../../engine/catalog';
+import { FAMILIES, MODEL_TYPES } from '../../engine/families';
 import type { ModelSource } from '../../worker/protocol';
 
 /** The model shipped in public/models/default/. */
 export const DEFAULT_MODEL: ModelSource = { kind: 'url', url: `${import.meta.env.BASE_URL}models/default/`, label: 'default (pretrained by this project)', pythonName: 'public/models/default' };
 const WANTED = new Set<string>(Object.values(MODEL_FILES));
+/** "BERT, RoBERTa, DistilBERT or ELECTRA". */
+const FAMILY_LIST = MODEL_TYPES.map((t) => FAMILIES[t].title).join(', ').replace(/, ([^,]*)$/, ' or $1');
+const TOKENIZER_NAMES: Record<string, string> = { wordpiece: 'WordPiece', 'byte-level-bpe': 'byte-level BPE' };
 
 /** Reads the model files among those picked (a folder's other files are ignored). */
 async function sourceFromFiles(files: File[]): Promise<ModelSource> {
@@ -23,9 +28,10 @@ function ModelFacts() {
   return (
     <dl className="facts" data-testid="model-facts">
       <dt>Model</dt><dd data-testid="model-label">{model.label}</dd>
+      <dt>Architecture</dt><dd data-testid="model-architecture">{model.architecture ?? 'BERT'}</dd>
       <dt>Shape</dt><dd>{model.layers} layers · hidden {model.hiddenSize} · {model.heads} heads · FFN {model.intermediateSize} · {model.maxPositions} positions</dd>
       <dt>Parameters</dt><dd data-testid="model-parameters">{model.parameters.toLocaleString('en-US')} (frozen)</dd>
-      <dt>Vocabulary</dt><dd>{model.vocabSize.toLocaleString('en-US')} WordPiece tokens, {model.doLowerCase ? 'uncased' : 'cased'}</dd>
+      <dt>Vocabulary</dt><dd data-testid="model-vocabulary">{model.vocabSize.toLocaleString('en-US')} {TOKENIZER_NAMES[model.tokenizerKind ?? 'wordpiece'] ?? model.tokenizerKind} tokens{model.tokenizerSource ? ` (${model.tokenizerSource})` : ''}, {model.doLowerCase ? 'uncased' : 'cased'}</dd>
       {model.ignoredTensors.length > 0 && <><dt>Not used</dt><dd>{model.ignoredTensors.length} head tensors ({model.ignoredTensors.slice(0, 3).join(', ')}{model.ignoredTensors.length > 3 ? ', …' : ''})</dd></>}
     </dl>
   );
@@ -82,11 +88,12 @@ export function ModelPanel() {
       {modelLoad.state === 'busy' && <p>Loading model…</p>}
       {modelLoad.state === 'failed' && <p className="error" role="alert" data-testid="model-error">Could not load the model: {modelLoad.message}</p>}
       <div className="row">
-        <label className="file">Load a Hugging Face BERT folder: pick its files (config.json, model.safetensors, vocab.txt) or drop them here{' '}
+        <label className="file">Load a Hugging Face {FAMILY_LIST} folder: pick its files (config.json, model.safetensors, and tokenizer.json or vocab.txt, or vocab.json + merges.txt) or drop them here{' '}
           <input type="file" multiple aria-label="Model files" accept=".json,.safetensors,.txt" onChange={(e) => { void pick(e.target.files); e.target.value = ''; }} />
         </label>
         <button type="button" onClick={() => void loadModel(DEFAULT_MODEL)} disabled={modelLoad.state === 'busy'}>Use the default model</button>
       </div>
+      <p className="muted">Encoder models only: T5 (an encoder-decoder) and decoder-only models such as GPT-2 are out of scope, and their folders are refused with the reason.</p>
       <EncoderTryOut />
     </section>
   );
