@@ -18,7 +18,7 @@ export function ComparisonNote({ comparison: { standard, large, planned, pairs, 
   const items = bootstrap?.items[0];
   return (
     <div className="comparison" data-testid="comparison" data-standard={budgetOf(standard)} data-large={budgetOf(large)} data-gain={accuracyGain ?? undefined}
-      data-pairs={pairs.length} data-verdict={verdict ?? undefined} data-low={shown?.low} data-high={shown?.high}>
+      data-pairs={pairs.length} data-verdict={verdict ?? undefined} data-low={shown?.low} data-high={shown?.high} data-bootstrap-low={bootstrap?.low} data-bootstrap-high={bootstrap?.high}>
       <p>
         <strong>Large-Sparse vs standard</strong>: {name(large)} keeps {count(budgetOf(large))} trainable non-zero parameters, {name(standard)} {count(budgetOf(standard))}
         {planned > 1 && <>; {pairs.length} of {planned} paired seeds finished</>}
