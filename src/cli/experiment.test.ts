@@ -144,9 +144,11 @@ describe('npm run cli -- experiment: a tiny grid', () => {
     const sweepGrid = file('sweep.json', JSON.stringify({ ...GRID, sparsities: [0], seeds: [1, 2], learningRates: [0.0001, 0.05], sweepSeeds: [1] }));
     const dry = cli('experiment', '--grid', sweepGrid, '--out', sweepOut, '--model', TINY, '--backend', 'cpu', '--dry-run');
     expect(dry.stdout).toContain('2 runs, and 1 more at the learning rates their sweeps will choose');
-    const result = cli('experiment', '--grid', sweepGrid, '--out', sweepOut, '--model', TINY, '--backend', 'cpu');
+    // Two worker processes: both sweep runs at once, then one of them takes the run the sweep makes possible.
+    const result = cli('experiment', '--grid', sweepGrid, '--out', sweepOut, '--model', TINY, '--backend', 'cpu', '--jobs', '2');
     expect(result.status).toBe(0);
     expect(result.stderr).toContain('sweep: 3 runs (1 of them at the learning rates their sweeps will choose)');
+    expect(result.stderr).toMatch(/\[3\/3\] toy houlsby d4 s0 seed 2 lr [\d.]+: dev/);
     type Run = { spec: { seed: number; train: { learningRate: number } }; dev: { accuracy: number }; test: { accuracy: number }; sweep: { learningRates: number[]; seeds: number[] } };
     const { runs } = JSON.parse(readFileSync(join(sweepOut, 'results.json'), 'utf8')) as { runs: Run[] };
     expect(runs.map((r) => [r.spec.seed, r.spec.train.learningRate])).toEqual([[1, 0.0001], [1, 0.05], [2, expect.any(Number)]]);

@@ -105,12 +105,18 @@ export const describeRun = (p: PlannedRun) => {
   return `${s.task} ${what}${s.encoder === 'random' ? ' (random encoder)' : ''} seed ${s.seed}`;
 };
 
-/** Runs the queue on `jobs` forked workers (or in this process for 1), calling back per result. */
-async function runQueue(queue: PlannedRun[], jobs: number, start: () => Promise<ExperimentContext>, childArgs: string[], onDone: (planned: PlannedRun, outcome: { record: ExperimentRecord } | { error: string }) => Promise<void>): Promise<void> {
+/**
+ * Runs what `next` gives on `jobs` forked workers (or in this process for 1), calling back per result.
+ * `next` is asked again after every result, so runs that a finished one makes possible (the seeds at a
+ * sweep's chosen rate) join at once; a worker that finds nothing waits while others still run.
+ */
+async function runQueue(next: () => PlannedRun | null, jobs: number, start: () => Promise<ExperimentContext>, childArgs: string[], onDone: (planned: PlannedRun, outcome: { record: ExperimentRecord } | { error: string }) => Promise<void>): Promise<void> {
+  let first = next();
+  if (!first) return;
   if (jobs === 1) {
     const context = await start();
     try {
-      for (const planned of queue) {
+      for (let planned: PlannedRun | null = first; planned; planned = next()) {
         try {
           await onDone(planned, { record: await context.run(planned) });
         } catch (error) {
@@ -122,23 +128,51 @@ async function runQueue(queue: PlannedRun[], jobs: number, start: () => Promise<
     }
     return;
   }
-  let next = 0;
+  let inFlight = 0;
+  let waiters: (() => void)[] = [];
+  const wake = () => {
+    const woken = waiters;
+    waiters = [];
+    woken.forEach((w) => w());
+  };
+  const take = async (): Promise<PlannedRun | null> => {
+    for (;;) {
+      const p = first ?? next();
+      first = null;
+      if (p) return p;
+      if (inFlight === 0) return null;
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    }
+  };
   const worker = (): Promise<void> => new Promise((resolve, reject) => {
     const child: ChildProcess = fork(process.argv[1]!, ['experiment-worker', ...childArgs], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let current: PlannedRun | null = null;
-    const give = () => {
-      current = next < queue.length ? queue[next++]! : null;
-      if (current) child.send({ type: 'run', planned: current });
-      else child.send({ type: 'exit' });
+    const give = async () => {
+      current = await take();
+      if (current) {
+        inFlight++;
+        child.send({ type: 'run', planned: current });
+      } else child.send({ type: 'exit' });
     };
     child.on('message', (message: { type: 'ready' } | { type: 'done'; record: ExperimentRecord } | { type: 'error'; message: string }) => {
-      if (message.type === 'ready') return give();
+      if (message.type === 'ready') return void give().catch(reject);
       const finished = current!;
-      void onDone(finished, message.type === 'done' ? { record: message.record } : { error: message.message }).then(give, reject);
+      void onDone(finished, message.type === 'done' ? { record: message.record } : { error: message.message }).then(() => {
+        inFlight--;
+        current = null;
+        wake();
+        return give();
+      }).catch(reject);
     });
-    child.on('exit', (code) => (current ? reject(new Error(`a worker process exited with code ${code} during "${describeRun(current)}"`)) : resolve()));
+    child.on('exit', (code) => {
+      if (current) {
+        inFlight--;
+        wake();
+        reject(new Error(`a worker process exited with code ${code} during "${describeRun(current)}"`));
+      } else resolve();
+    });
   });
-  await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, worker));
+  await Promise.all(Array.from({ length: jobs }, worker));
 }
 
 /** The hidden worker side of --jobs: runs what the parent sends, one at a time. */
@@ -252,37 +286,37 @@ export async function runExperiment(experiment: Experiment, options: ExperimentO
   };
   const began = Date.now();
   let finishedHere = 0;
+  // Each run is tried once per invocation (a failed one waits for the next); in plan order, so a
+  // configuration's sweep and then its other seeds finish before the next configuration starts.
   const attempted = new Set<string>();
-  for (;;) {
-    const queue = planned.filter((p) => !done.has(p.key) && !attempted.has(p.key));
-    if (queue.length === 0) break;
-    for (const p of queue) attempted.add(p.key);
-    await runQueue(
-      queue,
-      jobs,
-      async () => {
-        const report = await startNodeBackend(backend);
-        log(`backend: ${report.backend}${report.adapter ? ` (${[report.adapter.vendor, report.adapter.architecture].filter(Boolean).join(' ')}${report.adapter.isFallbackAdapter ? ', software fallback' : ''})` : ''}${report.fallbacks.length > 0 ? `; not ${report.fallbacks.join('; ')}` : ''}`);
-        return new ExperimentContext(modelDir, report.backend);
-      },
-      ['--backend', backend, '--model', modelDir],
-      async (p, outcome) => {
-        finishedHere++;
-        const elapsed = (Date.now() - began) / 1000;
-        const left = total() - doneOf() - failed.length - 1;
-        const eta = (elapsed / finishedHere) * left;
-        if ('record' in outcome) {
-          done.set(p.key, outcome.record);
-          log(`[${doneOf() + failed.length}/${total()}] ${describeRun(p)}${p.sweep ? ` lr ${p.spec.train.learningRate}` : ''}: dev ${(100 * outcome.record.dev.accuracy).toFixed(1)}%${outcome.record.test ? `, test ${(100 * outcome.record.test.accuracy).toFixed(1)}%` : ''} in ${outcome.record.seconds.toFixed(1)} s; ETA ${formatDuration(eta)}`);
-        } else {
-          failed.push({ key: p.key, message: outcome.error });
-          log(`[${doneOf() + failed.length}/${total()}] ${describeRun(p)}: FAILED: ${outcome.error}`);
-        }
-        await save();
-      },
-    );
-    ({ planned, waiting } = planWith([...done.values()]));
-  }
+  const next = () => {
+    const p = planned.find((q) => !done.has(q.key) && !attempted.has(q.key)) ?? null;
+    if (p) attempted.add(p.key);
+    return p;
+  };
+  await runQueue(
+    next,
+    jobs,
+    async () => {
+      const report = await startNodeBackend(backend);
+      log(`backend: ${report.backend}${report.adapter ? ` (${[report.adapter.vendor, report.adapter.architecture].filter(Boolean).join(' ')}${report.adapter.isFallbackAdapter ? ', software fallback' : ''})` : ''}${report.fallbacks.length > 0 ? `; not ${report.fallbacks.join('; ')}` : ''}`);
+      return new ExperimentContext(modelDir, report.backend);
+    },
+    ['--backend', backend, '--model', modelDir],
+    async (p, outcome) => {
+      finishedHere++;
+      if ('record' in outcome) {
+        done.set(p.key, outcome.record);
+        ({ planned, waiting } = planWith([...done.values()]));
+      } else failed.push({ key: p.key, message: outcome.error });
+      const left = total() - doneOf() - failed.length;
+      const eta = (((Date.now() - began) / 1000) / finishedHere) * left;
+      const where = `[${doneOf() + failed.length}/${total()}] ${describeRun(p)}${p.sweep ? ` lr ${p.spec.train.learningRate}` : ''}`;
+      if ('record' in outcome) log(`${where}: dev ${(100 * outcome.record.dev.accuracy).toFixed(1)}%${outcome.record.test ? `, test ${(100 * outcome.record.test.accuracy).toFixed(1)}%` : ''} in ${outcome.record.seconds.toFixed(1)} s; ETA ${formatDuration(eta)}`);
+      else log(`${where}: FAILED: ${outcome.error}`);
+      await save();
+    },
+  );
   await save();
   log(`${doneOf()} of ${total()} runs in ${resultsFile}; report in ${join(out, 'results.md')} (${formatDuration((Date.now() - began) / 1000)} this time)`);
   if (failed.length > 0) throw new Error(`${failed.length} run(s) failed (listed under "failed" in ${resultsFile})${waiting > 0 ? `; ${waiting} run(s) wait for those sweeps` : ''}; rerun the same command to retry them`);
