@@ -100,4 +100,5 @@ test('a shared sparsity sweep draws metric against sparsity with its intervals a
   await expect(page.getByRole('spinbutton', { name: 'Seeds', exact: true })).toHaveValue('2');
   await expectAccessible(page, 'with a sweep figure and a 2-seed comparison');
   await page.getByTestId('sweeps').screenshot({ path: testInfo.outputPath('sweep.png') });
+  await page.screenshot({ path: testInfo.outputPath('page.png'), fullPage: true });
 });

@@ -10,7 +10,7 @@ import { COLORS } from './RunCharts';
 
 const W = 560;
 const H = 260;
-const M = { top: 12, right: 16, bottom: 36, left: 52 };
+const M = { top: 12, right: 16, bottom: 36, left: 60 };
 /** Where each metric can lie: bands are clipped to it for drawing. */
 const RANGE: Record<SweepMetric, [number, number]> = { accuracy: [0, 1], macroF1: [0, 1], mcc: [-1, 1] };
 
@@ -36,7 +36,7 @@ function SweepFigure({ sweep, metric }: { sweep: Sweep; metric: SweepMetric }) {
   return (
     <figure className="chart" data-testid="sweep-chart">
       <figcaption>{name} against sparsity, {sweep.label}: mean over seeds with its 95% band (Student t over seeds){sweep.dense ? '; dashed: dense (sparsity 0)' : ''}</figcaption>
-      <svg viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label={`${name} against sparsity, ${sweep.label}. ${summary}`}>
+      <svg viewBox={`0 0 ${W} ${H}`} width="100%" style={{ maxWidth: 720, display: 'block' }} role="img" aria-label={`${name} against sparsity, ${sweep.label}. ${summary}`}>
         {yTicks.ticks.map((t) => (
           <g key={`y${t}`}>
             <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} stroke="#ddd" strokeDasharray="3 3" />
@@ -45,6 +45,7 @@ function SweepFigure({ sweep, metric }: { sweep: Sweep; metric: SweepMetric }) {
         ))}
         {xTicks.ticks.map((t) => <text key={`x${t}`} x={x(t)} y={H - M.bottom + 16} textAnchor="middle" fontSize={12}>{formatTick(100 * t, 100 * xTicks.step)}%</text>)}
         <text x={(M.left + W - M.right) / 2} y={H - 4} textAnchor="middle" fontSize={12}>sparsity (fraction of adapter weights removed)</text>
+        <text transform={`translate(14 ${(M.top + H - M.bottom) / 2}) rotate(-90)`} textAnchor="middle" fontSize={12}>{name}{metric === 'mcc' ? '' : ', %'}</text>
         <line x1={M.left} x2={W - M.right} y1={H - M.bottom} y2={H - M.bottom} stroke="#666" />
         {sweep.dense && (
           <g data-testid="sweep-dense">
