@@ -54,3 +54,14 @@ describe('ComparisonNote', () => {
     expect(html).not.toContain('bootstrap');
   });
 });
+
+describe('ComparisonNote while seeds are still running', () => {
+  it('counts the finished pairs and says the interval over seeds is still to come', () => {
+    const item = (f: (i: number) => boolean) => Uint8Array.from({ length: 40 }, (_, i) => (f(i) ? 1 : 0));
+    const queued = { ...seeded('large-sparse', 2, 0.6), status: 'queued' as const, summary: null };
+    const html = renderRuns([{ ...seeded('standard', 1, 0.5), devCorrect: item((i) => i < 20) }, { ...seeded('large-sparse', 1, 0.55), devCorrect: item((i) => i < 22) }, seeded('standard', 2, 0.6), queued]);
+    expect(html).toContain('1 of 3 paired seeds finished');
+    expect(html).toContain('The interval over seeds comes with the next finished pair.');
+    expect(html).not.toContain('Set Seeds to 2');
+  });
+});

@@ -36,7 +36,7 @@ export function ComparisonNote({ comparison: { standard, large, planned, pairs, 
       )}
       {pairs.length === 1 && bootstrap && items !== undefined && (
         <p className="muted">
-          The interval is a paired bootstrap over the {items.toLocaleString('en-US')} dev examples ({PAGE_BOOTSTRAP.resamples.toLocaleString('en-US')} resamples, the same examples for both runs). Each run has one seed, so seeds are not resampled: the interval leaves out how much another seed would move either run, and is narrower than one over seeds would be. Set Seeds to 2 or more for an interval over seeds.
+          The interval is a paired bootstrap over the {items.toLocaleString('en-US')} dev examples ({PAGE_BOOTSTRAP.resamples.toLocaleString('en-US')} resamples, the same examples for both runs). Each run has one seed, so seeds are not resampled: the interval leaves out how much another seed would move either run, and is narrower than one over seeds would be. {planned > 1 ? 'The interval over seeds comes with the next finished pair.' : 'Set Seeds to 2 or more for an interval over seeds.'}
         </p>
       )}
       {accuracyGain !== null && !verdict && (
