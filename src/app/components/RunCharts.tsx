@@ -169,6 +169,10 @@ function SvgLineChart({ lines, height, digits, title }: { lines: ChartLine[]; he
               {lines.filter((l) => !l.faint && l.points.length <= 40).flatMap((l) => l.points.map(([px, py]) => (
                 <circle key={`${l.key}@${px}`} cx={x(px)} cy={y(py)} r={3} fill={l.color} />
               )))}
+              {/* ... and a band's points an error bar, so a band of one evaluation still shows. */}
+              {lines.filter((l) => l.band && l.points.length <= 40).flatMap((l) => l.band!.map(([bx, lo, hi]) => (
+                <line key={`${l.key}@${bx}:bar`} x1={x(bx)} x2={x(bx)} y1={y(lo)} y2={y(hi)} stroke={l.color} strokeWidth={1.5} />
+              )))}
               {hoverStep !== null && <line x1={x(hoverStep)} x2={x(hoverStep)} y1={MARGIN.top} y2={MARGIN.top + plotH} stroke="#888" />}
             </>}
         </svg>

@@ -1,6 +1,7 @@
 // Live results: the running run's phase and progress and the queue behind it, each run's loss curves
-// (raw and smoothed) and dev metric, where the pruner kept weights (density per layer and per tensor),
-// and a table of all runs.
+// (raw and smoothed) and dev metric (a seed group's as its mean with a band), where the pruner kept
+// weights (density per layer and per tensor), the Large-Sparse comparisons, the sparsity sweeps, and a
+// table of all runs.
 import { memo, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { exportLibrary } from '../../engine/settings';
