@@ -11,11 +11,11 @@ import { BudgetPanel } from './BudgetPanel';
 import { TaskPicker } from './TaskPicker';
 
 /** A number input with a setting's label, range and step (settings.ts's table); `label` overrides the table's (a kind names its dimension). */
-function NumberField({ setting, label, value, onChange }: { setting: { label: string; min?: number; max?: number; step: number | 'any' }; label?: string; value: number; onChange: (v: number) => void }) {
+function NumberField({ setting, label, value, onChange }: { setting: { label: string; min?: number; max?: number; step: number | 'any'; help?: string }; label?: string; value: number; onChange: (v: number) => void }) {
   const name = label ?? setting.label;
   return (
     <label>{name}
-      <input type="number" aria-label={name} value={value} min={setting.min} max={setting.max} step={setting.step} onChange={(e) => { const v = Number(e.target.value); if (Number.isFinite(v)) onChange(v); }} />
+      <input type="number" aria-label={name} title={setting.help} value={value} min={setting.min} max={setting.max} step={setting.step} onChange={(e) => { const v = Number(e.target.value); if (Number.isFinite(v)) onChange(v); }} />
     </label>
   );
 }
