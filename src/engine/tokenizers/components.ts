@@ -180,7 +180,12 @@ function behaviorAt(obj: Json, path: string, fallback: Behavior): Behavior {
 // ---------------------------------------------------------------------------------------------
 // Normalizers.
 
-/** The library's BertNormalizer: clean, pad CJK, strip accents (NFD, drop Mn; default: as lowercase), lowercase; in that order. */
+/**
+ * The library's BertNormalizer: clean, pad CJK, strip accents (NFD, drop Mn; default: as lowercase),
+ * lowercase; in that order. Unlike transformers' slow BertTokenizer (tokenizer.ts) it does not
+ * compose to NFC first, so a cased vocabulary sees "e\u0301" as two characters; with accent
+ * stripping the two agree.
+ */
 export function bertNormalizer(cleanText: boolean, handleChineseChars: boolean, stripAccents: boolean | null, lowercase: boolean): Normalizer {
   const strip = stripAccents ?? lowercase;
   return (text) => {
