@@ -93,6 +93,8 @@ test('a shared sparsity sweep draws metric against sparsity with its intervals a
   await expect(page.getByTestId('sweep-chart').getByRole('img')).toHaveAttribute('aria-label', /dense 79\.0%; snip: 50% 72\.0%, 90% 62\.0%; random: 50% 65\.0%/);
   // The step charts draw each finished group's mean with its band (three sweep groups, two comparison sides).
   await expect(page.getByTestId('seed-band').filter({ hasText: 'houlsby d=16 50% snip: mean of 2 seeds, 95% band' })).toHaveCount(2);
+  // And list each group's final figures with the same intervals.
+  await expect(page.getByTestId('seed-group').first()).toContainText('houlsby d=16 0% dense2 of 2 (1, 2)79.0% (95% CI 66.3% to 91.7%)');
   // The comparison: differences 5, 4 points, mean 4.5 ± 12.706205 · 0.707107 / √2 = 6.35: no difference claimed.
   await expect(page.getByTestId('comparison-verdict')).toHaveText('no difference detected (±6.4 points at this sample size)');
   await expect(page.getByTestId('comparison')).toContainText('95% CI over seeds [−1.9, +10.9]');

@@ -13,6 +13,7 @@ import { repeatOf } from '../seeds';
 import { ComparisonNote } from './ComparisonNote';
 import { saveFile, ShareBar } from './ShareBar';
 import { PruningCharts } from './PruningCharts';
+import { SeedGroupTable } from './SeedGroupTable';
 import { SweepCharts } from './SweepChart';
 import { RunQueue } from './RunQueue';
 import { TryIt } from './TryIt';
@@ -156,6 +157,7 @@ export function RunsPanel() {
       <StepChart runs={shown} series={LOSS_SERIES} height={260} title="Training loss (smoothed; raw faint)" />
       <StepChart runs={shown} series={METRIC_SERIES} title="Dev accuracy" phase={500} />
       <MoreCharts runs={shown} />
+      <SeedGroupTable runs={shown} />
       {latest.summary && <ConfusionMatrix run={latest} labels={latest.summary.labels} />}
       {tryRun && (kept.includes(tryRun.id)
         ? <TryIt run={tryRun} />
