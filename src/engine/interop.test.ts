@@ -10,6 +10,7 @@ import { adapterHubName, exportForLibrary, exportZipForLibrary, pythonFloorDiv, 
 import type { Plm } from './plm';
 import { createRng } from './random';
 import { parseSafetensors } from './safetensors';
+import { archExportInputsJson, buildArchExportCases, type ArchExportCase } from './testing/archExportFixture';
 import { buildInteropCases, INTEROP_CASES, interopInputsJson, type InteropCase } from './testing/interopFixture';
 import { loadTinyPlm } from './testing/tinyModel';
 
@@ -233,5 +234,31 @@ describe('the exports use each architecture\'s own names', () => {
     expect(distil.json('head_config.json')).toMatchObject({ config: { activation_function: 'relu' } });
     const parallel = await exported('distilbert', 'parallel', 'token', 'relu');
     expect(parallel.names('adapter.safetensors')).toEqual([0, 1].flatMap((l) => bottleneck(`distilbert.transformer.layer.${l}.output_adapters.adapters.run`)).sort());
+  });
+});
+
+describe('the other families\' PEFT folders load in PyTorch as PEFT loads them', () => {
+  const DIR = fileURLToPath(new URL('./fixtures/interop-arch/', import.meta.url));
+  let built: ArchExportCase[];
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    built = await buildArchExportCases();
+  });
+
+  it('rebuilds the committed folders byte for byte (regenerate: npx tsx scripts/fixtures/make-arch-exports.ts)', () => {
+    for (const k of built) {
+      for (const f of k.files) expect(Buffer.from(f.data).equals(readFileSync(join(DIR, k.name, f.name))), `${k.name}/${f.name}`).toBe(true);
+    }
+    expect(archExportInputsJson(built)).toBe(readFileSync(join(DIR, 'inputs.json'), 'utf8'));
+  });
+
+  it('gives the logits that scripts/fixtures/check_arch_exports.py computes from each folder, within 1e-4', () => {
+    const python = JSON.parse(readFileSync(join(DIR, 'python_logits.json'), 'utf8')) as Record<string, number[][]>;
+    expect(Object.keys(python).sort()).toEqual(built.map((k) => k.name).sort());
+    for (const k of built) {
+      const theirs = python[k.name]!;
+      expect(theirs).toHaveLength(k.logits.length);
+      k.logits.forEach((row, i) => row.forEach((v, j) => expect(Math.abs(v - theirs[i]![j]!), `${k.name}[${i}][${j}]`).toBeLessThanOrEqual(1e-4)));
+    }
   });
 });

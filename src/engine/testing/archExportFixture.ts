@@ -1,0 +1,92 @@
+// PEFT exports of the other families, for a check in PyTorch: a seeded, half-pruned LoRA and sentence
+// head on each tiny fixture (RoBERTa, DistilBERT, ELECTRA), exported as a PEFT folder, and the logits
+// this engine computes for a fixed batch. `npx tsx scripts/fixtures/make-arch-exports.ts` writes them
+// to src/engine/fixtures/interop-arch/; scripts/fixtures/check_arch_exports.py loads each folder as
+// PEFT would into the independent forwards of make_arch_fixtures.py (LoRA on the named projections,
+// the task model's head) and writes python_logits.json; interop.test.ts compares.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { createAdapters, defaultAdapterOptions, disposeAdapters } from '../adapters';
+import { forwardEncoder } from '../bert';
+import { headActivation } from '../families';
+import { createHead } from '../head';
+import { exportForLibrary, type ExportedFile } from '../interop';
+import { disposePlm, loadPlm } from '../plm';
+import { createRng, normalArray } from '../random';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+
+/** One case per family: its fixture, the batch (its own framing and pad id) and the LoRA's size. */
+export const ARCH_EXPORT_CASES = [
+  { name: 'roberta-lora', fixture: 'tiny-roberta', rank: 4, alpha: 6, labels: ['no', 'yes', 'maybe'], input_ids: [[0, 17, 450, 88, 2, 1, 1], [0, 5, 66, 2, 2, 777, 2]] },
+  { name: 'distilbert-lora', fixture: 'tiny-distilbert', rank: 3, alpha: 3, labels: ['a', 'b'], input_ids: [[2, 17, 450, 88, 3, 0, 0], [2, 5, 66, 3, 777, 900, 3]] },
+  { name: 'electra-lora', fixture: 'tiny-electra', rank: 5, alpha: 10, labels: ['x', 'y', 'z'], input_ids: [[2, 17, 450, 88, 3, 0, 0], [2, 5, 66, 3, 777, 1900, 3]] },
+] as const;
+export const ARCH_EXPORT_MASK = [[1, 1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1, 1]];
+
+export interface ArchExportCase {
+  name: string;
+  files: ExportedFile[];
+  /** [B, C]. */
+  logits: number[][];
+}
+
+function assign(variable: tf.Variable, values: Float32Array): void {
+  const t = tf.tensor(values, variable.shape);
+  variable.assign(t);
+  t.dispose();
+}
+
+/** Builds every case on the current backend (seeded 1, 2, 3). */
+export async function buildArchExportCases(): Promise<ArchExportCase[]> {
+  const out: ArchExportCase[] = [];
+  for (const [i, spec] of ARCH_EXPORT_CASES.entries()) {
+    const plm = await loadPlm(async (file) => {
+      try {
+        return new Uint8Array(await readFile(join(FIXTURES, spec.fixture, file)));
+      } catch {
+        return null;
+      }
+    }, spec.fixture);
+    const c = plm.model.config;
+    const rng = createRng(i + 1);
+    const adapters = createAdapters(c, { ...defaultAdapterOptions('lora'), dim: spec.rank, loraAlpha: spec.alpha }, rng);
+    const head = createHead('sequence', c.hiddenSize, spec.labels.length, rng, headActivation(c.modelType));
+    const masks = new Map<string, tf.Tensor>();
+    try {
+      for (const p of adapters.params) {
+        const values = normalArray(rng, p.variable.size, 0.3);
+        const mask = Float32Array.from({ length: values.length }, () => (rng() < 0.5 ? 1 : 0));
+        masks.set(p.name, tf.tensor(mask, p.variable.shape));
+        for (let j = 0; j < values.length; j++) values[j]! *= mask[j]!;
+        assign(p.variable, values);
+      }
+      for (const v of head.variables) assign(v.variable, normalArray(rng, v.variable.size, 0.3));
+      const files = await exportForLibrary(adapters, head, masks, { modelName: spec.fixture, adapterName: spec.name, labels: [...spec.labels], hiddenSize: c.hiddenSize, modelType: c.modelType });
+      const logits = tf.tidy(() => {
+        const ids = tf.tensor2d(spec.input_ids.map((r) => [...r]), undefined, 'int32');
+        const input = { inputIds: ids, tokenTypeIds: tf.zerosLike(ids), attentionMask: tf.tensor2d(ARCH_EXPORT_MASK, undefined, 'int32') };
+        return head.apply(forwardEncoder(plm.model, input, { hooks: adapters.hooks(masks) }).lastHiddenState);
+      });
+      out.push({ name: spec.name, files, logits: (await logits.array()) as number[][] });
+      logits.dispose();
+    } finally {
+      disposeAdapters(adapters);
+      for (const v of head.variables) v.variable.dispose();
+      for (const m of masks.values()) m.dispose();
+      disposePlm(plm);
+    }
+  }
+  return out;
+}
+
+/** inputs.json: per case its fixture, batch and this engine's logits. */
+export function archExportInputsJson(cases: ArchExportCase[]): string {
+  const entries = cases.map((k) => {
+    const spec = ARCH_EXPORT_CASES.find((s) => s.name === k.name)!;
+    return [k.name, { fixture: spec.fixture, input_ids: spec.input_ids, attention_mask: ARCH_EXPORT_MASK, logits: k.logits.map((row) => row.map((x) => Number(x.toPrecision(9)))) }];
+  });
+  return `${JSON.stringify(Object.fromEntries(entries), null, 1)}\n`;
+}
