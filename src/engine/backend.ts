@@ -7,6 +7,7 @@ import '@tensorflow/tfjs-backend-wasm';
 
 import { BACKEND_ORDER, type BackendName, type BackendPreference } from './catalog';
 import { countGpu } from './gpu/counters';
+import { installUploadRing } from './gpu/uploads';
 
 export { BACKEND_ORDER, type BackendName, type BackendPreference } from './catalog';
 
@@ -85,6 +86,8 @@ async function startWebGpu(gpu: GPU): Promise<AdapterSummary> {
   }
   tf.registerBackend('webgpu', () => new WebGPUBackend(device, info), 3);
   if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs could not initialise the webgpu backend');
+  // Small uploads (scalars, batches) through one ring buffer instead of a new staging buffer each.
+  installUploadRing();
   return summary;
 }
 
