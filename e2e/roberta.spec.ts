@@ -1,12 +1,16 @@
 // A RoBERTa folder as users have it (config.json, model.safetensors, vocab.json + merges.txt,
-// tokenizer.json, tokenizer_config.json) picked in the page: it loads with its byte-level BPE, a
-// SNIP-pruned LoRA trains 3 steps on WebGPU, "Try it" runs it, and its PEFT export names the
+// tokenizer.json, tokenizer_config.json) picked in the page: it loads with its byte-level BPE, encodes a
+// pair on WebGPU as the cpu engine does (within 1e-4), a SNIP-pruned LoRA trains 3 steps on WebGPU,
+// "Try it" runs it, and its PEFT export names the
 // tensors as PEFT does on RobertaForSequenceClassification (roberta.encoder.layer.N.attention.self.
 // query/value, the head as classifier.dense / classifier.out_proj), with the masks' zeros in place.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
+import * as tf from '@tensorflow/tfjs';
 import { unzipSync } from 'fflate';
+import { folderReader } from '../src/cli/modelFolder';
+import { encodeText, loadPlm } from '../src/engine/plm';
 import { parseSafetensors } from '../src/engine/safetensors';
 import { fillRun } from './helpers';
 
@@ -30,6 +34,15 @@ test('a picked RoBERTa folder trains a pruned LoRA and exports it as a PEFT fold
   const cells = await table.locator('tbody tr td:first-child').allTextContents();
   expect(cells[0]).toBe('<s>');
   expect(cells.filter((t) => t === '</s>')).toHaveLength(3);
+  // …and its hidden states on WebGPU (RoBERTa's position ids included) match the cpu engine, which bert.test.ts holds to PyTorch.
+  const hidden = JSON.parse((await table.getAttribute('data-hidden'))!) as number[][];
+  await tf.setBackend('cpu');
+  const plm = await loadPlm(folderReader(TINY_ROBERTA), 'tiny-roberta');
+  const reference = await encodeText(plm, 'the cat sat', 'it was late');
+  expect(JSON.parse((await table.getAttribute('data-input-ids'))!)).toEqual(reference.inputIds);
+  let maxDiff = 0;
+  reference.lastHiddenState.forEach((row, t) => row.forEach((v, j) => { maxDiff = Math.max(maxDiff, Math.abs(v - (hidden[t]?.[j] ?? NaN))); }));
+  expect(maxDiff).toBeLessThanOrEqual(1e-4);
 
   await page.getByLabel('Adapter type').selectOption('lora');
   await page.getByLabel('Rank').fill('4');
@@ -73,5 +86,6 @@ test('a picked RoBERTa folder trains a pruned LoRA and exports it as a PEFT fold
   }
   expect(kept / total).toBeCloseTo(0.5, 2);
   expect(new TextDecoder().decode(zip[`${folder}/README.md`])).toContain('RoBERTa');
+  console.log(`RoBERTa encoder, webgpu vs cpu: max |Δ| = ${maxDiff.toExponential(2)}`);
   console.log(`RoBERTa e2e: load, 3 LoRA steps, predict and PEFT export in ${((Date.now() - started) / 1000).toFixed(1)} s (page and model ${((loaded - started) / 1000).toFixed(1)} s, run ${((trained - loaded) / 1000).toFixed(1)} s); losses ${losses.map((l) => l.toFixed(4)).join(' ')}`);
 });

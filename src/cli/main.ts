@@ -19,7 +19,8 @@ Usage: npm run cli -- <command> [options]
 
 Commands:
   encode   Tokenize a sentence (or pair) and run the frozen encoder.
-           --model <dir>    a Hugging Face BERT folder (config.json, model.safetensors, vocab.txt);
+           --model <dir>    a Hugging Face BERT, RoBERTa, DistilBERT or ELECTRA folder (config.json,
+                            model.safetensors, and tokenizer.json, vocab.txt or vocab.json + merges.txt);
                             default: ${DEFAULT_MODEL_DIR}
            --text <s>       the sentence (required)
            --text2 <s>      an optional second sentence
