@@ -10,6 +10,7 @@ import type { Prediction } from '../engine/predict';
 import type { ParityReport } from '../engine/selfcheck';
 import type { RunEvent } from '../engine/train';
 import type { CheckpointInfo } from './checkpointStore';
+import type { GpuLiveCounts } from '../engine/gpu/live';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -122,4 +123,13 @@ export type FromWorker = Envelope &
  */
 export type RunEvents = { v: typeof PROTOCOL_VERSION; id: number; type: 'events'; runId: string; events: RunEvent[]; checkpointed?: CheckpointInfo };
 
+/**
+ * During a run on WebGPU the worker also publishes the work it asks of the GPU per step (dispatches,
+ * submits, buffers created, bytes, pipelines, shader warm-up, steps/s) on this BroadcastChannel, a few
+ * times a second, for the backend panel; it is a side channel so that the run's own messages stay as they are.
+ */
+export const GPU_COUNTS_CHANNEL = 'sparseadapter-gpu-counts';
+export type GpuCountsMessage = { v: typeof PROTOCOL_VERSION; type: 'gpuCounts'; runId: string; counts: GpuLiveCounts };
+
+export type { GpuLiveCounts };
 export type { CheckpointInfo, BackendPreference, BackendReport, EncodeResult, MappingQuestion, ParityReport, PlmSummary, Prediction, RunEvent, RunSettings };

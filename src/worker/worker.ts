@@ -17,7 +17,8 @@ import { predict } from '../engine/predict';
 import { runSparseAdapter, type RunEvent, type RunResult, type Trainer, type TrainState } from '../engine/train';
 import { CHECKPOINT_POLICY, checkpointDamage, checkpointDue, checkpointStorageMessage, openCheckpointStore, stateBytes, type CheckpointInfo } from './checkpointStore';
 import { createLanes } from './lanes';
-import { COMMAND_LANES, KEPT_ADAPTERS, PROTOCOL_VERSION, type BackendReport, type FromWorker, type ModelSource, type RunEvents, type TaskSource, type TaskSummary, type ToWorker } from './protocol';
+import { createGpuLiveMeter } from '../engine/gpu/live';
+import { COMMAND_LANES, GPU_COUNTS_CHANNEL, KEPT_ADAPTERS, PROTOCOL_VERSION, type BackendReport, type GpuCountsMessage, type FromWorker, type ModelSource, type RunEvents, type TaskSource, type TaskSummary, type ToWorker } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -139,6 +140,9 @@ function createRunControl(): RunControl {
 }
 /** Events are sent at most this often, so a fast backend does not flood the page. */
 const EVENT_INTERVAL_MS = 100;
+/** The backend panel's live WebGPU counts (see GPU_COUNTS_CHANNEL), at most this often. */
+const GPU_COUNTS_INTERVAL_MS = 250;
+const gpuCountsChannel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(GPU_COUNTS_CHANNEL);
 
 /** A file reader over a model source: fetched from a URL folder, or looked up among picked files. */
 function readerFor(source: ModelSource): (name: string) => Promise<Uint8Array | null> {
@@ -268,10 +272,17 @@ async function handle(command: ToWorker): Promise<FromWorker> {
       };
       const flush = () => { if (buffer.length > 0) send(); };
       const saving = checkpointer(runId, signal, plm.summary.label, state?.step ?? 0, (message) => { buffer.push({ type: 'warning', message }); flush(); }, (info) => send(info));
+      const gpuMeter = createGpuLiveMeter();
+      let lastGpuCounts = 0;
       try {
         const result = await runSparseAdapter(plm, task, config, (event) => {
           emitted = true;
           buffer.push(event);
+          const counts = gpuMeter.onEvent(event);
+          if (counts && gpuCountsChannel && Date.now() - lastGpuCounts > GPU_COUNTS_INTERVAL_MS) {
+            lastGpuCounts = Date.now();
+            gpuCountsChannel.postMessage({ v: PROTOCOL_VERSION, type: 'gpuCounts', runId, counts } satisfies GpuCountsMessage);
+          }
           if (event.type !== 'step' || Date.now() - lastFlush > EVENT_INTERVAL_MS) flush();
         }, signal, { state, checkpoint: { every: CHECKPOINT_POLICY.checkEvery, save: saving.save } });
         flush();

@@ -1,8 +1,10 @@
 // Shows where the engine runs: the tfjs backend, the GPU adapter, warnings when WebGPU is missing
-// or is a software fallback, and the numerical self-check against the CPU backend.
+// or is a software fallback, the numerical self-check against the CPU backend, and during a run on
+// WebGPU the work asked of the GPU per training step (published by the worker on GPU_COUNTS_CHANNEL).
+import { useEffect, useState } from 'react';
 import { useAppStore } from '../store';
 import { BACKEND_PREFERENCES } from '../../engine/catalog';
-import type { BackendPreference, BackendReport, ParityReport } from '../../worker/protocol';
+import { GPU_COUNTS_CHANNEL, PROTOCOL_VERSION, type BackendPreference, type BackendReport, type GpuCountsMessage, type GpuLiveCounts, type ParityReport } from '../../worker/protocol';
 
 /** The tolerance the self-check is held to: relative to the largest reference magnitude. */
 export const SELFCHECK_TOLERANCE = 1e-4;
@@ -51,6 +53,45 @@ function SelfcheckResult({ report }: { report: ParityReport }) {
   );
 }
 
+/** The latest live WebGPU counts the worker published (null before a run on WebGPU has taken two steps). */
+function useGpuCounts(): GpuLiveCounts | null {
+  const [counts, setCounts] = useState<GpuLiveCounts | null>(null);
+  useEffect(() => {
+    if (typeof BroadcastChannel === 'undefined') return undefined;
+    const channel = new BroadcastChannel(GPU_COUNTS_CHANNEL);
+    channel.onmessage = (event: MessageEvent<GpuCountsMessage>) => {
+      if (event.data?.v === PROTOCOL_VERSION && event.data.type === 'gpuCounts') setCounts(event.data.counts);
+    };
+    return () => channel.close();
+  }, []);
+  return counts;
+}
+
+const kib = (bytes: number) => (bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`);
+
+function GpuCountsTable({ counts }: { counts: GpuLiveCounts }) {
+  const p = counts.perStep;
+  const rows: [string, string, string][] = [
+    ['compute dispatches', String(p.dispatches), 'dispatches'],
+    ['queue submits', String(p.submits), 'submits'],
+    ['buffers created', `${p.buffersCreated} (${kib(p.bytesCreated)})`, 'buffers'],
+    ['written to the GPU', `${kib(p.bytesWritten)} in ${p.writes} writes`, 'written'],
+    ['read back', kib(p.bytesRead), 'read'],
+    ['pipelines compiled', `${p.pipelines} this step; ${counts.pipelines} this run`, 'pipelines'],
+  ];
+  return (
+    <div data-testid="gpu-counts" data-dispatches={p.dispatches} data-buffers-created={p.buffersCreated}>
+      <p>
+        WebGPU work per training step (step {counts.step}, {counts.stepsPerSec.toFixed(2)} steps/s; fused optimizer {counts.fused ? 'on' : 'off'}).
+        Shader warm-up: {counts.warmupCompileMs} ms compiling before the first step ({counts.compileMs} ms in all).
+      </p>
+      <table className="compact">
+        <tbody>{rows.map(([label, value, id]) => <tr key={id}><td>{label}</td><td data-testid={`gpu-${id}`}>{value}</td></tr>)}</tbody>
+      </table>
+    </div>
+  );
+}
+
 /** The panel itself. */
 export function BackendPanel({ preference }: { preference: BackendPreference }) {
   const backend = useAppStore((s) => s.backend);
@@ -58,6 +99,7 @@ export function BackendPanel({ preference }: { preference: BackendPreference }) 
   const startBackend = useAppStore((s) => s.startBackend);
   const runSelfcheck = useAppStore((s) => s.runSelfcheck);
   const report = backend.state === 'done' ? backend.value : null;
+  const gpuCounts = useGpuCounts();
 
   return (
     <section className="panel" aria-labelledby="backend-title">
@@ -86,6 +128,7 @@ export function BackendPanel({ preference }: { preference: BackendPreference }) 
             )}
           </dl>
           <Warnings report={report} />
+          {report.backend === 'webgpu' && gpuCounts && <GpuCountsTable counts={gpuCounts} />}
           <button type="button" onClick={() => void runSelfcheck()} disabled={selfcheck.state === 'busy'}>
             {selfcheck.state === 'busy' ? 'Checking…' : 'Check numerics against CPU'}
           </button>
