@@ -237,7 +237,7 @@ describe('the exports use each architecture\'s own names', () => {
   });
 });
 
-describe('the other families\' PEFT folders load in PyTorch as PEFT loads them', () => {
+describe('the other families\' PEFT and AdapterHub folders load in PyTorch as their libraries load them', () => {
   const DIR = fileURLToPath(new URL('./fixtures/interop-arch/', import.meta.url));
   let built: ArchExportCase[];
   beforeAll(async () => {

@@ -1,9 +1,10 @@
-// PEFT exports of the other families, for a check in PyTorch: a seeded, half-pruned LoRA and sentence
-// head on each tiny fixture (RoBERTa, DistilBERT, ELECTRA), exported as a PEFT folder, and the logits
+// Exports of the other families, for a check in PyTorch: a seeded, half-pruned LoRA (PEFT) or Houlsby
+// adapter (AdapterHub) and sentence head on each tiny fixture (RoBERTa, DistilBERT, ELECTRA), and the logits
 // this engine computes for a fixed batch. `npx tsx scripts/fixtures/make-arch-exports.ts` writes them
 // to src/engine/fixtures/interop-arch/; scripts/fixtures/check_arch_exports.py loads each folder as
-// PEFT would into the independent forwards of make_arch_fixtures.py (LoRA on the named projections,
-// the task model's head) and writes python_logits.json; interop.test.ts compares.
+// its library would into the independent forwards of make_arch_fixtures.py (LoRA on the named
+// projections and the task model's head; bottleneck modules at their named sites and AdapterHub's
+// classification head) and writes python_logits.json; interop.test.ts compares.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,10 +20,15 @@ import { createRng, normalArray } from '../random';
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
 /** One case per family: its fixture, the batch (its own framing and pad id) and the LoRA's size. */
+const ROBERTA_IDS = [[0, 17, 450, 88, 2, 1, 1], [0, 5, 66, 2, 2, 777, 2]];
+const WORDPIECE_IDS = [[2, 17, 450, 88, 3, 0, 0], [2, 5, 66, 3, 777, 900, 3]];
 export const ARCH_EXPORT_CASES = [
-  { name: 'roberta-lora', fixture: 'tiny-roberta', rank: 4, alpha: 6, labels: ['no', 'yes', 'maybe'], input_ids: [[0, 17, 450, 88, 2, 1, 1], [0, 5, 66, 2, 2, 777, 2]] },
-  { name: 'distilbert-lora', fixture: 'tiny-distilbert', rank: 3, alpha: 3, labels: ['a', 'b'], input_ids: [[2, 17, 450, 88, 3, 0, 0], [2, 5, 66, 3, 777, 900, 3]] },
-  { name: 'electra-lora', fixture: 'tiny-electra', rank: 5, alpha: 10, labels: ['x', 'y', 'z'], input_ids: [[2, 17, 450, 88, 3, 0, 0], [2, 5, 66, 3, 777, 1900, 3]] },
+  { name: 'roberta-lora', fixture: 'tiny-roberta', kind: 'lora', dim: 4, alpha: 6, nonlinearity: 'relu', labels: ['no', 'yes', 'maybe'], input_ids: ROBERTA_IDS },
+  { name: 'distilbert-lora', fixture: 'tiny-distilbert', kind: 'lora', dim: 3, alpha: 3, nonlinearity: 'relu', labels: ['a', 'b'], input_ids: WORDPIECE_IDS },
+  { name: 'electra-lora', fixture: 'tiny-electra', kind: 'lora', dim: 5, alpha: 10, nonlinearity: 'relu', labels: ['x', 'y', 'z'], input_ids: [[2, 17, 450, 88, 3, 0, 0], [2, 5, 66, 3, 777, 1900, 3]] },
+  { name: 'roberta-houlsby', fixture: 'tiny-roberta', kind: 'houlsby', dim: 6, alpha: 8, nonlinearity: 'swish', labels: ['no', 'yes'], input_ids: ROBERTA_IDS },
+  { name: 'distilbert-houlsby', fixture: 'tiny-distilbert', kind: 'houlsby', dim: 5, alpha: 8, nonlinearity: 'gelu', labels: ['a', 'b', 'c'], input_ids: WORDPIECE_IDS },
+  { name: 'electra-houlsby', fixture: 'tiny-electra', kind: 'houlsby', dim: 4, alpha: 8, nonlinearity: 'tanh', labels: ['x', 'y'], input_ids: WORDPIECE_IDS },
 ] as const;
 export const ARCH_EXPORT_MASK = [[1, 1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1, 1]];
 
@@ -52,15 +58,17 @@ export async function buildArchExportCases(): Promise<ArchExportCase[]> {
     }, spec.fixture);
     const c = plm.model.config;
     const rng = createRng(i + 1);
-    const adapters = createAdapters(c, { ...defaultAdapterOptions('lora'), dim: spec.rank, loraAlpha: spec.alpha }, rng);
+    const adapters = createAdapters(c, { ...defaultAdapterOptions(spec.kind), dim: spec.dim, loraAlpha: spec.alpha, nonlinearity: spec.nonlinearity }, rng);
     const head = createHead('sequence', c.hiddenSize, spec.labels.length, rng, headActivation(c.modelType));
     const masks = new Map<string, tf.Tensor>();
     try {
       for (const p of adapters.params) {
         const values = normalArray(rng, p.variable.size, 0.3);
-        const mask = Float32Array.from({ length: values.length }, () => (rng() < 0.5 ? 1 : 0));
-        masks.set(p.name, tf.tensor(mask, p.variable.shape));
-        for (let j = 0; j < values.length; j++) values[j]! *= mask[j]!;
+        if (p.prunable) {
+          const mask = Float32Array.from({ length: values.length }, () => (rng() < 0.5 ? 1 : 0));
+          masks.set(p.name, tf.tensor(mask, p.variable.shape));
+          for (let j = 0; j < values.length; j++) values[j]! *= mask[j]!;
+        }
         assign(p.variable, values);
       }
       for (const v of head.variables) assign(v.variable, normalArray(rng, v.variable.size, 0.3));
