@@ -29,6 +29,9 @@ ${settingFlagsHelp('           ')}
                                      load_adapter(dir, use_safetensors=True)) or <dir>/peft/ (LoRA: PeftModel.from_pretrained)
            --checkpoint-every <n>    write <out>/checkpoint.safetensors every n steps (the whole training state)
            --resume <dir>            continue the run of <dir>/checkpoint.safetensors exactly (same model; its settings)
+           --micro-batch <n>         examples per forward/backward pass, gradients accumulated over the batch (the same
+                                     step up to float rounding); default: the whole batch, or what memory allows
+           --activation-budget <MiB> memory a step's activations may take (default: the backend's; wasm 1536 MiB)
            --json                    print events as JSON lines, then a summary line`;
 
 function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T | undefined {
@@ -91,7 +94,7 @@ export async function trainCommand(args: string[]): Promise<void> {
       ...SETTING_FLAG_OPTIONS,
       task: { type: 'string' }, model: { type: 'string' }, backend: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, data: { type: 'string' },
       'text-column': { type: 'string' }, 'text2-column': { type: 'string' }, 'label-column': { type: 'string' },
-      'checkpoint-every': { type: 'string' }, resume: { type: 'string' },
+      'checkpoint-every': { type: 'string' }, resume: { type: 'string' }, 'micro-batch': { type: 'string' }, 'activation-budget': { type: 'string' },
     },
   });
   const resumed = v.resume === undefined ? null : await readResume(v.resume, v);
@@ -140,12 +143,23 @@ export async function trainCommand(args: string[]): Promise<void> {
     },
   };
   if (resumed && !v.json) console.log(`resuming from ${join(v.resume!, CHECKPOINT_FILE)} at step ${resumed.state.step} of ${run.train.steps}`);
-  const result = await runSparseAdapter(plm, task, run, print, undefined, { state: resumed?.state, checkpoint });
+  const microBatch = number(v['micro-batch'], '--micro-batch');
+  if (microBatch !== undefined && (!Number.isInteger(microBatch) || microBatch < 1)) throw new Error(`--micro-batch must be a positive whole number of examples; got ${microBatch}`);
+  const budgetMiB = number(v['activation-budget'], '--activation-budget');
+  if (budgetMiB !== undefined && !(budgetMiB > 0)) throw new Error(`--activation-budget must be a positive number of MiB; got ${budgetMiB}`);
+  let memory: Trainer['memory'] | null = null;
+  const result = await runSparseAdapter(plm, task, run, (event) => {
+    if (event.type === 'memory') {
+      memory = event.plan;
+      if (!v.json && event.plan.passes > 1) console.log(`memory: ${event.plan.passes} passes of ${event.plan.microBatch} examples per step (about ${(event.plan.passBytes / 2 ** 20).toFixed(0)} MiB of activations each; the whole batch would take ${((run.train.batchSize * event.plan.perExampleBytes) / 2 ** 20).toFixed(0)} MiB of ${(event.plan.budgetBytes / 2 ** 20).toFixed(0)})`);
+    }
+    print(event);
+  }, undefined, { state: resumed?.state, checkpoint, microBatch, ...(budgetMiB !== undefined && { activationBudget: budgetMiB * 2 ** 20 }) });
   const { confusion: _confusion, ...devMetrics } = result.dev;
   const config = { task: settings.task, model: dir, backend: backendReport.backend, largeSparse: settings.largeSparse, ...run.adapter, ...run.prune, ...run.train };
   const seconds = (Date.now() - startedAt) / 1000;
   const data = { train: task.train.length, dev: task.dev.length, test: task.test.length, skipped, labels: task.labels };
-  const summary = { type: 'summary', config, data, budget: result.budget, dev: devMetrics, seconds };
+  const summary = { type: 'summary', config, data, budget: result.budget, dev: devMetrics, memory, seconds };
   if (out) {
     await mkdir(out, { recursive: true });
     // The same metadata object as the page's download; adapter_config.json is its readable copy.

@@ -11,6 +11,7 @@ import { adapterTensorSizes, computeBudget, type Budget } from './budget';
 import { classificationMetrics, tokenClassificationMetrics, type ClassificationMetrics } from './data/metrics';
 import { encodeTaskSplit, gatherBatch, IGNORE_INDEX, type Batch, type EncodedSplit, type Task } from './data/task';
 import { headActivation } from './families';
+import { defaultActivationBudget, planMicroBatch, splitBatch, type MemoryPlan } from './memory';
 import { createHead, countHeadParameters, type Head } from './head';
 import { softmaxCrossEntropy } from './ops';
 import { clipByGlobalNorm, createAdamW, linearSchedule, warmupSteps, type AdamW, type AdamWState } from './optim';
@@ -33,6 +34,8 @@ export type Phase = 'scoring' | 'masking' | 'training' | 'evaluating' | 'done';
 /** The events a run emits, in order: phase changes, scoring progress, the pruning outcome, steps, evaluations, the summary. */
 export type RunEvent =
   | { type: 'phase'; phase: Phase }
+  /** First: how each step's batch is split to fit memory (memory.ts). */
+  | { type: 'memory'; plan: MemoryPlan }
   | { type: 'scoring'; round: number; rounds: number; batch: number; batches: number }
   /** `snipOverlap`: for SNIP, how many kept entries the other SNIP variant (summed signs vs magnitudes) keeps too. */
   | { type: 'pruned'; density: TensorDensity[]; layerDensity: { layer: number | null; kept: number; total: number }[]; histogram: ReturnType<typeof scoreHistogram>; threshold: number; budget: Budget; snipOverlap?: PruneResult['snipOverlap'] }
@@ -104,6 +107,8 @@ export interface StepRecord { step: number; loss: number; lr: number; tokens: nu
 
 /** A run in progress: prune once, then step; its state can be read at any step. */
 export interface Trainer {
+  /** How a step's batch is split to fit memory (memory.ts): one pass of the whole batch unless it would not fit. */
+  readonly memory: MemoryPlan;
   readonly adapters: Adapters;
   readonly head: Head;
   readonly masks: Map<string, tf.Tensor>;
@@ -207,9 +212,11 @@ export function stateMismatch(saved: TrainIdentity, current: TrainIdentity): str
  * batches in the same order and start from the same head whatever their adapters. With `state`, the
  * run continues from it exactly (it must be a state of the same run: same model, task and settings).
  */
-export function createTrainer(plm: Plm, task: Task, config: RunConfig, saved?: TrainState): Trainer {
+export function createTrainer(plm: Plm, task: Task, config: RunConfig, saved?: TrainState, exec: ExecutionOptions = {}): Trainer {
   const { train: opts } = config;
   const c = plm.model.config;
+  // Before any tensor: whether a step fits, and in how many passes (a clear refusal when one example does not).
+  const memory = planMicroBatch(c, { batchSize: opts.batchSize, seqLen: opts.seqLen, budgetBytes: exec.activationBudget ?? defaultActivationBudget(tf.getBackend()), requested: exec.microBatch });
   const identity: TrainIdentity = {
     config,
     model: { hiddenSize: c.hiddenSize, numLayers: c.numLayers, parameters: plm.summary.parameters },
@@ -278,7 +285,56 @@ export function createTrainer(plm: Plm, task: Task, config: RunConfig, saved?: T
     const warmup = warmupSteps(opts.warmupRatio, opts.steps);
     const pending: PendingLoss[] = [];
 
+    /** What each example counts for in the batch's mean loss: 1, or its tagged positions for tagging. */
+    const itemsOf = (row: number) => {
+      if (!trainSplit.labelsPerToken) return 1;
+      let n = 0;
+      for (let t = row * trainSplit.seqLen; t < (row + 1) * trainSplit.seqLen; t++) if (trainSplit.labels[t] !== IGNORE_INDEX) n++;
+      return n;
+    };
+    /**
+     * One step in passes of `memory.microBatch` examples: each pass's loss is weighted by its share of the
+     * batch's items, so the summed gradients are those of the whole batch's mean loss (up to float
+     * rounding); then clipping and the update, once, as for one pass.
+     */
+    const accumulatedStep = (indices: number[], lr: number, opt: AdamW): tf.Scalar => {
+      const parts = splitBatch(indices, memory.microBatch);
+      const counts = parts.map((part) => part.reduce((n, row) => n + itemsOf(row), 0));
+      const total = Math.max(1, counts.reduce((a, b) => a + b, 0));
+      const sums = new Map<string, tf.Tensor>();
+      let loss: tf.Scalar = tf.scalar(0);
+      try {
+        parts.forEach((part, i) => {
+          const share = counts[i]! / total;
+          if (share === 0) return;
+          const { value, grads } = tf.tidy(() => {
+            const batch = gatherBatch(trainSplit, part);
+            return tf.variableGrads(() => tf.mul(lossOn(batch, masks), share), [...trainable.values()]);
+          });
+          for (const [name, variable] of trainable) {
+            const g = grads[variable.name];
+            if (!g) continue;
+            const before = sums.get(name);
+            sums.set(name, before ? tf.add(before, g) : tf.clone(g));
+            before?.dispose();
+          }
+          tf.dispose(grads);
+          const next = tf.add(loss, value);
+          tf.dispose([loss, value]);
+          loss = next as tf.Scalar;
+        });
+        tf.tidy(() => opt.step(clipByGlobalNorm(Object.fromEntries(sums), opts.maxGradNorm).grads, lr));
+        return loss;
+      } catch (error) {
+        loss.dispose();
+        throw error;
+      } finally {
+        tf.dispose([...sums.values()]);
+      }
+    };
+
     const trainer: Trainer = {
+      memory,
       adapters,
       head,
       masks,
@@ -292,7 +348,10 @@ export function createTrainer(plm: Plm, task: Task, config: RunConfig, saved?: T
         onEvent({ type: 'phase', phase: 'scoring' });
         // The scoring batches come from the prune stream, so pruning leaves the training order alone.
         const shuffled = permutation(trainSplit.count, streams.prune);
-        const scoringIndices = Array.from({ length: config.prune.scoringBatches }, (_, b) => Array.from({ length: Math.min(opts.batchSize, trainSplit.count) }, (_, i) => shuffled[(b * opts.batchSize + i) % shuffled.length]!));
+        // A scoring batch is one pass: the whole batch, or a micro-batch where the whole would not fit.
+        const scoringSize = memory.microBatch;
+        if (memory.passes > 1) onEvent({ type: 'warning', message: `scoring batches hold ${scoringSize} examples instead of ${opts.batchSize}: a whole batch would not fit in memory (about ${(opts.batchSize * memory.perExampleBytes / 2 ** 30).toFixed(2)} GiB of activations)` });
+        const scoringIndices = Array.from({ length: config.prune.scoringBatches }, (_, b) => Array.from({ length: Math.min(scoringSize, trainSplit.count) }, (_, i) => shuffled[(b * scoringSize + i) % shuffled.length]!));
         const result = await pruneAtInit(
           {
             params: adapters.params,
@@ -329,14 +388,14 @@ export function createTrainer(plm: Plm, task: Task, config: RunConfig, saved?: T
         const lr = linearSchedule(stepsTaken, opts.steps, warmup, opts.learningRate);
         const indices = nextBatch();
         const opt = optimizer;
-        const loss = tf.tidy(() => {
+        const loss = memory.passes === 1 ? tf.tidy(() => {
           const batch = gatherBatch(trainSplit, indices);
           const { value, grads } = tf.variableGrads(() => lossOn(batch, masks), [...trainable.values()]);
           const named: Record<string, tf.Tensor> = {};
           for (const [name, variable] of trainable) if (grads[variable.name]) named[name] = grads[variable.name]!;
           opt.step(clipByGlobalNorm(named, opts.maxGradNorm).grads, lr);
           return value;
-        });
+        }) : accumulatedStep(indices, lr, opt);
         stepsTaken += 1;
         pending.push({ step: stepsTaken, loss, lr, tokens: indices.reduce((s, i) => s + trainSplit.lengths[i]!, 0) });
       },
@@ -354,8 +413,9 @@ export function createTrainer(plm: Plm, task: Task, config: RunConfig, saved?: T
         }
         return read;
       },
-      evaluate: (split = 'dev') => evaluate(plm, adapters, head, masks, splitFor(split), opts.batchSize),
-      evaluateExamples: (split = 'dev') => evaluateExamples(plm, adapters, head, masks, splitFor(split), opts.batchSize),
+      // Forward passes only, in batches no larger than a training pass (per example, the same predictions).
+      evaluate: (split = 'dev') => evaluate(plm, adapters, head, masks, splitFor(split), memory.microBatch),
+      evaluateExamples: (split = 'dev') => evaluateExamples(plm, adapters, head, masks, splitFor(split), memory.microBatch),
       async state() {
         if (pending.length > 0) throw new Error('read the pending losses (readLosses(0)) before taking the state');
         const params: Record<string, Float32Array> = {};
@@ -388,8 +448,19 @@ function adamOptions(opts: TrainOptions, decays: ReadonlyMap<string, boolean>) {
   return { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: opts.weightDecay, decay: (name: string) => decays.get(name) ?? false };
 }
 
+/**
+ * How a run executes, apart from what it trains (neither is part of a run's settings or its identity:
+ * the result is the same up to float rounding): `microBatch` examples per forward/backward pass (absent
+ * or 0: the whole batch, or the largest part that fits `activationBudget` bytes, by default the
+ * backend's, memory.ts).
+ */
+export interface ExecutionOptions {
+  microBatch?: number;
+  activationBudget?: number;
+}
+
 /** Options of the driver: a saved state to continue from, and a callback for checkpoints. */
-export interface RunOptions {
+export interface RunOptions extends ExecutionOptions {
   state?: TrainState;
   /** Called with the trainer every `every` steps (and not after the last), e.g. to save its state. */
   checkpoint?: { every: number; save(trainer: Trainer): Promise<void> };
@@ -401,8 +472,9 @@ export interface RunOptions {
 export async function runSparseAdapter(plm: Plm, task: Task, config: RunConfig, onEvent: (event: RunEvent) => void, signal?: StopSignal, options: RunOptions = {}): Promise<RunResult> {
   const started = Date.now();
   const opts = config.train;
-  const trainer = createTrainer(plm, task, config, options.state);
+  const trainer = createTrainer(plm, task, config, options.state, { microBatch: options.microBatch, activationBudget: options.activationBudget });
   try {
+    onEvent({ type: 'memory', plan: trainer.memory });
     if (trainer.needsPruning) await trainer.prune(onEvent);
     onEvent({ type: 'phase', phase: 'training' });
     let firstLossMs = NaN;
