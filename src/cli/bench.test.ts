@@ -2,6 +2,8 @@
 // the documented shape with positive, finite timings and a tensor count that does not grow; bad
 // flags fail with a message and a non-zero exit.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FULL_PLAN, QUICK_PLAN, parseBenchArgs } from './bench';
@@ -9,6 +11,9 @@ import { FULL_PLAN, QUICK_PLAN, parseBenchArgs } from './bench';
 const ROOT = join(__dirname, '..', '..');
 const TINY = 'src/engine/fixtures/tiny-bert';
 const cli = (...args: string[]) => spawnSync('npx', ['tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, encoding: 'utf8' });
+/** SwiftShader's Vulkan driver (Debian's Chromium) and libvulkan1 give Dawn a WebGPU adapter in Node. */
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const hasVulkan = existsSync(SWIFTSHADER_ICD) && ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'].some(existsSync);
 
 interface ConfigOut { dim: number; sparsity: number; stepsPerSec: number; tokensPerSec: number; stepMs: number; maskedOverDense?: number; snipBatchMs?: number }
 type BackendOut = Record<string, unknown> & { device: string; configs: ConfigOut[]; memory: { atSteps: number[]; tensors: number[]; bytes: number[] }; targets: Record<string, { met: boolean }> };
@@ -72,7 +77,28 @@ describe('npm run bench', () => {
     expect(() => parseBenchArgs(['--steps', '3'])).toThrow(/--steps must be at least 5/);
     expect(() => parseBenchArgs(['--memory-at', '30,10'])).toThrow('--memory-at must be two increasing step numbers; got "30,10"');
     expect(() => parseBenchArgs(['--backend', 'cpu', '--backends', 'wasm'])).toThrow('give --backend or --backends, not both');
+    expect(parseBenchArgs([]).fused).toBe(true);
+    expect(parseBenchArgs(['--unfused']).fused).toBe(false);
   });
+
+  // Counts, not times: on SwiftShader the counts are those of any GPU.
+  it.skipIf(!hasVulkan)('on webgpu also reports the work per step and per SNIP batch counted at the WebGPU API, and its targets', () => {
+    const run = spawnSync('npx', ['tsx', 'src/cli/main.ts', 'bench', '--quick', '--json', '--model', TINY, '--backend', 'webgpu', '--reps', '1', '--memory-at', '5,10'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, VK_ICD_FILENAMES: SWIFTSHADER_ICD, XDG_RUNTIME_DIR: tmpdir() } });
+    expect(run.stderr).not.toMatch(/error:/);
+    expect(run.status).toBe(0);
+    const out = JSON.parse(run.stdout) as { settings: { fusedKernels: string }; backends: { webgpu: BackendOut & { gpu: { perStep: Record<string, number | boolean>; perSnipBatch: Record<string, number>; shaderWarmup: Record<string, number>; pipelinesAfterWarmup: number } } } };
+    expect(out.settings.fusedKernels).toMatch(/^on/);
+    const { gpu, targets } = out.backends.webgpu;
+    for (const key of ['dispatches', 'submits', 'writes', 'bytesWritten', 'readbackCopies', 'bytesRead']) positive(gpu.perStep[key]);
+    expect(gpu.perStep.variesFromStepToStep).toBe(false);
+    expect(gpu.perStep.buffersCreated).toBe(0); // uploads through the ring, updated parameters in pooled buffers
+    expect(gpu.pipelinesAfterWarmup).toBe(0);
+    positive(gpu.perSnipBatch.dispatches);
+    positive(gpu.shaderWarmup.pipelines);
+    positive(gpu.shaderWarmup.compileMs);
+    expect(targets.dispatchesPerStep).toMatchObject({ value: gpu.perStep.dispatches });
+    expect(targets.buffersCreatedPerStep).toMatchObject({ value: 0, met: true });
+  }, 600_000);
 
   it('is listed in the help', () => {
     const help = cli('--help');
