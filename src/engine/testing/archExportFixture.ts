@@ -15,7 +15,8 @@ import { headActivation } from '../families';
 import { createHead } from '../head';
 import { exportForLibrary, type ExportedFile } from '../interop';
 import { disposePlm, loadPlm } from '../plm';
-import { createRng, normalArray } from '../random';
+import { createRng } from '../random';
+import { randomMaskedWeights } from './interopFixture';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
@@ -39,12 +40,6 @@ export interface ArchExportCase {
   logits: number[][];
 }
 
-function assign(variable: tf.Variable, values: Float32Array): void {
-  const t = tf.tensor(values, variable.shape);
-  variable.assign(t);
-  t.dispose();
-}
-
 /** Builds every case on the current backend (seeded 1, 2, 3). */
 export async function buildArchExportCases(): Promise<ArchExportCase[]> {
   const out: ArchExportCase[] = [];
@@ -62,16 +57,7 @@ export async function buildArchExportCases(): Promise<ArchExportCase[]> {
     const head = createHead('sequence', c.hiddenSize, spec.labels.length, rng, headActivation(c.modelType));
     const masks = new Map<string, tf.Tensor>();
     try {
-      for (const p of adapters.params) {
-        const values = normalArray(rng, p.variable.size, 0.3);
-        if (p.prunable) {
-          const mask = Float32Array.from({ length: values.length }, () => (rng() < 0.5 ? 1 : 0));
-          masks.set(p.name, tf.tensor(mask, p.variable.shape));
-          for (let j = 0; j < values.length; j++) values[j]! *= mask[j]!;
-        }
-        assign(p.variable, values);
-      }
-      for (const v of head.variables) assign(v.variable, normalArray(rng, v.variable.size, 0.3));
+      randomMaskedWeights(adapters, head, masks, rng);
       const files = await exportForLibrary(adapters, head, masks, { modelName: spec.fixture, adapterName: spec.name, labels: [...spec.labels], hiddenSize: c.hiddenSize, modelType: c.modelType });
       const logits = tf.tidy(() => {
         const ids = tf.tensor2d(spec.input_ids.map((r) => [...r]), undefined, 'int32');

@@ -4,13 +4,13 @@
 // the way its library does and writes python_logits.json; interop.test.ts rebuilds everything here
 // and checks the files are byte-identical and the logits match Python's.
 import * as tf from '@tensorflow/tfjs';
-import { createAdapters, defaultAdapterOptions, disposeAdapters, type AdapterKind, type AdapterOptions, type Nonlinearity } from '../adapters';
+import { createAdapters, defaultAdapterOptions, disposeAdapters, type AdapterKind, type AdapterOptions, type Adapters, type Nonlinearity } from '../adapters';
 import { forwardEncoder } from '../bert';
 import { headActivation } from '../families';
-import { createHead, type HeadKind } from '../head';
+import { createHead, type Head, type HeadKind } from '../head';
 import { exportForLibrary, exportLibrary, type ExportedFile } from '../interop';
 import type { Plm } from '../plm';
-import { createRng, normalArray } from '../random';
+import { createRng, normalArray, type Rng } from '../random';
 
 export interface InteropCaseSpec {
   name: string;
@@ -53,6 +53,23 @@ function assign(variable: tf.Variable, values: Float32Array): void {
   t.dispose();
 }
 
+/**
+ * Draws every adapter and head weight N(0, 0.3) from `rng` and masks about half of each prunable
+ * tensor (the masked entries exactly 0), in a fixed order, into `masks`: the weights of an export case.
+ */
+export function randomMaskedWeights(adapters: Adapters, head: Head, masks: Map<string, tf.Tensor>, rng: Rng): void {
+  for (const p of adapters.params) {
+    const values = normalArray(rng, p.variable.size, 0.3);
+    if (p.prunable) {
+      const mask = Float32Array.from({ length: values.length }, () => (rng() < 0.5 ? 1 : 0));
+      masks.set(p.name, tf.tensor(mask, p.variable.shape));
+      for (let i = 0; i < values.length; i++) values[i]! *= mask[i]!;
+    }
+    assign(p.variable, values);
+  }
+  for (const v of head.variables) assign(v.variable, normalArray(rng, v.variable.size, 0.3));
+}
+
 /** Builds one case: random (seeded) weights everywhere, about half of each prunable tensor masked. */
 export async function buildInteropCase(plm: Plm, spec: InteropCaseSpec, seed: number): Promise<InteropCase> {
   const c = plm.model.config;
@@ -62,16 +79,7 @@ export async function buildInteropCase(plm: Plm, spec: InteropCaseSpec, seed: nu
   const head = createHead(spec.head, c.hiddenSize, spec.labels.length, rng, headActivation(c.modelType));
   const masks = new Map<string, tf.Tensor>();
   try {
-    for (const p of adapters.params) {
-      const values = normalArray(rng, p.variable.size, 0.3);
-      if (p.prunable) {
-        const mask = Float32Array.from({ length: values.length }, () => (rng() < 0.5 ? 1 : 0));
-        masks.set(p.name, tf.tensor(mask, p.variable.shape));
-        for (let i = 0; i < values.length; i++) values[i]! *= mask[i]!;
-      }
-      assign(p.variable, values);
-    }
-    for (const v of head.variables) assign(v.variable, normalArray(rng, v.variable.size, 0.3));
+    randomMaskedWeights(adapters, head, masks, rng);
     const library = exportLibrary(spec.kind)!;
     const files = await exportForLibrary(adapters, head, masks, { modelName: 'tiny-bert', adapterName: `sparse_${spec.name}`, labels: spec.labels, hiddenSize: c.hiddenSize, modelType: c.modelType });
     const logits = tf.tidy(() => {
