@@ -73,12 +73,12 @@ describe('expandExperiment', () => {
 
   it('the paper preset covers its three questions on the built-in tasks: a sweep on seed 1, then seeds 2–5 at the chosen rate, no run twice', () => {
     const first = planExperiment(PRESETS.paper!);
-    // Before any record: 3 rates × seed 1 per configuration; the other 4 seeds wait for the choice.
+    // Before any record: 4 rates × seed 1 per configuration; the other 4 seeds wait for the choice.
     const units = new Set(first.runs.map((r) => r.unit));
-    expect(first.runs).toHaveLength(3 * units.size);
+    expect(first.runs).toHaveLength(4 * units.size);
     expect(first.waiting).toBe(4 * units.size);
     expect(new Set(first.runs.map((r) => r.spec.seed))).toEqual(new Set([1]));
-    expect(new Set(first.runs.map((r) => r.spec.train.learningRate))).toEqual(new Set([1e-3, 3e-3, 1e-2]));
+    expect(new Set(first.runs.map((r) => r.spec.train.learningRate))).toEqual(new Set([1e-3, 3e-3, 1e-2, 3e-2]));
     // Large-Sparse: 3 tasks × 2 adapters × k 1, 2, 4; sparsity: 3 tasks × 3 pruned sparsities (dense shared); pruners: 3 × 2.
     expect(units.size).toBe(3 * 2 * 3 + 3 * 3 + 3 * 2);
     // One epoch per task.
@@ -87,7 +87,7 @@ describe('expandExperiment', () => {
     const records = first.runs.map((r) => ({ unit: r.unit, sweep: r.sweep, spec: r.spec, dev: { accuracy: r.spec.train.learningRate === 3e-3 ? 0.8 : 0.7 } }));
     const second = planExperiment(PRESETS.paper!, records);
     expect(second.waiting).toBe(0);
-    expect(second.runs).toHaveLength(7 * units.size);
+    expect(second.runs).toHaveLength(8 * units.size);
     const later = second.runs.filter((r) => r.spec.seed > 1);
     expect(new Set(later.map((r) => r.spec.seed))).toEqual(new Set([2, 3, 4, 5]));
     expect(new Set(later.map((r) => r.spec.train.learningRate))).toEqual(new Set([3e-3]));
