@@ -104,6 +104,8 @@ interface RunControl {
   checkpointRequested: boolean;
   paused: { promise: Promise<void>; resume: () => void } | null;
   untilResumed(): Promise<void>;
+  /** Sends the run's buffered events now (set while it trains), so a reply to a control follows every step reported before it. */
+  flushEvents?: () => void;
 }
 /** Registered when a train command arrives (not when it starts), so a stop reaches a run still waiting. */
 const runs = new Map<string, RunControl>();
@@ -271,6 +273,7 @@ async function handle(command: ToWorker): Promise<FromWorker> {
         lastFlush = Date.now();
       };
       const flush = () => { if (buffer.length > 0) send(); };
+      signal.flushEvents = flush;
       const saving = checkpointer(runId, signal, plm.summary.label, state?.step ?? 0, (message) => { buffer.push({ type: 'warning', message }); flush(); }, (info) => send(info));
       const gpuMeter = createGpuLiveMeter();
       let lastGpuCounts = 0;
@@ -342,6 +345,8 @@ async function handle(command: ToWorker): Promise<FromWorker> {
         let resume = () => {};
         const promise = new Promise<void>((resolve) => { resume = resolve; });
         control.paused = { promise, resume };
+        // The steps taken before the pause reach the page before the word that it paused.
+        control.flushEvents?.();
         return { ...envelope, type: 'control', runId: command.runId, state: 'paused' };
       }
       if (command.type === 'stop') control.aborted = true;
