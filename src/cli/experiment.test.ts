@@ -167,6 +167,17 @@ describe('npm run cli -- experiment: a tiny grid', () => {
     // Rerun: nothing left.
     const again = cli('experiment', '--grid', sweepGrid, '--out', sweepOut, '--model', TINY, '--backend', 'cpu');
     expect(again.stderr).toContain('3 runs, 3 already in');
+    // A rate added to the sweep: only its run is new; seed 2's run waits in the file for the new choice and
+    // is used again when the choice stays (a learning rate of 1e-9 cannot win: it leaves the head at its start).
+    const wider = file('sweep-wider.json', JSON.stringify({ ...GRID, sparsities: [0], seeds: [1, 2], learningRates: [0.0001, 0.05, 1e-9], sweepSeeds: [1] }));
+    const more = cli('experiment', '--grid', wider, '--out', sweepOut, '--model', TINY, '--backend', 'cpu');
+    expect(more.status).toBe(0);
+    expect(more.stderr).toContain('4 runs (1 of them at the learning rates their sweeps will choose), 2 already in');
+    expect(more.stderr).toContain('1 to go now');
+    const after = (JSON.parse(readFileSync(join(sweepOut, 'results.json'), 'utf8')) as { runs: Run[] }).runs;
+    expect(after).toHaveLength(4);
+    expect(after.every((r) => r.sweep.learningRates.length === 3)).toBe(true);
+    expect(after.find((r) => r.spec.seed === 2)).toMatchObject({ dev: runs[2]!.dev, spec: runs[2]!.spec });
   }, 120_000);
 
   it('with --backend auto says which backend it picked and why not the others', () => {

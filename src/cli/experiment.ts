@@ -281,7 +281,15 @@ export async function runExperiment(experiment: Experiment, options: ExperimentO
   log(`${experiment.name}${shard ? ` shard ${shard.index}/${shard.count}` : ''}: ${total()} runs${waiting > 0 ? ` (${waiting} of them at the learning rates their sweeps will choose)` : ''}, ${doneOf()} already in ${resultsFile}, ${planned.length - doneOf()} to go now on ${backend} with ${jobs} job(s)`);
 
   const save = async () => {
-    const runs = planned.map((p) => done.get(p.key)).filter((r): r is ExperimentRecord => r !== undefined);
+    // Planned runs, and the runs of a configuration whose rate is to be chosen again (a rate was added to
+    // its sweep): they wait in the file for the choice, and count again if it falls on their rate.
+    const units = new Set(planned.map((p) => p.unit));
+    const plannedKeys = new Set(planned.map((p) => p.key));
+    const waitingRuns = [...done.values()].filter((r) => !plannedKeys.has(r.key) && r.sweep && r.unit !== undefined && units.has(r.unit));
+    // Each record states its configuration's sweep as the grid now gives it (the rates its rate is chosen from).
+    const sweepOf = new Map(planned.flatMap((p) => (p.sweep ? [[p.unit, p.sweep] as const] : [])));
+    const runs = [...planned.map((p) => done.get(p.key)).filter((r): r is ExperimentRecord => r !== undefined), ...waitingRuns]
+      .map((r) => (r.sweep && r.unit !== undefined && sweepOf.has(r.unit) ? { ...r, sweep: sweepOf.get(r.unit)! } : r));
     await writeResults(out, { format: RESULTS_FORMAT, version: RESULTS_VERSION, experiment, command, ...(shard && { shard }), runs, failed }, total());
   };
   const began = Date.now();
