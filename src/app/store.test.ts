@@ -39,6 +39,8 @@ function fakeClient() {
         run?.resolve({ ...envelope, type: 'trained', runId: command.runId, stopped: true, kept: [], devCorrect: null });
         return { ...envelope, type: 'control', runId: command.runId, state: run ? 'stopping' : 'not running' };
       }
+      case 'pause':
+      case 'resume': return { ...envelope, type: 'control', runId: command.runId, state: command.type === 'pause' ? 'paused' : 'resumed' };
       case 'train': return null;
       default: throw new Error(`the fake client does not answer ${command.type}`);
     }
@@ -114,6 +116,25 @@ describe('the run queue', () => {
     // The worker's per-item correctness lands in the run record (the first reply had none).
     expect(store.getState().runs[1]!.devCorrect).toEqual(new Uint8Array([1, 0, 1]));
     expect(store.getState().runs[0]!.devCorrect).toBeUndefined();
+  });
+
+  it('shows every step the worker sent before its pause reply once it says paused (none left waiting in the page buffer)', async () => {
+    const { fake, store } = await readyStore();
+    const run = store.getState().startRun(SETTINGS, 'paused');
+    const [id] = ids(store) as [string];
+    fake.emit(id, [STEP, { ...STEP, step: 2, loss: 0.68 }]);
+    // The page folds events in every 250 ms; they are still buffered here.
+    expect(store.getState().runs[0]!.losses).toEqual([]);
+    await store.getState().pauseRun(id, true);
+    expect(store.getState().runs[0]!.paused).toBe(true);
+    expect(store.getState().runs[0]!.losses.map((l) => l.step)).toEqual([1, 2]);
+    fake.emit(id, [{ ...STEP, step: 3 }]);
+    await store.getState().pauseRun(id, false);
+    expect(store.getState().runs[0]!.paused).toBe(false);
+    expect(store.getState().runs[0]!.losses.map((l) => l.step)).toEqual([1, 2, 3]);
+    fake.finish(id);
+    await run;
+    expect(statuses(store)).toEqual(['done']);
   });
 
   it('cancels a queued run: it leaves the queue and the list and never reaches the worker; the comparison still ends', async () => {

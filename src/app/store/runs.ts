@@ -22,6 +22,8 @@ export const createRunsSlice: SliceCreator<RunsSlice> = ({ client, engine, nextI
     ended.get(id)?.();
     ended.delete(id);
   };
+  /** Folds a training run's buffered events into its record now (set while it trains), so a reply to a control shows every step sent before it. */
+  const flushers = new Map<string, () => void>();
   /** Queued runs that continue from their checkpoint instead of starting afresh. */
   const resumes = new Set<string>();
   const setCheckpoint = (id: string, info: CheckpointInfo | null) => set((state) => ({
@@ -47,6 +49,10 @@ export const createRunsSlice: SliceCreator<RunsSlice> = ({ client, engine, nextI
         pending = [];
         if (events.length > 0) update(id, (r) => applyRunEvents(r, events));
       };
+      flushers.set(id, () => {
+        if (timer !== null) clearTimeout(timer);
+        flush();
+      });
       let answer: FromWorker;
       try {
         answer = await client.send({ type: 'train', runId: id, settings: run.settings, ...(resume && { resume: true }) }, [], (m) => {
@@ -55,6 +61,7 @@ export const createRunsSlice: SliceCreator<RunsSlice> = ({ client, engine, nextI
           timer ??= setTimeout(flush, UI_FLUSH_MS);
         });
       } finally {
+        flushers.delete(id);
         if (timer !== null) clearTimeout(timer);
         flush();
       }
@@ -148,6 +155,8 @@ export const createRunsSlice: SliceCreator<RunsSlice> = ({ client, engine, nextI
     },
     async pauseRun(id, pause) {
       const reply = expectReply(await client.send({ type: pause ? 'pause' : 'resume', runId: id }), 'control');
+      // The worker sent the steps taken before the pause ahead of its reply; the page shows them before it says paused.
+      flushers.get(id)?.();
       if (reply.state === 'paused' || reply.state === 'resumed') update(id, (run) => ({ ...run, paused: reply.state === 'paused' }));
     },
     checkpoints: {},
