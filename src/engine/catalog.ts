@@ -35,6 +35,7 @@ export const MODEL_FILES = {
   weights: 'model.safetensors',
   vocab: 'vocab.txt',
   tokenizerConfig: 'tokenizer_config.json',
+  specialTokensMap: 'special_tokens_map.json',
   tokenizerJson: 'tokenizer.json',
   bpeVocab: 'vocab.json',
   merges: 'merges.txt',

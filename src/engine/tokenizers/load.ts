@@ -7,18 +7,19 @@ import type { ReadModelFile } from '../checkpoint';
 import { CheckpointError } from '../safetensors';
 import { createTokenizer, parseVocab, tokenizerConfigFromJson } from '../tokenizer';
 import { parseMerges, parseVocabJson } from './bpe';
+import { MODEL_FILES } from '../catalog';
 import { createByteLevelBpeTokenizer } from './roberta';
 import { tokenizerFromJson } from './tokenizerJson';
 import type { Tokenizer } from './types';
 
 /** The tokenizer files a model folder may hold, in the order they are looked for. */
 export const TOKENIZER_FILES = {
-  json: 'tokenizer.json',
-  config: 'tokenizer_config.json',
-  specialTokensMap: 'special_tokens_map.json',
-  vocabTxt: 'vocab.txt',
-  vocabJson: 'vocab.json',
-  merges: 'merges.txt',
+  json: MODEL_FILES.tokenizerJson,
+  config: MODEL_FILES.tokenizerConfig,
+  specialTokensMap: MODEL_FILES.specialTokensMap,
+  vocabTxt: MODEL_FILES.vocab,
+  vocabJson: MODEL_FILES.bpeVocab,
+  merges: MODEL_FILES.merges,
 } as const;
 
 /** The `model_type`s of config.json whose tokenizers load, and the family each belongs to. */
