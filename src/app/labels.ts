@@ -1,6 +1,6 @@
 // Short names for runs, from their settings: what the runs table, the charts' legends and the
 // comparison note call a configuration. Plain functions over the adapter specs (no tfjs).
-import { largeSparse, largeSparseBlocked, scaledDimensionsLabel } from '../engine/adapters/registry';
+import { adapterSpec, isHeadOnly, largeSparse, largeSparseBlocked, scaledDimensionsLabel } from '../engine/adapters/registry';
 import type { RunSettings } from '../engine/settings';
 
 /** A short name for a run: adapter, the dimensions Large-Sparse scales (as trained), sparsity and pruner. */
@@ -9,7 +9,7 @@ export function runLabel(settings: RunSettings): string {
   let trained = { options: settings.adapter, sparsity: settings.prune.sparsity };
   // The same transform the engine applies (the adapter's spec), so the label cannot drift from the run.
   if (k > 1 && !largeSparseBlocked(settings.adapter)) trained = largeSparse(settings.adapter, settings.prune.sparsity, k);
-  if (settings.adapter.kind === 'none') return 'head only (no adapter)';
+  if (isHeadOnly(settings.adapter)) return adapterSpec(settings.adapter.kind).title;
   const sparsity = trained.sparsity;
   return `${settings.adapter.kind} ${scaledDimensionsLabel(trained.options)} ${Math.round(sparsity * 100)}% ${sparsity > 0 ? settings.prune.pruner : 'dense'}${k > 1 ? ` (Large-Sparse ×${k})` : ''}`;
 }

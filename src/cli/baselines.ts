@@ -48,10 +48,12 @@ export async function baselinesCommand(args: string[]): Promise<void> {
     const lr = seeds.map((seed) => logisticRegressionBaseline(task, seed));
     rows.push({ task: name, method: task.kind === 'token' ? 'logistic regression on word features' : 'bag-of-words logistic regression', accuracy: meanStd(lr.map((m) => m.accuracy)), macroF1: meanStd(lr.map((m) => m.macroF1)), trainable: (lr[0]!.features * task.labels.length).toLocaleString('en-US') });
     for (const encoder of ['pretrained', 'random'] as const) {
-      for (const adapter of ['none', 'houlsby'] as const) {
+      // The baselines preset's two configurations, each with its row name.
+      const methods = [['none', () => 'linear head'], ['houlsby', (dim: number) => `dense Houlsby adapter (dim ${dim}) + head`]] as const;
+      for (const [adapter, method] of methods) {
         const a = aggs.find((x) => x.spec.task === name && x.spec.adapter === adapter && x.spec.encoder === encoder);
         if (!a) continue;
-        const what = adapter === 'none' ? 'linear head' : `dense Houlsby adapter (dim ${a.trained.dim}) + head`;
+        const what = method(a.trained.dim);
         rows.push({ task: name, method: `${what}, ${encoder === 'pretrained' ? 'frozen PLM' : 'frozen random encoder'}`, accuracy: a.accuracy, macroF1: a.macroF1, trainable: a.trainableNonzero.toLocaleString('en-US') });
       }
     }

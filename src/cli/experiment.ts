@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseGridFile, planExperiment, PRESETS, type Experiment, type PlannedRun } from './experiment/grid';
+import { isHeadOnlyRun, parseGridFile, planExperiment, PRESETS, type Experiment, type PlannedRun } from './experiment/grid';
 import { buildReport } from './experiment/report';
 import { ExperimentContext, type ExperimentRecord } from './experiment/runOne';
 import { DEFAULT_MODEL_DIR } from './modelFolder';
@@ -101,7 +101,7 @@ async function writeAtomically(file: string, text: string): Promise<void> {
 const formatDuration = (s: number) => (s >= 3600 ? `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min` : s >= 60 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${s.toFixed(0)} s`);
 export const describeRun = (p: PlannedRun) => {
   const s = p.spec;
-  const what = s.adapter === 'none' ? 'head only' : `${s.adapter} d${s.dim}${s.largeSparse > 1 ? ` k${s.largeSparse}` : ''} s${s.sparsity}${s.pruner ? ` ${s.pruner}` : ''}`;
+  const what = isHeadOnlyRun(s) ? 'head only' : `${s.adapter} d${s.dim}${s.largeSparse > 1 ? ` k${s.largeSparse}` : ''} s${s.sparsity}${s.pruner ? ` ${s.pruner}` : ''}`;
   return `${s.task} ${what}${s.encoder === 'random' ? ' (random encoder)' : ''} seed ${s.seed}`;
 };
 

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ADAPTER_KINDS, createAdapters, defaultAdapterOptions, disposeAdapters, exportLibrary, largeSparseBlocked, type AdapterKind } from './adapters';
-import { scaledDimensionsLabel } from './adapters/registry';
+import { isHeadOnly, scaledDimensionsLabel } from './adapters/registry';
 import { forwardEncoder, type EncoderInput } from './bert';
 import { adapterTensorSizes, computeBudget, headParameterCount, largeSparse } from './budget';
 import { countHeadParameters, createHead } from './head';
@@ -81,6 +81,16 @@ describe('no adapter', () => {
     expect(maxDiff(forwardEncoder(plm.model, batch(), { hooks: adapters.hooks(new Map()) }).lastHiddenState, forwardEncoder(plm.model, batch()).lastHiddenState)).toBe(0);
     expect(() => largeSparse(defaultAdapterOptions('none'), 0, 2)).toThrow(/head-only/);
     expect(exportLibrary('none')).toBeNull();
+  });
+
+  it('is the only kind that is head-only, as read from the specs: the one whose build makes no tensor', () => {
+    for (const kind of ADAPTER_KINDS) {
+      const options = defaultAdapterOptions(kind);
+      const built = createAdapters(plm.model.config, options, createRng(3));
+      expect(isHeadOnly(options), kind).toBe(built.params.length === 0);
+      disposeAdapters(built);
+    }
+    expect(ADAPTER_KINDS.filter((k) => isHeadOnly(defaultAdapterOptions(k)))).toEqual(['none']);
   });
 });
 

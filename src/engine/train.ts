@@ -5,6 +5,7 @@
 // emits typed events through `onEvent` and stops on an AbortSignal-like object. No DOM, no UI, no store.
 import * as tf from '@tensorflow/tfjs';
 import { createAdapters, disposeAdapters, type AdapterOptions, type Adapters } from './adapters';
+import { isHeadOnly } from './adapters/registry';
 import { takeGpuErrors } from './backend';
 import { forwardEncoder } from './bert';
 import { adapterTensorSizes, computeBudget, type Budget } from './budget';
@@ -227,7 +228,7 @@ export function createTrainer(plm: Plm, task: Task, config: RunConfig, saved?: T
     const mismatch = stateMismatch(saved.identity, identity);
     if (mismatch) throw new Error(mismatch);
   }
-  if (config.adapter.kind === 'none' && config.prune.sparsity > 0) throw new Error('a head-only run has no adapter to prune: its sparsity must be 0');
+  if (isHeadOnly(config.adapter) && config.prune.sparsity > 0) throw new Error('a head-only run has no adapter to prune: its sparsity must be 0');
   const streams = createStreams(opts.seed);
   const adapters = createAdapters(c, config.adapter, streams.adapter);
   const head = createHead(task.kind === 'token' ? 'token' : 'sequence', c.hiddenSize, task.labels.length, streams.head, headActivation(c.modelType));

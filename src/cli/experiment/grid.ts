@@ -10,6 +10,7 @@
 // planner is therefore given the finished records: the runs at the chosen rate exist only once the
 // sweep of their configuration has finished (planExperiment says how many still wait).
 import { z } from 'zod';
+import { isHeadOnly } from '../../engine/adapters/registry';
 import { BUILTIN_TASK_INFO } from '../../engine/catalog';
 import { mergeSettings, resolveRun } from '../../engine/config';
 import { BUILTIN_TASKS, type BuiltinTaskName } from '../../engine/data/tasks';
@@ -149,6 +150,9 @@ export interface RunSpec {
   train: TrainOptions;
 }
 
+/** Whether a run trains the head alone (its kind's spec adds no tensor): nothing to prune or widen, no dimension. */
+export const isHeadOnlyRun = (s: Pick<RunSpec, 'adapter'>) => isHeadOnly(defaultAdapterOptions(s.adapter));
+
 /** A learning-rate sweep: the rates tried, and the seeds they are tried on. */
 export interface Sweep {
   learningRates: number[];
@@ -269,11 +273,12 @@ export function planExperiment(experiment: Experiment, records: readonly Selecti
             for (const pruner of grid.pruners)
               for (const largeSparse of grid.largeSparse ?? [1])
                 for (const encoder of grid.encoders ?? ['pretrained']) {
-                  if (adapter === 'none' && (sparsity > 0 || largeSparse > 1)) throw new Error(`grid "${gridName}": the head-only baseline (adapter "none") has nothing to prune; give it sparsity 0 and no Large-Sparse factor`);
+                  const headOnly = isHeadOnlyRun({ adapter });
+                  if (headOnly && (sparsity > 0 || largeSparse > 1)) throw new Error(`grid "${gridName}": the head-only baseline (adapter "none") has nothing to prune; give it sparsity 0 and no Large-Sparse factor`);
                   const dense = sparsity === 0 && largeSparse === 1;
                   const train = trainFor(task);
                   const specFor = (seed: number, learningRate = train.learningRate): RunSpec => ({
-                    task, adapter, dim: adapter === 'none' ? 0 : dim, sparsity, pruner: dense ? null : pruner,
+                    task, adapter, dim: headOnly ? 0 : dim, sparsity, pruner: dense ? null : pruner,
                     scope: grid.scope ?? base.prune.scope, rounds: dense ? 1 : grid.rounds ?? base.prune.rounds,
                     scoringBatches: dense ? 0 : grid.scoringBatches ?? base.prune.scoringBatches,
                     largeSparse, encoder, seed, train: { ...train, learningRate, seed },

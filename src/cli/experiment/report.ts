@@ -4,7 +4,7 @@
 // and verdict (compare.ts), and SVG charts. Plain strings, no DOM.
 import { meanInterval } from '../../engine/stats';
 import { comparisonCells, comparisonHeaders, compareBySeed, metricsOn, REPORT_BOOTSTRAP, reportSplit, signedPoints, verdictSummary, type PairedComparison, type ReportSplit } from './compare';
-import { chooseLearningRate, selectedRecords, type RunSpec } from './grid';
+import { chooseLearningRate, isHeadOnlyRun, selectedRecords, type RunSpec } from './grid';
 import type { ExperimentRecord } from './runOne';
 
 /** Mean and sample standard deviation (0 for a single value). */
@@ -61,7 +61,7 @@ export function aggregate(records: ExperimentRecord[], split: ReportSplit = 'dev
 const pct = (x: number, digits = 1) => `${(100 * x).toFixed(digits)}`;
 /** "85.3 ± 1.2" in percent. */
 export const formatMeanStd = (m: { mean: number; std: number; n: number }) => (m.n === 0 ? '—' : m.n === 1 ? pct(m.mean) : `${pct(m.mean)} ± ${pct(m.std)}`);
-const adapterLabel = (s: Pick<RunSpec, 'adapter' | 'encoder'>) => `${s.adapter === 'none' ? 'linear head only' : s.adapter}${s.encoder === 'random' ? ' (random encoder)' : ''}`;
+const adapterLabel = (s: Pick<RunSpec, 'adapter' | 'encoder'>) => `${isHeadOnlyRun(s) ? 'linear head only' : s.adapter}${s.encoder === 'random' ? ' (random encoder)' : ''}`;
 const sparsityLabel = (s: number) => `${pct(s, s * 100 % 1 === 0 ? 0 : 1)}%`;
 const metricName = (task: string) => (task === 'pos' ? 'token accuracy' : 'accuracy');
 const splitTitle = (split: ReportSplit) => (split === 'test' ? 'Test' : 'Dev');
@@ -78,7 +78,7 @@ export function fullTable(aggs: Aggregate[]): string {
   return table(
     ['Task', 'Adapter', 'k', 'Dim trained', 'Sparsity trained', 'Pruner', 'Learning rate', 'Steps', 'Trainable non-zero', '% of PLM', `${splitTitle(aggs[0]?.split ?? 'dev')} metric (%)`, 'Macro-F1 (%)', 'Seeds'],
     aggs.map((a) => [
-      a.spec.task, adapterLabel(a.spec), String(a.spec.largeSparse), a.spec.adapter === 'none' ? '—' : String(a.trained.dim), sparsityLabel(a.trained.sparsity),
+      a.spec.task, adapterLabel(a.spec), String(a.spec.largeSparse), isHeadOnlyRun(a.spec) ? '—' : String(a.trained.dim), sparsityLabel(a.trained.sparsity),
       a.spec.pruner ?? '—', `${a.spec.train.learningRate}${a.runs[0]!.sweep ? ' (chosen)' : ''}`, String(a.spec.train.steps), a.trainableNonzero.toLocaleString('en-US'), a.percentOfPlm.toFixed(3), formatMeanStd(a.accuracy), formatMeanStd(a.macroF1), String(a.seeds.length),
     ]),
   );
@@ -92,7 +92,7 @@ const sweepKey = (a: Aggregate) => JSON.stringify([a.spec.task, a.spec.adapter, 
  * run (sparsity 0) belongs to every pruner's row.
  */
 export function sparsityTable(aggs: Aggregate[]): string | null {
-  const standard = aggs.filter((a) => a.spec.largeSparse === 1 && a.spec.adapter !== 'none');
+  const standard = aggs.filter((a) => a.spec.largeSparse === 1 && !isHeadOnlyRun(a.spec));
   const sparsities = [...new Set(standard.map((a) => a.spec.sparsity))].sort(byNumber);
   if (sparsities.length < 2) return null;
   const rows: string[][] = [];
@@ -119,7 +119,7 @@ export interface SparsitySeries {
 
 /** Lines per task × adapter × pruner; the dense point starts every pruner's line. */
 export function sparsitySeries(aggs: Aggregate[]): SparsitySeries[] {
-  const standard = aggs.filter((a) => a.spec.largeSparse === 1 && a.spec.adapter !== 'none' && a.spec.encoder === 'pretrained');
+  const standard = aggs.filter((a) => a.spec.largeSparse === 1 && !isHeadOnlyRun(a.spec) && a.spec.encoder === 'pretrained');
   const byKey = new Map<string, Aggregate[]>();
   for (const a of standard) byKey.set(sweepKey(a), [...(byKey.get(sweepKey(a)) ?? []), a]);
   const out: SparsitySeries[] = [];
@@ -145,7 +145,7 @@ export interface LargeSparseComparison {
 
 export function largeSparseComparisons(aggs: Aggregate[]): LargeSparseComparison[] {
   const groups = new Map<string, Aggregate[]>();
-  for (const a of aggs.filter((x) => x.spec.adapter !== 'none' && x.spec.encoder === 'pretrained')) {
+  for (const a of aggs.filter((x) => !isHeadOnlyRun(x.spec) && x.spec.encoder === 'pretrained')) {
     const key = JSON.stringify([a.spec.task, a.spec.adapter, a.spec.dim, a.spec.sparsity, a.spec.largeSparse === 1 || a.spec.sparsity === 0 ? null : a.spec.pruner]);
     groups.set(key, [...(groups.get(key) ?? []), a]);
   }

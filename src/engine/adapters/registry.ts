@@ -23,6 +23,15 @@ export function adapterSpec(kind: AdapterKind): AdapterSpec {
   return spec;
 }
 
+/**
+ * Whether a configuration adds no tensor to the encoder (kind `none`: the head trains alone), as its
+ * spec declares: such a run has nothing to prune or widen and no dimension. A spec that declares no
+ * tensor for a one-layer encoder declares none for any.
+ */
+export function isHeadOnly(options: AdapterOptions): boolean {
+  return adapterSpec(options.kind).params({ hiddenSize: 1, numLayers: 1 }, options).length === 0;
+}
+
 /** Sizes of a configuration's adapter tensors, summed from the spec's declarations (no tensors built). */
 export function adapterTensorSizes(shape: AdapterShape, options: AdapterOptions): { prunable: number; fixed: number } {
   let prunable = 0;
