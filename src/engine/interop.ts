@@ -19,7 +19,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { zipSync, type Zippable, type ZippableFile } from 'fflate';
 import { weightValues } from './adapterFile';
-import type { Adapters } from './adapters';
+import type { AdapterParam, Adapters, ParamRole } from './adapters';
 import { adapterSpec, exportLibrary, noExportReason } from './adapters/registry';
 import { FAMILIES, type ModelType } from './families';
 import type { Head } from './head';
@@ -143,6 +143,13 @@ export async function exportForLibrary(adapters: Adapters, head: Head, masks: Re
   return library === 'adapters' ? adapterHubFiles(adapters, head, get, info) : peftFiles(adapters, head, get, info);
 }
 
+/** The name of the tensor with `role` in the same layer and module as `p` (its bias, its up-projection, LoRA's B), by the spec's declared roles. */
+function partner(adapters: Adapters, p: AdapterParam, role: ParamRole): string {
+  const found = adapters.params.find((q) => q.layer === p.layer && q.module === p.module && q.role === role);
+  if (!found) throw new Error(`${adapters.options.kind}: no ${role} tensor beside ${p.name}`);
+  return found.name;
+}
+
 function adapterHubFiles(adapters: Adapters, head: Head, get: (name: string) => Weights, info: ExportInfo): ExportedFile[] {
   const o = adapters.options;
   const target = adapterSpec(o.kind).exportTarget;
@@ -156,12 +163,12 @@ function adapterHubFiles(adapters: Adapters, head: Head, get: (name: string) => 
   for (const p of downs) {
     const site = target.sites[p.module];
     if (!site) throw new Error(`${o.kind}: no AdapterHub site for the module ${p.module}`);
-    const ours = `layer.${p.layer}.${p.module}`;
+    const ours = (role: ParamRole) => get(partner(adapters, p, role));
     const theirs = `${family.layer(p.layer!)}.${family.sites[site]}.adapters.${name}`;
-    out.add(`${theirs}.adapter_down.0.weight`, transpose(get(`${ours}.down.weight`)));
-    out.add(`${theirs}.adapter_down.0.bias`, get(`${ours}.down.bias`));
-    out.add(`${theirs}.adapter_up.weight`, transpose(get(`${ours}.up.weight`)));
-    out.add(`${theirs}.adapter_up.bias`, get(`${ours}.up.bias`));
+    out.add(`${theirs}.adapter_down.0.weight`, transpose(ours('down')));
+    out.add(`${theirs}.adapter_down.0.bias`, ours('down_bias'));
+    out.add(`${theirs}.adapter_up.weight`, transpose(ours('up')));
+    out.add(`${theirs}.adapter_up.bias`, ours('up_bias'));
   }
   const flags = target.config;
   // Every BnConfig field, as the library's to_dict() writes them; the placement and residual flags
@@ -251,7 +258,7 @@ function peftFiles(adapters: Adapters, head: Head, get: (name: string) => Weight
     const base = `${prefix}.${family.attention(p.layer!)}.${theirModule(p.module)}`;
     // lora_A: nn.Linear(in, r) → weight [r, in]; lora_B: nn.Linear(r, out) → weight [out, r].
     out.add(`${base}.lora_A.weight`, transpose(get(p.name)));
-    out.add(`${base}.lora_B.weight`, transpose(get(p.name.replace(/\.A$/, '.B'))));
+    out.add(`${base}.lora_B.weight`, transpose(get(partner(adapters, p, 'lora_B'))));
   }
   // modules_to_save are saved under the wrapped module's own names (adapter name removed).
   // The sequence head is the task model's: BERT's pooler + classifier, RoBERTa's and ELECTRA's
