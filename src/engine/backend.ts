@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-wasm';
 
+import type { BufferLimits } from './checkpoint';
 import { BACKEND_ORDER, type BackendName, type BackendPreference } from './catalog';
 import { countGpu } from './gpu/counters';
 import { installUploadRing } from './gpu/uploads';
@@ -43,6 +44,13 @@ export function summariseAdapter(adapter: GPUAdapter): AdapterSummary {
 }
 
 const gpuErrors: string[] = [];
+
+/** The active WebGPU device's buffer limits, or null when the backend is not WebGPU. */
+export function gpuBufferLimits(): BufferLimits | null {
+  if (tf.getBackend() !== 'webgpu') return null;
+  const { limits } = (tf.backend() as WebGPUBackend).device;
+  return { maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize, maxBufferSize: limits.maxBufferSize };
+}
 
 /** WebGPU errors reported since the last call (validation errors, out of memory, a lost device). */
 export function takeGpuErrors(): string[] {

@@ -4,7 +4,8 @@
 // is checked against PyTorch in bert.test.ts.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadBertCheckpoint, parseBertConfig, type ReadModelFile } from './checkpoint';
+import { loadBertCheckpoint, loadEncoder, parseBertConfig, type ReadModelFile } from './checkpoint';
+import { disposeBert } from './bert';
 import { createRng, normalArray } from './random';
 import { CheckpointError, writeSafetensors, type TensorToWrite } from './safetensors';
 
@@ -154,6 +155,25 @@ describe('a broken model folder names the file and the problem', () => {
   });
   it('a vocabulary larger than the embedding table', async () => {
     expect((await loadError(goodFolder({ 'vocab.txt': VOCAB + 'extra\n' }))).message).toBe("vocab.txt: has 13 tokens but config.json's vocab_size is 12");
+  });
+});
+
+describe('a model larger than the GPU\'s buffers', () => {
+  // The largest tensors here hold 128 floats = 512 bytes (position table 16 × 8, first in the file; intermediate weights 16 × 8).
+  const limits = (bytes: number) => ({ maxStorageBufferBindingSize: bytes, maxBufferSize: 1 << 30 });
+  it('is refused before any upload, naming the tensor, its size and the limit', async () => {
+    const before = tf.memory().numTensors;
+    const error = await loadEncoder(goodFolder(), undefined, limits(511)).then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(CheckpointError);
+    expect((error as Error).message).toBe("model.safetensors: tensor embeddings.position_embeddings.weight needs 512 bytes as float32, more than this GPU's largest buffer (511 bytes): the model cannot run on WebGPU here; choose the WASM or CPU backend");
+    expect(tf.memory().numTensors).toBe(before);
+  });
+  it('the smaller of the two limits counts, F16 weights count as float32, and a model that fits loads', async () => {
+    const f16 = writeSafetensors(hfTensors().map((t) => ({ ...t, dtype: 'F16' as const })));
+    await expect(loadEncoder(goodFolder({ 'model.safetensors': f16 }), undefined, { maxStorageBufferBindingSize: 1 << 30, maxBufferSize: 300 })).rejects.toThrow(/needs 512 bytes as float32, more than this GPU's largest buffer \(300 bytes\)/);
+    const loaded = await loadEncoder(goodFolder({ 'model.safetensors': f16 }), undefined, limits(512));
+    expect(loaded.model.layers).toHaveLength(2);
+    disposeBert(loaded.model);
   });
 });
 

@@ -213,10 +213,37 @@ export async function readConfigText(readFile: ReadModelFile): Promise<string> {
   return decodeText(await need(readFile, MODEL_FILES.config, 'a model folder needs config.json and model.safetensors'), MODEL_FILES.config);
 }
 
+/** The largest buffers a WebGPU device takes (its limits); null on other backends, which have none of their own. */
+export interface BufferLimits {
+  maxStorageBufferBindingSize: number;
+  maxBufferSize: number;
+}
+
+const MB = 1024 * 1024;
+const size = (bytes: number) => (bytes >= MB / 10 ? `${(bytes / MB).toFixed(1)} MB` : `${bytes} bytes`);
+
+/**
+ * Refuses, before any upload, a checkpoint whose largest tensor (held as float32, whatever the file's
+ * dtype) is bigger than one storage buffer of the GPU may be: tfjs would fail deep inside a kernel.
+ */
+export function checkBufferLimits(weights: SafetensorsFile, limits: BufferLimits | null): void {
+  if (!limits) return;
+  const limit = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  let largest: { name: string; bytes: number } | null = null;
+  for (const [name, info] of weights.tensors) {
+    const bytes = info.shape.reduce((a, b) => a * b, 1) * 4;
+    if (!largest || bytes > largest.bytes) largest = { name, bytes };
+  }
+  if (largest && largest.bytes > limit) {
+    throw new CheckpointError(weights.file, `tensor ${largest.name} needs ${size(largest.bytes)} as float32, more than this GPU's largest buffer (${size(limit)}): the model cannot run on WebGPU here; choose the WASM or CPU backend`);
+  }
+}
+
 /** Loads the encoder of a model folder (config.json, unless given already parsed, + model.safetensors) through `readFile`. */
-export async function loadEncoder(readFile: ReadModelFile, parsed?: BertConfig): Promise<LoadedEncoder> {
+export async function loadEncoder(readFile: ReadModelFile, parsed?: BertConfig, limits: BufferLimits | null = null): Promise<LoadedEncoder> {
   const config = parsed ?? parseBertConfig(await readConfigText(readFile));
   const weights = parseSafetensors(await need(readFile, MODEL_FILES.weights, 'a model folder needs config.json and model.safetensors'), MODEL_FILES.weights);
+  checkBufferLimits(weights, limits);
   const { model, ignoredTensors } = bertFromSafetensors(config, weights);
   return { model, ignoredTensors, metadata: weights.metadata };
 }

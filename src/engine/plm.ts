@@ -2,6 +2,7 @@
 // from one model folder (BERT, RoBERTa, DistilBERT or ELECTRA), with a summary for the UI and a
 // plain-array encode for the CLI and the page.
 import * as tf from '@tensorflow/tfjs';
+import { gpuBufferLimits } from './backend';
 import { countBertParameters, disposeBert, forwardEncoder, type BertModel } from './bert';
 import { loadEncoder, parseBertConfig, readConfigText, type ReadModelFile } from './checkpoint';
 import { FAMILIES, type ModelType } from './families';
@@ -52,7 +53,7 @@ export async function loadPlm(readFile: ReadModelFile, label: string): Promise<P
   // The config and the tokenizer first: their problems are found before the weights are read and uploaded.
   const c = parseBertConfig(await readConfigText(readFile));
   const tokenizer = await loadTokenizer(readFile, c.modelType, { vocabSize: c.vocabSize });
-  const { model, ignoredTensors, metadata } = await loadEncoder(readFile, c);
+  const { model, ignoredTensors, metadata } = await loadEncoder(readFile, c, gpuBufferLimits());
   return {
     model,
     tokenizer,
