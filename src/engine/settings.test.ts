@@ -1,11 +1,21 @@
 // One table, every reader: each setting of settings.ts is accepted at the ends of its range and
-// refused just outside them, with the same bounds, by the share-link parser, run files, grid files,
-// the CLI's flags and the engine's resolveRun (table-driven: a new setting is checked everywhere).
-import { describe, expect, it } from 'vitest';
+// refused just outside them, with the same bounds, by share links (encoded and decoded), run files,
+// adapter files (written and read back), grid files, the CLI's flags and the engine's resolveRun
+// (table-driven: a new setting is checked everywhere). The controls take min, max and step from the table.
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeShare, encodeShare } from '../app/share';
 import { importRuns } from '../app/runFile';
 import { GridSchema } from '../cli/experiment/grid';
 import { overridesFromFlags, settingFlagsHelp } from '../cli/settingFlags';
+import { adapterFromSafetensors, adapterToSafetensors } from './adapterFile';
+import { createAdapters } from './adapters';
 import { resolveRun } from './config';
+import { createHead } from './head';
+import type { Plm } from './plm';
+import { createRng } from './random';
+import { loadTinyPlm } from './testing/tinyModel';
+import { disposeTrained, type RunConfig } from './train';
 import { ADAPTER_KINDS, DEFAULT_PAGE_SETTINGS, defaultRunSettings, mergeSettings, PAGE_SETTINGS, parsePageSettings, parseRunSettings, SETTING_LEAVES, type RunSettings, type Setting, type SettingLeaf } from './settings';
 
 /** Values a setting must accept, and values it must refuse. */
@@ -42,21 +52,52 @@ const BASE_GRID = { tasks: ['toy'], adapters: ['houlsby'], sparsities: [0], prun
 
 const runFile = (settings: unknown) => JSON.stringify({ format: 'sparseadapter-run', version: 1, runs: [{ id: 'r', label: 'r', settings, status: 'shared', losses: [], evals: [], pruned: null, summary: null, warnings: [], error: null, startedAt: 0, comparison: null }] });
 
+/** An untrained adapter and head on the tiny model: a file's settings are read apart from its tensors, so any will do. */
+let plm: Plm;
+let trained: { adapters: ReturnType<typeof createAdapters>; head: ReturnType<typeof createHead>; masks: Map<string, tf.Tensor> };
+let resolved: RunConfig;
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  plm = await loadTinyPlm();
+  resolved = resolveRun(defaultRunSettings('houlsby'));
+  trained = { adapters: createAdapters(plm.model.config, resolved.adapter, createRng(1)), head: createHead('sequence', plm.model.config.hiddenSize, 2, createRng(2)), masks: new Map() };
+});
+afterAll(() => disposeTrained(trained.adapters, trained.head, trained.masks));
+
+/** The settings an adapter file holding `settings` reads back as, with its notes. */
+async function throughAdapterFile(settings: unknown): Promise<{ settings: RunSettings; notes: string[] }> {
+  const bytes = await adapterToSafetensors(trained, plm, { settings: settings as RunSettings, resolved }, ['a', 'b']);
+  const loaded = adapterFromSafetensors(bytes, plm, 'adapter.safetensors');
+  loaded.dispose();
+  return { settings: loaded.run.settings, notes: loaded.notes };
+}
+/** The settings a share link of one run with `settings` opens as, with its problems. */
+function throughLink(settings: unknown): { settings: RunSettings; problems: string[] } {
+  const decoded = decodeShare(encodeShare([{ label: 'r', settings: settings as RunSettings, results: null, comparison: null }]));
+  return { settings: decoded.runs[0]!.settings, problems: decoded.problems };
+}
+
 describe('every setting, through every reader', () => {
   it('the grid table names every setting of the settings table', () => {
     expect(Object.keys(GRID_FIELD).sort()).toEqual(SETTING_LEAVES.map((l) => l.path).sort());
   });
 
-  it.each(SETTING_LEAVES.map((leaf) => [leaf.path, leaf] as const))('%s: the same bounds in links, run files, grids, CLI flags and resolveRun', (_path, leaf) => {
+  it.each(SETTING_LEAVES.map((leaf) => [leaf.path, leaf] as const))('%s: the same bounds in links, run files, adapter files, grids, CLI flags and resolveRun', async (_path, leaf) => {
     const s = leaf.setting;
     const { good, bad } = edges(s);
     const grid = GRID_FIELD[leaf.path];
     for (const value of good) {
       const settings = withLeaf(leaf, value);
-      // Share links and adapter files read settings with parseRunSettings.
+      // Share links and adapter files read settings with parseRunSettings; both are also taken end to end.
       const link = parseRunSettings(JSON.parse(JSON.stringify(settings)), 'link');
       expect(link.problems).toEqual([]);
       expect(read(link.settings, leaf)).toEqual(value);
+      const shared = throughLink(settings);
+      expect(shared.problems).toEqual([]);
+      expect(read(shared.settings, leaf)).toEqual(value);
+      const adapterFile = await throughAdapterFile(settings);
+      expect(adapterFile.notes).toEqual([]);
+      expect(read(adapterFile.settings, leaf)).toEqual(value);
       const file = importRuns(runFile(settings), 'runs.json', 0);
       expect(file.notes).toEqual([]);
       expect(read(file.runs[0]!.settings, leaf)).toEqual(value);
@@ -73,6 +114,14 @@ describe('every setting, through every reader', () => {
       expect(link.problems).toHaveLength(1);
       expect(link.problems[0]).toContain(leaf.path === 'adapter.kind' ? 'adapter.kind' : leaf.path);
       expect(read(link.settings, leaf)).toEqual(read(defaultRunSettings(), leaf));
+      const shared = throughLink(settings);
+      expect(shared.problems).toHaveLength(1);
+      expect(shared.problems[0]).toContain(leaf.path);
+      expect(read(shared.settings, leaf)).toEqual(read(defaultRunSettings(), leaf));
+      const adapterFile = await throughAdapterFile(settings);
+      expect(adapterFile.notes).toHaveLength(1);
+      expect(adapterFile.notes[0]).toContain(leaf.path);
+      expect(read(adapterFile.settings, leaf)).toEqual(read(defaultRunSettings(), leaf));
       expect(importRuns(runFile(settings), 'runs.json', 0).notes).toHaveLength(1);
       if (grid) expect(GridSchema.safeParse({ ...BASE_GRID, [grid.field]: grid.list ? [value] : value }).success).toBe(false);
       if (s.type !== 'switch') expect(() => overridesFromFlags({ [s.flag]: String(value) })).toThrow(`--${s.flag} must be`);
