@@ -7,12 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { runLabel } from '../app/labels';
+import { createAppStore } from '../app/store';
+import type { WorkerClient } from '../app/workerClient';
 import { adapterFromSafetensors, adapterToSafetensors } from '../engine/adapterFile';
 import { mergeSettings, resolveRun } from '../engine/config';
 import { toyTask } from '../engine/data/toy';
 import { parseSafetensors } from '../engine/safetensors';
 import { loadTinyPlm } from '../engine/testing/tinyModel';
 import { runSparseAdapter } from '../engine/train';
+import type { FromWorker } from '../worker/protocol';
 
 const ROOT = join(__dirname, '..', '..');
 // XDG_RUNTIME_DIR unset as on CI machines and in containers (where Mesa's Vulkan drivers complain about it on stderr).
@@ -30,13 +34,16 @@ describe('npm run cli -- train', () => {
     const run = cli('train', '--model', 'src/engine/fixtures/tiny-bert', '--adapter', 'lora', '--dim', '4', '--sparsity', '0.5', '--pruner', 'snip', '--large-sparse', '2', '--steps', '3', '--batch-size', '4', '--seq-len', '16', '--seed', '7', '--json', '--out', out);
     expect(run.stderr).not.toMatch(/error:/);
     expect(run.status).toBe(0);
+    // No --backend: auto, as experiment does, and it says which backend it picked (wasm without a hardware GPU).
+    const picked = /^backend: (\w+)/m.exec(run.stderr)?.[1];
+    expect(['wasm', 'webgpu']).toContain(picked);
     const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; [key: string]: unknown });
     expect(lines.filter((l) => l.type === 'step')).toHaveLength(3);
     expect(lines.some((l) => l.type === 'pruned')).toBe(true);
-    const summary = lines[lines.length - 1] as unknown as { type: string; config: { dim: number; sparsity: number; kind: string }; budget: Record<string, number>; dev: { accuracy: number }; seconds: number };
+    const summary = lines[lines.length - 1] as unknown as { type: string; config: { dim: number; sparsity: number; kind: string; backend: string }; budget: Record<string, number>; dev: { accuracy: number }; seconds: number };
     expect(summary.type).toBe('summary');
     // Large-Sparse ×2 of LoRA r=4 at 50%: r = 8 at 75%.
-    expect(summary.config).toMatchObject({ kind: 'lora', dim: 8, sparsity: 0.75 });
+    expect(summary.config).toMatchObject({ kind: 'lora', dim: 8, sparsity: 0.75, backend: picked });
     const { plmParams, adapterParams, adapterNonzero, headParams, trainableNonzero, percentOfPlm } = summary.budget as Record<string, number>;
     expect(plmParams).toBe(84_320);
     expect(adapterParams).toBe(2 * 2 * 2 * 32 * 8); // layers × (query, value) × (A, B) × H × r
@@ -113,15 +120,35 @@ describe('npm run cli -- train', () => {
     // The page's path: the worker's importAdapter reads the file (its settings leaf by leaf, as a link's)
     // and replies with the settings and the notes, which the store shows: every leaf is there, none falls back.
     const loaded = adapterFromSafetensors(new Uint8Array(readFileSync(join(out, 'adapter.safetensors'))), plm, 'adapter.safetensors');
+    const cliSettings = mergeSettings({ task: 'toy', adapter: { kind: 'lora', dim: 4 }, prune: { sparsity: 0.5, scope: 'local' }, largeSparse: 2, train: { steps: 2, batchSize: 4, seqLen: 16, learningRate: 0.002, seed: 7, evalEvery: 0 } });
     try {
       const { settings } = loaded.run;
       expect(loaded.notes).toEqual([]);
-      expect(settings).toEqual(mergeSettings({ task: 'toy', adapter: { kind: 'lora', dim: 4 }, prune: { sparsity: 0.5, scope: 'local' }, largeSparse: 2, train: { steps: 2, batchSize: 4, seqLen: 16, learningRate: 0.002, seed: 7, evalEvery: 0 } }));
+      expect(settings).toEqual(cliSettings);
       expect(loaded.run.resolved).toEqual(resolveRun(settings));
       expect(loaded.adapters.options).toMatchObject({ kind: 'lora', dim: 8 });
     } finally {
       loaded.dispose();
     }
+    // Then the page's store, over a client that answers importAdapter as the worker does (worker.ts), makes a
+    // finished run of it: a LoRA with the CLI's settings, named as the runs panel names it, with no notes.
+    const client: WorkerClient = {
+      send: async (command) => {
+        if (command.type !== 'importAdapter') throw new Error(`unexpected ${command.type}`);
+        const file = adapterFromSafetensors(command.bytes, plm, command.name);
+        file.dispose();
+        return { v: 1, id: 0, type: 'adapterImported', runId: command.runId, labels: file.labels, settings: file.run.settings, notes: file.notes, kept: [command.runId] } as FromWorker;
+      },
+      onCrash: () => () => {},
+      terminate() {},
+    };
+    const store = createAppStore(client, null);
+    await store.getState().importAdapter('adapter.safetensors', new Uint8Array(readFileSync(join(out, 'adapter.safetensors'))));
+    expect(store.getState().adapterImport).toEqual({ state: 'done', value: 'adapter.safetensors' });
+    expect(store.getState().importNotes).toEqual([]);
+    const imported = store.getState().runs.at(-1)!;
+    expect(imported).toMatchObject({ status: 'done', phase: 'imported', settings: cliSettings });
+    expect(runLabel(imported.settings)).toBe('lora r=8 75% snip (Large-Sparse ×2)');
     // The reverse: a file as the page downloads it (the worker's exportAdapter) is the same object the CLI writes.
     const settings = mergeSettings({ adapter: { kind: 'lora', dim: 4 }, prune: { sparsity: 0.5, scope: 'local' }, largeSparse: 2, train: { steps: 2, batchSize: 4, seqLen: 16, learningRate: 0.002, seed: 7, evalEvery: 0 } });
     const resolved = resolveRun(settings);
