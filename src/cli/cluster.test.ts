@@ -1,6 +1,6 @@
-// The cluster recipes of docs/experiments/cluster.md: the Kubernetes manifest parses and shards the grid
-// as many ways as it has completions; the Slurm script is valid bash whose array matches its shard count;
-// the Dockerfile runs the README's commands.
+// The cluster recipes of docs/experiments/cluster.md: the Kubernetes manifest parses (its YAML, and the
+// shell command of each container) and shards the grid as many ways as it has completions; the Slurm
+// script is valid bash whose array matches its shard count; the Dockerfile runs the README's commands.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +24,11 @@ describe('cluster recipes', () => {
     const shard = /--shard "\$i\/(\d+)"/.exec(command);
     expect(Number(shard?.[1])).toBe(n);
     expect(parseShard(`${n}/${n}`)).toEqual({ index: n, count: n }); // the last pod's shard is valid
+    // Each container's command is a shell script (command: /bin/sh -c): it must parse as one.
+    for (const d of [job!, merge!]) {
+      const script = d.spec.template.spec.containers[0]!.args.join(' ');
+      expect(spawnSync('sh', ['-n', '-c', script]).status, script).toBe(0);
+    }
     const mergeCommand = merge!.spec.template.spec.containers[0]!.args.join(' ');
     expect(mergeCommand).toContain('experiment merge --out');
     for (let i = 1; i <= n; i++) expect(mergeCommand).toContain(`/results/paper/shard-${i}`);
