@@ -16,7 +16,7 @@ import type { Plm } from './plm';
 import { createRng } from './random';
 import { loadTinyPlm } from './testing/tinyModel';
 import { disposeTrained, type RunConfig } from './train';
-import { ADAPTER_KINDS, DEFAULT_PAGE_SETTINGS, defaultRunSettings, mergeSettings, PAGE_SETTINGS, parsePageSettings, parseRunSettings, SETTING_LEAVES, type RunSettings, type Setting, type SettingLeaf } from './settings';
+import { ADAPTER_KINDS, DEFAULT_PAGE_SETTINGS, defaultAdapterOptions, defaultRunSettings, mergeSettings, PAGE_SETTINGS, parsePageSettings, parseRunSettings, SETTING_LEAVES, withAdapterKind, type RunSettings, type Setting, type SettingLeaf } from './settings';
 
 /** Values a setting must accept, and values it must refuse. */
 function edges(s: Setting): { good: unknown[]; bad: unknown[] } {
@@ -137,6 +137,18 @@ describe('every setting, through every reader', () => {
       expect(line).toContain(`default ${s.default}`);
       if (s.type === 'int' || s.type === 'real') expect(line).toContain(`${s.max}`);
     }
+  });
+});
+
+describe('switching the adapter kind', () => {
+  it("takes the kind's own defaults and keeps the rest; a head-only kind gets sparsity 0 and no Large-Sparse factor, so it can run", () => {
+    const chosen = mergeSettings({ prune: { sparsity: 0.7, pruner: 'magnitude' }, largeSparse: 4, train: { steps: 9 } });
+    for (const kind of ADAPTER_KINDS.filter((k) => k !== 'none')) {
+      expect(withAdapterKind(chosen, kind)).toEqual({ ...chosen, adapter: defaultAdapterOptions(kind) });
+    }
+    const none = withAdapterKind(chosen, 'none');
+    expect(none).toEqual({ ...chosen, adapter: defaultAdapterOptions('none'), prune: { ...chosen.prune, sparsity: 0 }, largeSparse: 1 });
+    expect(() => resolveRun(none)).not.toThrow();
   });
 });
 

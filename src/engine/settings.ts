@@ -4,7 +4,7 @@
 // links and run files (parseRunSettings), adapter files, grids, the CLI's flags and help, and the
 // engine's range checks. Plain data with no tfjs, so the page imports it.
 import { z } from 'zod';
-import { adapterSpec } from './adapters/registry';
+import { adapterSpec, isHeadOnly } from './adapters/registry';
 import { BUILTIN_TASKS } from './catalog';
 
 export { exportLibrary } from './adapters/registry';
@@ -194,6 +194,16 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = defaultsOf(SETTINGS.train) as
 /** Defaults for an adapter kind (the paper's SNIP at 40% sparsity, global scope). */
 export function defaultRunSettings(kind: AdapterKind = SETTINGS.adapter.kind.default, task = 'toy'): RunSettings {
   return { task, splitSeed: SETTINGS.splitSeed.default, adapter: defaultAdapterOptions(kind), prune: { ...DEFAULT_PRUNE_OPTIONS }, largeSparse: SETTINGS.largeSparse.default, train: { ...DEFAULT_TRAIN_OPTIONS } };
+}
+
+/**
+ * The settings with another adapter kind, at that kind's own defaults, the rest kept; a head-only kind
+ * (its spec adds no tensor) gets sparsity 0 and no Large-Sparse factor, since it has nothing to prune or widen.
+ */
+export function withAdapterKind(settings: RunSettings, kind: AdapterKind): RunSettings {
+  const adapter = defaultAdapterOptions(kind);
+  if (!isHeadOnly(adapter)) return { ...settings, adapter };
+  return { ...settings, adapter, prune: { ...settings.prune, sparsity: 0 }, largeSparse: 1 };
 }
 
 /** Overrides, merged once over the defaults of the chosen adapter kind. */

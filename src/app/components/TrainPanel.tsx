@@ -1,7 +1,7 @@
 // The run controls: adapter, dimension, pruner and sparsity, Large-Sparse factor, training settings;
 // Run and Stop. Builds RunSettings from the settings table's defaults and sends them to the worker.
-import { ADAPTER_KINDS, defaultRunSettings, PAGE_SETTINGS, PageSettingsSchema, SETTINGS, type AdapterKind, type ChoiceSetting, type RunSettings } from '../../engine/settings';
-import { ADAPTER_SPECS, largeSparseBlocked } from '../../engine/adapters/registry';
+import { ADAPTER_KINDS, PAGE_SETTINGS, PageSettingsSchema, SETTINGS, withAdapterKind, type AdapterKind, type ChoiceSetting, type RunSettings } from '../../engine/settings';
+import { ADAPTER_SPECS, isHeadOnly, largeSparseBlocked } from '../../engine/adapters/registry';
 import { runLabel, seededLabel } from '../labels';
 import { seedsProblem } from '../seeds';
 import { SWEEP_SPARSITIES } from '../sweeps';
@@ -58,7 +58,9 @@ export function TrainPanel() {
   const blocked = largeSparseBlocked(settings.adapter);
   /** Whether the chosen kind reads an option (its spec lists them): the controls show only those. */
   const uses = (option: keyof RunSettings['adapter']) => spec.uses.includes(option);
-  const setKind = (kind: AdapterKind) => setSettings((s) => ({ ...s, adapter: defaultRunSettings(kind).adapter }));
+  const setKind = (kind: AdapterKind) => setSettings((s) => withAdapterKind(s, kind));
+  // A head-only kind has nothing to prune: its sparsity stays 0 (withAdapterKind set it).
+  const headOnly = isHeadOnly(settings.adapter);
   // The seeds count is checked here (the worker checks the run settings): every button that queues runs uses it.
   const seeds = page.seeds;
   const seedsError = PageSettingsSchema.safeParse(page).success ? seedsProblem(settings.train.seed, seeds) : `${PAGE_SETTINGS.seeds.label} must be a whole number from ${PAGE_SETTINGS.seeds.min} to ${PAGE_SETTINGS.seeds.max}`;
@@ -82,7 +84,7 @@ export function TrainPanel() {
         <fieldset>
           <legend>Pruning at initialisation</legend>
           <label>{P.sparsity.label} (fraction of adapter weights removed): {Math.round(settings.prune.sparsity * 100)}%
-            <input type="range" aria-label={P.sparsity.label} min={P.sparsity.min} max={P.sparsity.max} step={P.sparsity.step} value={settings.prune.sparsity} onChange={(e) => patch('prune', { sparsity: Number(e.target.value) })} />
+            <input type="range" aria-label={P.sparsity.label} disabled={headOnly && settings.prune.sparsity === 0} title={headOnly ? 'a head-only run has no adapter to prune' : undefined} min={P.sparsity.min} max={P.sparsity.max} step={P.sparsity.step} value={settings.prune.sparsity} onChange={(e) => patch('prune', { sparsity: Number(e.target.value) })} />
           </label>
           <ChoiceField setting={P.pruner} value={settings.prune.pruner} onChange={(pruner) => patch('prune', { pruner })} />
           <ChoiceField setting={P.scope} value={settings.prune.scope} onChange={(scope) => patch('prune', { scope })} />
