@@ -128,6 +128,15 @@ describe('parseUpload: layouts and headers', () => {
     expect(all(r).find((e) => e.text === 'Conceptually cream skimming 1.')!.label).toBe(1); // entailment
   });
 
+  it("reads Hugging Face datasets' CSV exports (to_csv: the columns, then the idx column, which is not a label)", () => {
+    const sst2 = parseUpload(['sentence,label,idx', ...Array.from({ length: 40 }, (_, i) => `"sentence number ${i}, quoted",${i % 2},${i}`)].join('\n') + '\n', 'sst2-train.csv');
+    expect(sst2.columns).toMatchObject({ format: 'csv', header: true, text: 'sentence', text2: null, label: 'label' });
+    expect(sst2.task.labels).toEqual(['0', '1']);
+    const mnli = parseUpload(['premise,hypothesis,label,idx', ...Array.from({ length: 40 }, (_, i) => `premise ${i},hypothesis ${i},${i % 3},${i}`)].join('\n') + '\n', 'mnli-train.csv');
+    expect(mnli.columns).toMatchObject({ text: 'premise', text2: 'hypothesis', label: 'label' });
+    expect(mnli.task.labels).toEqual(['0', '1', '2']);
+  });
+
   it("reads RTE's index / sentence1 / sentence2 / label layout", () => {
     const text = 'index\tsentence1\tsentence2\tlabel\n' + Array.from({ length: 6 }, (_, i) => `${i}\tDana Reeve ${i} died.\tChristopher Reeve had an accident.\t${i % 2 ? 'not_entailment' : 'entailment'}`).join('\n');
     const r = parseUpload(text, 'rte-train.tsv');
