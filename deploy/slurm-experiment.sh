@@ -22,9 +22,10 @@ fi
 
 i=$SLURM_ARRAY_TASK_ID
 mkdir -p "$OUT"
-# A requeued task resumes its shard: results.json is written after every run.
-run experiment --preset paper --backend auto --shard "$i/$SHARDS" --out "$OUT/shard-$i"
-# The last task to start queues the merge after the whole array.
+# The last task queues the merge after the whole array before it runs its own shard, so the merge is
+# queued even if this shard fails (afterok then keeps it from running until every task has succeeded).
 if [ "$i" = "$SHARDS" ]; then
   sbatch --dependency="afterok:${SLURM_ARRAY_JOB_ID}" --job-name=sparseadapter-merge --wrap="bash $0 merge"
 fi
+# A requeued task resumes its shard: results.json is written after every run.
+run experiment --preset paper --backend auto --shard "$i/$SHARDS" --out "$OUT/shard-$i"
