@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { encodeText, loadPlm } from '../engine/plm';
 import { BASELINES_HELP, baselinesCommand } from './baselines';
 import { BENCH_HELP, benchCommand } from './bench';
+import { REAL_SIZE_HELP, benchRealSizeCommand } from './benchRealSize';
 import { EXPERIMENT_HELP, experimentCommand, experimentWorker } from './experiment';
 import { DEFAULT_MODEL_DIR, folderReader } from './modelFolder';
 import { TRAIN_HELP, trainCommand } from './train';
@@ -29,6 +30,7 @@ ${TRAIN_HELP}
 ${EXPERIMENT_HELP}
 ${BASELINES_HELP}
 ${BENCH_HELP}
+${REAL_SIZE_HELP}
   help     Show this help.
 
 encode runs on tfjs's cpu backend; the other commands take --backend (cpu, wasm, or webgpu through Dawn;
@@ -67,7 +69,7 @@ async function main(argv: string[]): Promise<void> {
     case 'experiment-worker':
       return experimentWorker(rest);
     case 'bench':
-      return benchCommand(rest);
+      return rest.includes('--real-size') ? benchRealSizeCommand(rest) : benchCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -3,54 +3,21 @@
 // pass, and in the micro-batches a small activation budget forces, with the same losses up to float
 // rounding. A budget that cannot hold one example is refused before anything is allocated.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createRng, normalArray } from '../engine/random';
-import { parseSafetensors, writeSafetensors } from '../engine/safetensors';
+import { writeBertBaseShapedFolder } from './generatedModel';
 
 const ROOT = join(__dirname, '..', '..');
 const env = { ...process.env };
 delete env.XDG_RUNTIME_DIR;
 const cli = (...args: string[]) => spawnSync('npx', ['tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, encoding: 'utf8', env, maxBuffer: 64 * 2 ** 20 });
 
-/** The tiny fixture's tensors at bert-base's sizes (each dimension mapped by what it is), drawn N(0, 0.02). */
-function bertBaseWidthFolder(layers: number): string {
-  const dir = mkdtempSync(join(tmpdir(), 'bert-base-width-'));
-  const tiny = JSON.parse(readFileSync(join(ROOT, 'src/engine/fixtures/tiny-bert/config.json'), 'utf8')) as Record<string, number>;
-  const H = 768;
-  const I = 3072;
-  // By name: the tiny fixture's sizes collide (its intermediate size and position count are both 64).
-  const shapeOf = (name: string, shape: number[]) =>
-    /word_embeddings/.test(name) ? [30522, H]
-      : /position_embeddings/.test(name) ? [512, H]
-        : /token_type_embeddings/.test(name) ? [2, H]
-          : /intermediate\.dense\.weight$/.test(name) ? [I, H]
-            : /intermediate\.dense\.bias$/.test(name) ? [I]
-              : /layer\.\d+\.output\.dense\.weight$/.test(name) ? [H, I]
-                : shape.map((d) => (d === tiny.hidden_size ? H : d));
-  const file = parseSafetensors(new Uint8Array(readFileSync(join(ROOT, 'src/engine/fixtures/tiny-bert/model.safetensors'))));
-  const rng = createRng(5);
-  const tensors = [...file.tensors.entries()].filter(([name]) => !/layer\.(\d+)\./.test(name) || Number(/layer\.(\d+)\./.exec(name)![1]) < layers).map(([name, info]) => {
-    const shape = shapeOf(name, info.shape);
-    const size = shape.reduce((a, b) => a * b, 1);
-    const data = /LayerNorm\.weight$/.test(name) ? new Float32Array(size).fill(1) : /(bias|LayerNorm\.bias)$/.test(name) ? new Float32Array(size) : normalArray(rng, size, 0.02);
-    return { name, shape, data };
-  });
-  writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(tensors));
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...tiny, vocab_size: 30522, hidden_size: 768, num_hidden_layers: layers, num_attention_heads: 12, intermediate_size: 3072, max_position_embeddings: 512 }));
-  // The default model's WordPiece vocabulary (8,000 tokens: ids below the embedding's 30,522 rows).
-  writeFileSync(join(dir, 'vocab.txt'), readFileSync(join(ROOT, 'public/models/default/vocab.txt')));
-  return dir;
-}
-
 const losses = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; loss?: number }).filter((e) => e.type === 'step').map((e) => e.loss!);
 const summaryOf = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop()!) as { memory: { microBatch: number; passes: number }; budget: { plmParams: number } };
 
 describe('a bert-base-width model on wasm', () => {
   it('trains 3 steps at 16 × 128 in one pass and in micro-batches with the same losses; refuses a budget below one example', () => {
-    const dir = bertBaseWidthFolder(1);
+    const dir = writeBertBaseShapedFolder(1);
     const args = ['train', '--model', dir, '--backend', 'wasm', '--task', 'toy', '--adapter', 'houlsby', '--dim', '64', '--sparsity', '0', '--steps', '3', '--batch-size', '16', '--seq-len', '128', '--eval-every', '0', '--json'];
     const whole = cli(...args);
     expect(whole.status, whole.stderr).toBe(0);
