@@ -1,9 +1,15 @@
 // Numerical building blocks shared by the encoder, the adapters and the trainer.
-// Each is written with tfjs ops only, so it runs (and differentiates) on every backend.
+// Each is written with tfjs ops, so it runs (and differentiates) on every backend. On the webgpu
+// backend some of them run as the engine's fused kernels instead (src/engine/gpu/, one dispatch per
+// direction where tfjs's ops take several); those compute the same function, checked against these
+// compositions on the cpu backend. The cpu and wasm backends always run the compositions below.
 import * as tf from '@tensorflow/tfjs';
+import { fusedGelu } from './gpu/gelu';
+import { fusedKernelsActive } from './gpu/program';
 
 /** Exact GELU as in BERT and Hugging Face's `gelu`: x · Φ(x) = 0.5 · x · (1 + erf(x / √2)). */
 export function gelu(x: tf.Tensor): tf.Tensor {
+  if (x.dtype === 'float32' && fusedKernelsActive()) return fusedGelu(x);
   return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
 }
 

@@ -1,13 +1,14 @@
-// The fused GELU (gelu.ts) on WebGPU against ops.ts's `gelu` on the cpu backend: forward within 1e-5
-// relative, gradient within 1e-4 relative and against central finite differences of a float64
-// GELU built on the same erf; one dispatch each way (counted at the API). Node + Dawn on SwiftShader.
+// The fused GELU (gelu.ts), as ops.ts's `gelu` runs it on WebGPU, against ops.ts's `gelu` on the cpu
+// backend: forward within 1e-5 relative, gradient within 1e-4 relative and against central finite
+// differences of a float64 GELU built on the same erf; one dispatch each way (counted at the API);
+// with the fused kernels switched off the same call is tfjs's composition. Node + Dawn on SwiftShader.
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNodeBackend } from '../../cli/nodeBackend';
 import { gelu } from '../ops';
 import { activeGpuCounter, diffCounts } from './counters';
-import { geluFused } from './gelu';
+import { setFusedKernels } from './switch';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const hasVulkan = existsSync(SWIFTSHADER_ICD) && ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'].some(existsSync);
@@ -48,7 +49,7 @@ describe.skipIf(!hasVulkan)('fused GELU on WebGPU (Dawn, SwiftShader)', () => {
     await tf.setBackend('cpu');
     cpu = await forwardAndGrad(gelu);
     await startNodeBackend('webgpu');
-    gpu = await forwardAndGrad(geluFused);
+    gpu = await forwardAndGrad(gelu);
   }, 120_000);
   afterAll(async () => {
     await tf.setBackend('cpu');
@@ -70,15 +71,31 @@ describe.skipIf(!hasVulkan)('fused GELU on WebGPU (Dawn, SwiftShader)', () => {
     await x.data();
     const counter = activeGpuCounter()!;
     const before = counter.snapshot();
-    const y = geluFused(x);
+    const y = gelu(x);
     const forward = diffCounts(counter.snapshot(), before).dispatches;
     const dy = tf.onesLike(x);
     const start = counter.snapshot();
-    const dx = tf.grad((t: tf.Tensor) => geluFused(t))(x, dy);
+    const dx = tf.grad((t: tf.Tensor) => gelu(t))(x, dy);
     const both = diffCounts(counter.snapshot(), start).dispatches;
     await dx.data();
     expect(forward).toBe(1);
     expect(both).toBeLessThanOrEqual(3); // the forward again, the backward, and at most one for tfjs's bookkeeping
     tf.dispose([x, y, dy, dx]);
+  });
+
+  it('falls back to tfjs\'s composition when the fused kernels are off (same values within 1e-5)', async () => {
+    const previous = setFusedKernels(false);
+    try {
+      const x = tf.tensor(X, SHAPE);
+      await x.data();
+      const counter = activeGpuCounter()!;
+      const before = counter.snapshot();
+      const y = gelu(x);
+      expect(diffCounts(counter.snapshot(), before).dispatches).toBeGreaterThan(1);
+      expectClose((await y.data()) as Float32Array, cpu.y, 1e-5, 1e-7, 'composition on webgpu');
+      tf.dispose([x, y]);
+    } finally {
+      setFusedKernels(previous);
+    }
   });
 });

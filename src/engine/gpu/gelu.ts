@@ -2,12 +2,10 @@
 // (tf.customGrad around two programs run through the backend's runWebGPUProgram), instead of tfjs's
 // five ops forward and about a dozen backward. Same erf as tfjs (Abramowitz–Stegun 7.1.26, tfjs's
 // constants) and the same derivative tfjs gives the composition, so it agrees with ops.ts's `gelu`
-// on the cpu backend to float32 rounding. On other backends it is ops.ts's composition.
-// Not yet called by the encoder: ops.ts's `gelu` can delegate to it on webgpu (see docs/benchmarks.md).
+// on the cpu backend to float32 rounding. ops.ts's `gelu` calls it when the fused kernels are active
+// (program.ts); everywhere else it is ops.ts's composition of tfjs ops.
 import * as tf from '@tensorflow/tfjs';
-import { webgpu_util } from '@tensorflow/tfjs-backend-webgpu';
-import { gelu as geluOps } from '../ops';
-import { fusedKernelsEnabled } from './switch';
+import { flatDispatch, flatLayout, runProgram, type EngineProgram } from './program';
 
 // tfjs-core's backend_util.ERF_* (Abramowitz & Stegun 7.1.26), as its cpu and webgpu Erf kernels use them.
 const ERF = { p: 0.3275911, a1: 0.254829592, a2: -0.284496736, a3: 1.421413741, a4: -1.453152027, a5: 1.061405429 };
@@ -21,7 +19,7 @@ fn erfApprox(x : f32) -> f32 {
 }`;
 
 /** A flat elementwise program in tfjs-backend-webgpu's program format (its shader preamble supplies getters, setters and `uniforms.size`). */
-class GeluProgram {
+class GeluProgram implements EngineProgram {
   variableNames: string[];
   outputShape: number[];
   shaderKey: string;
@@ -32,8 +30,8 @@ class GeluProgram {
   constructor(shape: number[], private readonly backward: boolean) {
     this.variableNames = backward ? ['X', 'DY'] : ['X'];
     this.outputShape = shape;
-    this.dispatchLayout = webgpu_util.flatDispatchLayout(shape);
-    this.dispatch = webgpu_util.computeDispatch(this.dispatchLayout, shape, this.workgroupSize);
+    this.dispatchLayout = flatLayout(shape);
+    this.dispatch = flatDispatch(shape, this.workgroupSize[0]);
     this.shaderKey = backward ? 'engineGeluGrad' : 'engineGelu';
   }
   getUserCode(): string {
@@ -55,15 +53,7 @@ class GeluProgram {
   }
 }
 
-interface ProgramRunner {
-  runWebGPUProgram(program: GeluProgram, inputs: tf.TensorInfo[], dtype: 'float32'): tf.TensorInfo;
-}
-
-function run(inputs: tf.Tensor[], backward: boolean): tf.Tensor {
-  const backend = tf.backend() as unknown as ProgramRunner;
-  const info = backend.runWebGPUProgram(new GeluProgram([...inputs[0]!.shape], backward), inputs, 'float32');
-  return tf.engine().makeTensorFromTensorInfo(info);
-}
+const run = (inputs: tf.Tensor[], backward: boolean) => runProgram(new GeluProgram([...inputs[0]!.shape], backward), inputs);
 
 const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
@@ -71,8 +61,7 @@ const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   return { value: run([x], false), gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => run([saved[0]!, dy as tf.Tensor], true) };
 });
 
-/** GELU of `x` (float32): one dispatch each way on webgpu with the fused kernels on, ops.ts's composition otherwise. */
-export function geluFused(x: tf.Tensor): tf.Tensor {
-  if (tf.getBackend() !== 'webgpu' || !fusedKernelsEnabled() || x.dtype !== 'float32') return geluOps(x);
+/** GELU of a float32 `x` as one dispatch each way; only on the webgpu backend (ops.ts decides when). */
+export function fusedGelu(x: tf.Tensor): tf.Tensor {
   return fused(x);
 }
