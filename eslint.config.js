@@ -23,7 +23,7 @@ export default tseslint.config(
       ...reactHooks.configs.recommended.rules,
       // The page talks to the engine only through the worker protocol; type imports are fine, and so
       // are the settings table, the shared names, the budget arithmetic, the paired statistics and the adapter specs (plain data and functions, no tfjs).
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/engine/*', '!**/engine/settings', '!**/engine/catalog', '!**/engine/families', '!**/engine/budget', '!**/engine/stats', '!**/engine/adapters', '**/engine/adapters/*', '!**/engine/adapters/registry', '@tensorflow/*'], message: 'The page must not run the engine: send a command to the worker (src/worker/protocol.ts).', allowTypeImports: true }, { regex: 'engine/adapters(/index)?$', message: 'The page must not build adapters (tfjs): the adapter specs are in engine/adapters/registry.', allowTypeImports: true }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/engine/*', '!**/engine/settings', '!**/engine/catalog', '!**/engine/families', '!**/engine/budget', '!**/engine/stats', '!**/engine/memory', '!**/engine/adapters', '**/engine/adapters/*', '!**/engine/adapters/registry', '@tensorflow/*'], message: 'The page must not run the engine: send a command to the worker (src/worker/protocol.ts).', allowTypeImports: true }, { regex: 'engine/adapters(/index)?$', message: 'The page must not build adapters (tfjs): the adapter specs are in engine/adapters/registry.', allowTypeImports: true }] }],
     },
   },
   {

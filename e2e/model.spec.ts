@@ -63,6 +63,11 @@ test('the default model loads from the app itself on start, and encodes on WebGP
   await expect(page.getByTestId('model-label')).toContainText('default');
   const card = JSON.parse(readFileSync(join(process.cwd(), 'public', 'models', 'default', 'config.json'), 'utf8')) as { num_hidden_layers: number; hidden_size: number };
   await expect(page.getByTestId('model-facts')).toContainText(`${card.num_hidden_layers} layers · hidden ${card.hidden_size}`);
+  // The training step's memory estimate for this model on the running backend: the frozen weights as float32, one pass of the whole batch.
+  const parameters = Number((await page.getByTestId('model-parameters').textContent())!.replace(/[^0-9]/g, ''));
+  await expect(page.getByTestId('memory-weights')).toHaveText(`${((parameters * 4) / 2 ** 20).toFixed(1)} MiB`);
+  await expect(page.getByTestId('memory-activations')).toContainText('the whole batch of');
+  await expect(page.getByTestId('memory-refusal')).toHaveCount(0);
   await page.getByRole('button', { name: 'Encode' }).click();
   const table = page.getByTestId('encoding');
   await expect(table).toBeVisible();

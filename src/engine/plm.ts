@@ -25,6 +25,8 @@ export interface PlmSummary {
   hiddenSize: number;
   heads: number;
   intermediateSize: number;
+  /** The embeddings' width (ELECTRA's may be smaller than the hidden size); absent in summaries from older builds. */
+  embeddingSize?: number;
   maxPositions: number;
   vocabSize: number;
   parameters: number;
@@ -67,6 +69,7 @@ export async function loadPlm(readFile: ReadModelFile, label: string): Promise<P
       hiddenSize: c.hiddenSize,
       heads: c.numHeads,
       intermediateSize: c.intermediateSize,
+      embeddingSize: c.embeddingSize,
       maxPositions: c.maxPositions,
       vocabSize: tokenizer.vocabSize,
       parameters: countBertParameters(model),

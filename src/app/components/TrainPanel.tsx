@@ -8,6 +8,7 @@ import { SWEEP_SPARSITIES } from '../sweeps';
 import { epochsForSteps, stepsForEpochs } from '../runs';
 import { useAppStore } from '../store';
 import { BudgetPanel } from './BudgetPanel';
+import { MemoryPanel } from './MemoryPanel';
 import { TaskPicker } from './TaskPicker';
 
 /** A number input with a setting's label, range and step (settings.ts's table); `label` overrides the table's (a kind names its dimension). */
@@ -134,6 +135,7 @@ export function TrainPanel() {
           </fieldset>
         </details>
         {model && <BudgetPanel settings={settings} model={model} numLabels={task?.labels.length ?? 2} tagging={task?.kind === 'token'} />}
+        {model && <MemoryPanel settings={settings} model={model} numLabels={task?.labels.length ?? 2} tagging={task?.kind === 'token'} />}
         <div className="row">
           {/* While a run trains, Run and the comparison queue their runs behind it (see the runs panel). */}
           <button type="submit" disabled={cannotRun} title={seedsError ?? (running ? 'Queues this run: it starts when the runs before it have ended' : undefined)}>Run</button>
