@@ -89,12 +89,13 @@ export type Projection = 'query' | 'key' | 'value';
  * - `prefix` prepends learned keys and values to a layer's attention (prefix-tuning).
  * - `block` replaces `layerNorm(output + residual)` at the end of a sublayer, so sequential adapters
  *   (Houlsby: both sites; Pfeiffer: `ffn`) and parallel adapters (computed from the residual, i.e. the
- *   block's input) can be placed exactly where their papers put them.
+ *   block's input) can be placed exactly where their papers put them. Its `norm(x, residual?)` is the
+ *   layer's LayerNorm of x (+ residual, added first: one fused kernel on WebGPU).
  */
 export interface EncoderHooks {
   projection?(layer: number, which: Projection, input: tf.Tensor2D, output: tf.Tensor2D): tf.Tensor2D;
   prefix?(layer: number): { key: tf.Tensor2D; value: tf.Tensor2D } | null; // each [P, H]
-  block?(layer: number, site: BlockSite, output: tf.Tensor2D, residual: tf.Tensor2D, norm: (x: tf.Tensor2D) => tf.Tensor2D): tf.Tensor2D;
+  block?(layer: number, site: BlockSite, output: tf.Tensor2D, residual: tf.Tensor2D, norm: (x: tf.Tensor2D, residual?: tf.Tensor2D) => tf.Tensor2D): tf.Tensor2D;
 }
 
 /** What the encoder returns. Hidden states are [B, T, H]; `hiddenStates` has numLayers + 1 entries. */
@@ -167,8 +168,8 @@ function embed(model: BertModel, input: EncoderInput): tf.Tensor2D {
     const types = config.typeVocabSize === 1 ? tf.slice(embeddings.tokenType, [0, 0], [1, -1]) : tf.gather(embeddings.tokenType, tf.reshape(input.tokenTypeIds, [-1])); // [B·T, E] or [1, E]
     sum = tf.add(sum, types);
   }
-  sum = tf.add(sum, positions); // the order transformers adds them in: words + types, then positions
-  const normed = layerNorm(sum, embeddings.norm.gamma, embeddings.norm.beta, config.layerNormEps) as tf.Tensor2D; // [B·T, E]
+  // The order transformers adds them in: words + types, then positions (added by the norm, as its residual).
+  const normed = layerNorm(sum, embeddings.norm.gamma, embeddings.norm.beta, config.layerNormEps, { residual: positions, frozen: true }) as tf.Tensor2D; // [B·T, E]
   return embeddings.project ? dense(normed, embeddings.project) : normed; // [B·T, H]
 }
 
@@ -189,8 +190,9 @@ export function forwardEncoder(model: BertModel, input: EncoderInput, options: {
   const hiddenStates = options.outputHiddenStates ? [toBatch(h)] : null;
   model.layers.forEach((layer, index) => {
     const finish = (site: BlockSite, output: tf.Tensor2D, residual: tf.Tensor2D, norm: Norm) => {
-      const normalise = (x: tf.Tensor2D) => layerNorm(x, norm.gamma, norm.beta, eps) as tf.Tensor2D;
-      return hooks.block ? hooks.block(index, site, output, residual, normalise) : normalise(tf.add(output, residual));
+      // The encoder's norms are frozen: no gradient goes to their γ and β.
+      const normalise = (x: tf.Tensor2D, add?: tf.Tensor2D) => layerNorm(x, norm.gamma, norm.beta, eps, { residual: add, frozen: true }) as tf.Tensor2D;
+      return hooks.block ? hooks.block(index, site, output, residual, normalise) : normalise(output, residual);
     };
     const context = selfAttention(model, index, h, additiveMask, batch, length, hooks);
     const attended = finish('attention', dense(context, layer.attentionOutput), h, layer.attentionNorm); // [B·T, H]

@@ -5,6 +5,7 @@
 // compositions on the cpu backend. The cpu and wasm backends always run the compositions below.
 import * as tf from '@tensorflow/tfjs';
 import { fusedGelu } from './gpu/gelu';
+import { fusedLayerNorm, fusedLayerNormApplies } from './gpu/layerNorm';
 import { fusedKernelsActive } from './gpu/program';
 
 /** Exact GELU as in BERT and Hugging Face's `gelu`: x · Φ(x) = 0.5 · x · (1 + erf(x / √2)). */
@@ -15,13 +16,19 @@ export function gelu(x: tf.Tensor): tf.Tensor {
 
 /**
  * Layer normalisation over the last axis, as torch.nn.LayerNorm: the variance is the biased one
- * (divided by n), and eps is added to it before the square root.
+ * (divided by n), and eps is added to it before the square root. With `residual` it normalises
+ * x + residual (the post-LN sublayer's sum, added first); with `frozen` the caller promises that no
+ * gradient with respect to gamma or beta is wanted (the encoder's own norms), which lets the fused
+ * WebGPU kernel skip them.
  */
-export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
+export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number, options: { residual?: tf.Tensor; frozen?: boolean } = {}): tf.Tensor {
+  const { residual, frozen = false } = options;
+  if (fusedKernelsActive() && fusedLayerNormApplies(x, gamma, beta, residual)) return fusedLayerNorm(x, gamma, beta, eps, residual, frozen);
   return tf.tidy(() => {
-    const axis = x.rank - 1;
-    const mean = tf.mean(x, axis, true); // [..., 1]
-    const centred = tf.sub(x, mean); // [..., H]
+    const input = residual ? tf.add(x, residual) : x; // [..., H]
+    const axis = input.rank - 1;
+    const mean = tf.mean(input, axis, true); // [..., 1]
+    const centred = tf.sub(input, mean); // [..., H]
     const variance = tf.mean(tf.square(centred), axis, true); // [..., 1]
     const normalised = tf.mul(centred, tf.rsqrt(tf.add(variance, eps)));
     return tf.add(tf.mul(normalised, gamma), beta);

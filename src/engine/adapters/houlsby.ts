@@ -17,7 +17,7 @@ export const houlsby: AdapterSpec = {
   hooks: ({ tf, bottleneck }) => ({
     // h + adapter(h) on the sublayer output h, then the layer's residual and LayerNorm.
     block: (layer, site, output, residual, norm) =>
-      norm(tf.add(tf.add(output, bottleneck(site === 'attention' ? 'attention_adapter' : 'output_adapter', layer, output)), residual)),
+      norm(tf.add(output, bottleneck(site === 'attention' ? 'attention_adapter' : 'output_adapter', layer, output)), residual),
   }),
   scaled: () => [{ key: 'dim', label: 'bottleneck', tag: 'd' }],
   largeSparseBlocked: () => null,

@@ -13,9 +13,9 @@ export function parallelParams(shape: AdapterShape, o: AdapterOptions, dim: numb
 /** The block hook of a parallel adapter on the feed-forward block. */
 export function parallelBlock({ tf, bottleneck, options }: HookContext): NonNullable<EncoderHooks['block']> {
   return (layer, site, output, residual, norm) => {
-    if (site !== 'ffn') return norm(tf.add(output, residual));
+    if (site !== 'ffn') return norm(output, residual);
     const side = tf.mul(bottleneck('parallel_adapter', layer, residual), options.parallelScale);
-    return norm(tf.add(tf.add(output, side), residual));
+    return norm(tf.add(output, side), residual);
   };
 }
 
