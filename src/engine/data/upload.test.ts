@@ -131,10 +131,10 @@ describe('parseUpload: layouts and headers', () => {
   it("reads Hugging Face datasets' CSV exports (to_csv: the columns, then the idx column, which is not a label)", () => {
     const sst2 = parseUpload(['sentence,label,idx', ...Array.from({ length: 40 }, (_, i) => `"sentence number ${i}, quoted",${i % 2},${i}`)].join('\n') + '\n', 'sst2-train.csv');
     expect(sst2.columns).toMatchObject({ format: 'csv', header: true, text: 'sentence', text2: null, label: 'label' });
-    expect(sst2.task.labels).toEqual(['0', '1']);
+    expect(taskOf(sst2).labels).toEqual(['0', '1']);
     const mnli = parseUpload(['premise,hypothesis,label,idx', ...Array.from({ length: 40 }, (_, i) => `premise ${i},hypothesis ${i},${i % 3},${i}`)].join('\n') + '\n', 'mnli-train.csv');
     expect(mnli.columns).toMatchObject({ text: 'premise', text2: 'hypothesis', label: 'label' });
-    expect(mnli.task.labels).toEqual(['0', '1', '2']);
+    expect(taskOf(mnli).labels).toEqual(['0', '1', '2']);
   });
 
   it("reads RTE's index / sentence1 / sentence2 / label layout", () => {
