@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { frozenDense } from './dense';
 import type { ModelType } from './families';
-import { gelu, layerNorm } from './ops';
+import { gelu, layerNorm, maskedSoftmax } from './ops';
 
 /** The architecture, read from a Hugging Face config.json (checkpoint.ts). */
 export interface BertConfig {
@@ -137,8 +137,7 @@ function selfAttention(model: BertModel, index: number, x: tf.Tensor2D, additive
   }
   // The transpose is explicit so that matMul runs in its fast, untransposed layout on every backend.
   const kT = tf.transpose(k, [0, 1, 3, 2]); // [B, nh, hs, S]
-  const scores = tf.add(tf.div(tf.matMul(q, kT), Math.sqrt(hs)), mask); // [B, nh, T, S]
-  const probs = tf.softmax(scores, -1);
+  const probs = maskedSoftmax(tf.matMul(q, kT), Math.sqrt(hs), mask); // softmax(q·kᵀ / √hs + mask) over S: [B, nh, T, S]
   const context = tf.matMul(probs, v); // [B, nh, T, hs]
   return tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch * length, H]); // [B·T, H]
 }

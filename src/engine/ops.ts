@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fusedGelu } from './gpu/gelu';
 import { fusedLayerNorm, fusedLayerNormApplies } from './gpu/layerNorm';
 import { fusedKernelsActive } from './gpu/program';
+import { fusedCrossEntropy, fusedCrossEntropyApplies, fusedMaskedSoftmax, fusedMaskedSoftmaxApplies } from './gpu/softmax';
 
 /** Exact GELU as in BERT and Hugging Face's `gelu`: x · Φ(x) = 0.5 · x · (1 + erf(x / √2)). */
 export function gelu(x: tf.Tensor): tf.Tensor {
@@ -36,10 +37,20 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: 
 }
 
 /**
+ * Attention's softmax(scores / scale + mask) over the last axis (the keys), for scores [B, nh, T, S]
+ * and an additive mask [B, 1, 1, S] (0 where visible, a large negative number where not).
+ */
+export function maskedSoftmax(scores: tf.Tensor4D, scale: number, mask: tf.Tensor4D): tf.Tensor4D {
+  if (fusedKernelsActive() && fusedMaskedSoftmaxApplies(scores, mask)) return fusedMaskedSoftmax(scores, scale, mask);
+  return tf.softmax(tf.add(tf.div(scores, scale), mask), -1); // [B, nh, T, S]
+}
+
+/**
  * Mean softmax cross-entropy of logits [N, C] against integer labels [N] (int32).
  * Rows whose weight is 0 (padding, ignored tokens) do not count; the mean is over the rest.
  */
 export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, weights?: tf.Tensor1D): tf.Scalar {
+  if (fusedKernelsActive() && fusedCrossEntropyApplies(logits, labels, weights)) return fusedCrossEntropy(logits, labels, weights);
   return tf.tidy(() => {
     const numClasses = logits.shape[1];
     const logProbs = tf.logSoftmax(logits, -1); // [N, C]
