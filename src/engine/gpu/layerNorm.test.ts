@@ -101,7 +101,7 @@ function finiteDifferences(c: Case): { dx: Float64Array; dGamma: Float64Array; d
         param[j] = kept + h;
         const upP = loss(row, input, gamma, beta);
         param[j] = kept - h;
-        out[j] += (upP - loss(row, input, gamma, beta)) / (2 * h);
+        out[j] = out[j]! + (upP - loss(row, input, gamma, beta)) / (2 * h);
         param[j] = kept;
       }
     }
