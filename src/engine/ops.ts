@@ -4,10 +4,15 @@
 // direction where tfjs's ops take several); those compute the same function, checked against these
 // compositions on the cpu backend. The cpu and wasm backends always run the compositions below.
 import * as tf from '@tensorflow/tfjs';
+import { matMul2d } from './dense';
+import { fusedBottleneck, fusedBottleneckApplies, type BottleneckExtras, type BottleneckTensors } from './gpu/bottleneck';
 import { fusedGelu } from './gpu/gelu';
 import { fusedLayerNorm, fusedLayerNormApplies } from './gpu/layerNorm';
 import { fusedKernelsActive } from './gpu/program';
 import { fusedCrossEntropy, fusedCrossEntropyApplies, fusedMaskedSoftmax, fusedMaskedSoftmaxApplies } from './gpu/softmax';
+import type { Nonlinearity } from './settings';
+
+export type { BottleneckExtras, BottleneckTensors } from './gpu/bottleneck';
 
 /** Exact GELU as in BERT and Hugging Face's `gelu`: x · Φ(x) = 0.5 · x · (1 + erf(x / √2)). */
 export function gelu(x: tf.Tensor): tf.Tensor {
@@ -61,3 +66,31 @@ export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, we
     return tf.div(tf.sum(tf.mul(perRow, weights)), total);
   });
 }
+
+/** An adapter's non-linearity (swish is x·σ(x), AdapterHub's). */
+export function activation(x: tf.Tensor, f: Nonlinearity): tf.Tensor {
+  switch (f) {
+    case 'relu': return tf.relu(x);
+    case 'gelu': return gelu(x);
+    case 'tanh': return tf.tanh(x);
+    case 'swish': return tf.mul(x, tf.sigmoid(x));
+  }
+}
+
+/**
+ * An adapter bottleneck on x [N, H]: skip + scale·(f(x·(W_d ⊙ M_d) + b_d ⊙ m_d)·(W_u ⊙ M_u) + b_u ⊙ m_u),
+ * where a tensor without a mask is used as it is, and the skip and the scale are optional. The masks
+ * take part as multiplies, so a pruned weight gets a gradient of exactly 0. On webgpu with the fused
+ * kernels on it is gpu/bottleneck.ts (two dispatches forward, six backward, the masks applied inside
+ * the products); elsewhere the composition below, the same ops in the same order as the adapters ran
+ * before it existed.
+ */
+export function adapterBottleneck(x: tf.Tensor2D, t: BottleneckTensors, f: Nonlinearity, extras: BottleneckExtras = {}): tf.Tensor2D {
+  if (fusedKernelsActive() && fusedBottleneckApplies(x, t, extras)) return fusedBottleneck(x, t, f, extras);
+  const masked = <T extends tf.Tensor>(v: T, mask?: tf.Tensor): T => (mask ? tf.mul(v, mask) : v);
+  const down = activation(tf.add(matMul2d(x, masked(t.down, t.masks.down)), masked(t.downBias, t.masks.downBias)), f) as tf.Tensor2D; // [N, d]
+  let y = tf.add(matMul2d(down, masked(t.up, t.masks.up)), masked(t.upBias, t.masks.upBias)) as tf.Tensor2D; // [N, H]
+  if (extras.scale !== undefined) y = tf.mul(y, extras.scale);
+  return extras.skip ? tf.add(extras.skip, y) : y;
+}
+

@@ -14,10 +14,10 @@ export const houlsby: AdapterSpec = {
     ...bottleneckParams('output_adapter', l, shape.hiddenSize, o.dim, o),
   ]),
   chains: (shape, o) => bottleneckChains(houlsby.params(shape, o)),
-  hooks: ({ tf, bottleneck }) => ({
-    // h + adapter(h) on the sublayer output h, then the layer's residual and LayerNorm.
+  hooks: ({ bottleneck }) => ({
+    // h + adapter(h) on the sublayer output h (the skip is the bottleneck's own input), then the layer's residual and LayerNorm.
     block: (layer, site, output, residual, norm) =>
-      norm(tf.add(output, bottleneck(site === 'attention' ? 'attention_adapter' : 'output_adapter', layer, output)), residual),
+      norm(bottleneck(site === 'attention' ? 'attention_adapter' : 'output_adapter', layer, output, { skip: output }), residual),
   }),
   scaled: () => [{ key: 'dim', label: 'bottleneck', tag: 'd' }],
   largeSparseBlocked: () => null,

@@ -7,9 +7,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BertConfig, EncoderHooks } from '../bert';
 import { matMul2d } from '../dense';
-import { gelu } from '../ops';
+import { adapterBottleneck } from '../ops';
 import { normalArray } from '../random';
-import type { AdapterOptions, Nonlinearity } from '../settings';
+import type { AdapterOptions } from '../settings';
 import { adapterSpec } from './registry';
 import type { HookContext, ParamDecl } from './spec';
 
@@ -32,15 +32,6 @@ export interface Adapters {
    */
   chains: string[][];
   hooks(masks: ReadonlyMap<string, tf.Tensor>): EncoderHooks;
-}
-
-function activate(x: tf.Tensor, f: Nonlinearity): tf.Tensor {
-  switch (f) {
-    case 'relu': return tf.relu(x);
-    case 'gelu': return gelu(x);
-    case 'tanh': return tf.tanh(x);
-    case 'swish': return tf.mul(x, tf.sigmoid(x));
-  }
 }
 
 /** Builds the adapters for a model with `config`; `rng` draws the initial weights in declaration order. */
@@ -77,10 +68,21 @@ export function createAdapters(config: Pick<BertConfig, 'hiddenSize' | 'numLayer
         w,
         bias,
         matMul: matMul2d,
-        bottleneck(module, layer, x) {
+        bottleneck(module, layer, x, extras) {
           const p = `layer.${layer}.${module}`;
-          const down = activate(tf.add(matMul2d(x, w(`${p}.down.weight`)), bias(`${p}.down.bias`)), options.nonlinearity) as tf.Tensor2D; // [N, d]
-          return tf.add(matMul2d(down, w(`${p}.up.weight`)), bias(`${p}.up.bias`)) as tf.Tensor2D; // [N, H]
+          const tensor = (name: string) => {
+            const variable = byName.get(name);
+            if (!variable) throw new Error(`a ${options.kind} adapter has no tensor ${name}`);
+            return variable;
+          };
+          const names = { down: `${p}.down.weight`, downBias: `${p}.down.bias`, up: `${p}.up.weight`, upBias: `${p}.up.bias` };
+          return adapterBottleneck(x, {
+            down: tensor(names.down) as tf.Tensor2D, // [H, d]
+            downBias: tensor(names.downBias) as tf.Tensor1D, // [d]
+            up: tensor(names.up) as tf.Tensor2D, // [d, H]
+            upBias: tensor(names.upBias) as tf.Tensor1D, // [H]
+            masks: { down: masks.get(names.down), downBias: masks.get(names.downBias), up: masks.get(names.up), upBias: masks.get(names.upBias) },
+          }, options.nonlinearity, extras); // skip + scale·up(f(down(x)))
         },
       };
       return spec.hooks(ctx);

@@ -11,11 +11,11 @@ export function parallelParams(shape: AdapterShape, o: AdapterOptions, dim: numb
 }
 
 /** The block hook of a parallel adapter on the feed-forward block. */
-export function parallelBlock({ tf, bottleneck, options }: HookContext): NonNullable<EncoderHooks['block']> {
+export function parallelBlock({ bottleneck, options }: HookContext): NonNullable<EncoderHooks['block']> {
   return (layer, site, output, residual, norm) => {
     if (site !== 'ffn') return norm(output, residual);
-    const side = tf.mul(bottleneck('parallel_adapter', layer, residual), options.parallelScale);
-    return norm(tf.add(output, side), residual);
+    // output + s·bottleneck(residual), the skip and the scale inside the (fused on WebGPU) bottleneck.
+    return norm(bottleneck('parallel_adapter', layer, residual, { skip: output, scale: options.parallelScale }), residual);
   };
 }
 

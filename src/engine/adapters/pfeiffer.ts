@@ -14,7 +14,7 @@ export const pfeiffer: AdapterSpec = {
     block: (layer, site, output, residual, norm) => {
       if (site !== 'ffn') return norm(tf.add(output, residual));
       // The adapter reads LN(h + x), its skip is the sublayer output h, and the layer's LayerNorm is applied again after.
-      const adapted = tf.add(bottleneck('output_adapter', layer, norm(tf.add(output, residual))), output);
+      const adapted = bottleneck('output_adapter', layer, norm(tf.add(output, residual)), { skip: output });
       return norm(tf.add(adapted, residual));
     },
   }),

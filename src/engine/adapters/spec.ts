@@ -45,8 +45,11 @@ export interface HookContext {
   bias(name: string): TF.Tensor1D;
   /** x·W for 2-D tensors through the backend's fast layout (dense.ts). */
   matMul(a: TF.Tensor2D, b: TF.Tensor2D): TF.Tensor2D;
-  /** down → non-linearity → up of the bottleneck module `module` of `layer`, on x [N, H] → [N, H]. */
-  bottleneck(module: string, layer: number, x: TF.Tensor2D): TF.Tensor2D;
+  /**
+   * down → non-linearity → up of the bottleneck module `module` of `layer`, on x [N, H] → [N, H], under
+   * the masks; with `extras`, skip + scale·(that) (one fused op on WebGPU: ops.ts's adapterBottleneck).
+   */
+  bottleneck(module: string, layer: number, x: TF.Tensor2D, extras?: { skip?: TF.Tensor2D; scale?: number }): TF.Tensor2D;
 }
 
 /** Where a kind's trained weights go in a Python library, if it exports. */

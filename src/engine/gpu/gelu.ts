@@ -10,7 +10,7 @@ import { flatDispatch, flatLayout, runProgram, type EngineProgram } from './prog
 // tfjs-core's backend_util.ERF_* (Abramowitz & Stegun 7.1.26), as its cpu and webgpu Erf kernels use them.
 const ERF = { p: 0.3275911, a1: 0.254829592, a2: -0.284496736, a3: 1.421413741, a4: -1.453152027, a5: 1.061405429 };
 
-const ERF_WGSL = `
+export const ERF_WGSL = `
 fn erfApprox(x : f32) -> f32 {
   let s = sign(x);
   let v = abs(x);

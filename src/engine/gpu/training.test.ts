@@ -1,6 +1,6 @@
 // Training with the engine's fused WebGPU kernels against the cpu backend, end to end: a 50-step
 // SparseAdapter run (tiny model, Houlsby at 50% SNIP, weight decay and clipping on) gives the cpu
-// run's losses within 1e-4, and a run checkpointed after 5 steps and resumed on WebGPU continues like
+// run's losses within 1e-4 and leaves every pruned weight exactly 0, and a run checkpointed after 5 steps and resumed on WebGPU continues like
 // the uninterrupted one. Node + Dawn on SwiftShader; skipped where no Vulkan driver is installed.
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
@@ -24,11 +24,21 @@ const config = (steps: number) => resolveRun(mergeSettings({
   train: { steps, batchSize: 4, seqLen: 16, evalEvery: 0, learningRate: 5e-3, weightDecay: 0.1, maxGradNorm: 0.5, seed: 3 },
 }));
 
-async function losses(plm: Plm, steps: number): Promise<number[]> {
+/** The run's losses, and how many of its pruned adapter weights are not exactly 0 at the end (AdamW over masked gradients keeps them 0). */
+async function run(plm: Plm, steps: number): Promise<{ losses: number[]; pruned: number; prunedNonZero: number }> {
   const result = await runSparseAdapter(plm, task, config(steps), () => {});
+  let pruned = 0;
+  let prunedNonZero = 0;
+  for (const p of result.adapters.params) {
+    const mask = result.masks.get(p.name);
+    if (!mask) continue;
+    const [m, w] = [await mask.data(), await p.variable.data()];
+    m.forEach((keep, i) => { if (keep === 0) { pruned++; if (w[i] !== 0) prunedNonZero++; } });
+  }
   result.dispose();
-  return result.losses;
+  return { losses: result.losses, pruned, prunedNonZero };
 }
+const losses = async (plm: Plm, steps: number) => (await run(plm, steps)).losses;
 
 const take = async (trainer: Trainer, n: number) => {
   for (let i = 0; i < n; i++) trainer.step();
@@ -54,8 +64,10 @@ describe.skipIf(!hasVulkan)('training on WebGPU with the fused kernels (Dawn, Sw
   it('gives the cpu backend\'s losses within 1e-4 over 50 steps, with the optimizer fused', async () => {
     const counter = activeGpuCounter()!;
     const before = counter.snapshot();
-    const gpuLosses = await losses(plm, 50);
+    const { losses: gpuLosses, pruned, prunedNonZero } = await run(plm, 50);
     expect(diffCounts(counter.snapshot(), before).dispatches).toBeGreaterThan(0);
+    expect(pruned).toBeGreaterThan(0);
+    expect(prunedNonZero, 'pruned weights that are not exactly 0 after 50 AdamW steps on webgpu').toBe(0);
     expect(gpuLosses).toHaveLength(50);
     const worst = Math.max(...gpuLosses.map((loss, i) => Math.abs(loss - cpuLosses[i]!)));
     console.info(`50 steps on webgpu vs cpu: largest |Δ loss| ${worst.toExponential(2)} (losses ${cpuLosses[0]!.toFixed(4)} → ${cpuLosses[49]!.toFixed(4)})`);
