@@ -1,7 +1,7 @@
 // The frozen PLM in the browser: a Hugging Face BERT folder picked by the user loads in the worker,
 // the encoder runs on WebGPU and its hidden states match the engine on tfjs's cpu backend in Node
 // (which the unit tests hold to PyTorch). A corrupt file is reported and the loaded model is kept.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { expect, test, type Page } from '@playwright/test';
@@ -63,6 +63,9 @@ test('the default model loads from the app itself on start, and encodes on WebGP
   await expect(page.getByTestId('model-label')).toContainText('default');
   const card = JSON.parse(readFileSync(join(process.cwd(), 'public', 'models', 'default', 'config.json'), 'utf8')) as { num_hidden_layers: number; hidden_size: number };
   await expect(page.getByTestId('model-facts')).toContainText(`${card.num_hidden_layers} layers · hidden ${card.hidden_size}`);
+  // The worker streamed the weights' reading and the tensors' making to the page: what was read is the file.
+  const weights = statSync(join(process.cwd(), 'public', 'models', 'default', 'model.safetensors')).size;
+  await expect(page.getByTestId('model-load-stats')).toHaveText(new RegExp(`^${(weights / 2 ** 20).toFixed(1).replace('.', '\\.')} MB of weights read, \\d+ tensors made, in \\d+\\.\\d s$`));
   // The training step's memory estimate for this model on the running backend: the frozen weights as float32, one pass of the whole batch.
   const parameters = Number((await page.getByTestId('model-parameters').textContent())!.replace(/[^0-9]/g, ''));
   await expect(page.getByTestId('memory-weights')).toHaveText(`${((parameters * 4) / 2 ** 20).toFixed(1)} MiB`);

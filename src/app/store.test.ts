@@ -5,7 +5,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
 import { defaultRunSettings } from '../engine/settings';
-import type { FromWorker, ModelSource, PlmSummary, RunEvent, RunEvents, RunSettings, TaskSummary, ToWorker } from '../worker/protocol';
+import type { FromWorker, LoadProgress, ModelSource, PlmSummary, RunEvent, RunEvents, RunSettings, TaskSummary, ToWorker } from '../worker/protocol';
 import { openRunStore, type RunStore } from './persist';
 import { createAppStore, type AppStore } from './store';
 import type { WorkerClient, WorkerCommand } from './workerClient';
@@ -15,6 +15,12 @@ const SUMMARY = { label: 'tiny (default)', layers: 2, hiddenSize: 32, heads: 2, 
 const TOY = { id: 'toy', name: 'toy', kind: 'sequence', labels: ['neg', 'pos'], sizes: { train: 8, dev: 4, test: 4 }, skipped: { count: 0, first: [] }, notes: [], card: null } satisfies TaskSummary;
 const SETTINGS: RunSettings = { ...defaultRunSettings('houlsby'), train: { ...defaultRunSettings().train, steps: 3 } };
 const STEP: RunEvent = { type: 'step', step: 1, loss: 0.69, lr: 1e-4, tokensPerSec: 100, elapsedMs: 10 };
+
+const LOAD_PROGRESS: LoadProgress[] = [
+  { stage: 'reading', file: 'model.safetensors', bytes: 1000, totalBytes: 2000 },
+  { stage: 'reading', file: 'model.safetensors', bytes: 2000, totalBytes: 2000 },
+  { stage: 'uploading', tensors: 40, totalTensors: 40, bytes: 4000, totalBytes: 4000 },
+];
 
 type Sent = { command: WorkerCommand; onEvents?: (m: RunEvents) => void; resolve: (reply: FromWorker) => void; reject: (error: Error) => void };
 
@@ -50,6 +56,8 @@ function fakeClient() {
     send(command, _transfer, onEvents) {
       return new Promise<FromWorker>((resolve, reject) => {
         sent.push({ command, onEvents, resolve, reject });
+        // A model load streams its progress before the reply, as the worker does.
+        if (command.type === 'loadModel') for (const progress of LOAD_PROGRESS) onEvents?.({ v: 1, id: 0, type: 'loadProgress', progress });
         const reply = answer(command);
         if (reply) resolve(reply);
       });
@@ -91,6 +99,21 @@ async function readyStore(runStore: RunStore | null = null) {
 const statuses = (store: AppStore) => store.getState().runs.map((r) => r.status);
 const ids = (store: AppStore) => store.getState().runs.map((r) => r.id);
 const label = (s: RunSettings) => `houlsby k=${s.largeSparse}`;
+
+describe('loading a model', () => {
+  it('shows the worker\'s progress while it loads, then what was read and made', async () => {
+    const fake = fakeClient();
+    const store = createAppStore(fake.client, null);
+    await store.getState().startBackend('cpu');
+    const seen: (LoadProgress | null)[] = [];
+    const unsubscribe = store.subscribe((state, previous) => { if (state.modelLoadProgress !== previous.modelLoadProgress) seen.push(state.modelLoadProgress); });
+    await store.getState().loadModel(MODEL);
+    unsubscribe();
+    expect(seen).toEqual([...LOAD_PROGRESS, null]);
+    expect(store.getState().modelLoadStats).toMatchObject({ bytesRead: 2000, tensors: 40 });
+    expect(store.getState().model).toEqual(SUMMARY);
+  });
+});
 
 describe('the run queue', () => {
   it('shows the second run of a comparison as queued, sends it only when the first has ended, then runs it', async () => {

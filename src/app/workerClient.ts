@@ -1,18 +1,18 @@
 // The page's one bridge to the training worker: sends typed commands and resolves each with its
 // reply. A worker that crashes rejects every pending command with a message, and is restarted on
 // the next command, so a crash never leaves the page waiting.
-import { PROTOCOL_VERSION, type FromWorker, type RunEvents, type ToWorker } from '../worker/protocol';
+import { PROTOCOL_VERSION, type FromWorker, type Streamed, type ToWorker } from '../worker/protocol';
 
 type Command = ToWorker extends infer C ? (C extends ToWorker ? Omit<C, 'v' | 'id'> : never) : never;
-type Pending = { resolve: (message: FromWorker) => void; reject: (error: Error) => void; onEvents?: (message: RunEvents) => void };
+type Pending = { resolve: (message: FromWorker) => void; reject: (error: Error) => void; onEvents?: (message: Streamed) => void };
 
 /** A client that owns one worker at a time. */
 export interface WorkerClient {
   /**
    * Sends a command; buffers in `transfer` move to the worker instead of being copied. Events the
-   * worker streams for this command (a training run's) go to `onEvents` until the reply arrives.
+   * worker streams for this command (a training run's events, a model load's progress) go to `onEvents` until the reply arrives.
    */
-  send(command: Command, transfer?: Transferable[], onEvents?: (message: RunEvents) => void): Promise<FromWorker>;
+  send(command: Command, transfer?: Transferable[], onEvents?: (message: Streamed) => void): Promise<FromWorker>;
   /** Calls `listener` with the reason each time the worker crashes (after its pending commands were rejected); returns the unsubscribe. */
   onCrash(listener: (reason: string) => void): () => void;
   terminate(): void;
@@ -38,11 +38,11 @@ export function createWorkerClient(): WorkerClient {
 
   function start(): Worker {
     const created = new Worker(new URL('../worker/worker.ts', import.meta.url), { type: 'module', name: 'engine' });
-    created.onmessage = (event: MessageEvent<FromWorker | RunEvents>) => {
+    created.onmessage = (event: MessageEvent<FromWorker | Streamed>) => {
       const message = event.data;
       const entry = pending.get(message.id);
       if (!entry) return;
-      if (message.type === 'events') {
+      if (message.type === 'events' || message.type === 'loadProgress') {
         entry.onEvents?.(message);
         return;
       }

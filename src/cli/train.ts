@@ -13,7 +13,7 @@ import { checkpointFromSafetensors, checkpointToSafetensors } from '../engine/ch
 import { parseRunSettings, SETTING_LEAVES } from '../engine/settings';
 import { runSparseAdapter, type RunEvent, type TrainState, type Trainer } from '../engine/train';
 import { loadPublicTask } from './builtinTask';
-import { DEFAULT_MODEL_DIR, folderReader } from './modelFolder';
+import { DEFAULT_MODEL_DIR, folderReader, loadReporter } from './modelFolder';
 import { NODE_BACKEND_CHOICES, startNodeBackend } from './nodeBackend';
 import { overridesFromFlags, SETTING_FLAG_OPTIONS, settingFlagsHelp } from './settingFlags';
 
@@ -109,7 +109,9 @@ export async function trainCommand(args: string[]): Promise<void> {
   // With auto, say what was picked and why the others were not (on stderr, so --json stays one object per line).
   if (backend === 'auto') console.error(`backend: ${backendReport.backend}${backendReport.fallbacks.length > 0 ? ` (${backendReport.fallbacks.join('; ')})` : ''}`);
   const dir = v.model ?? DEFAULT_MODEL_DIR;
-  const plm = await loadPlm(folderReader(dir), dir);
+  const loading = loadReporter(dir);
+  const plm = await loadPlm(folderReader(dir), dir, (p) => loading.onProgress(p));
+  loading.done();
   // The task's split has its own seed (the page's too), not the training seed: every training seed sees the same split.
   const { splitSeed } = settings;
   const dataFile = v.data ?? (settings.task.startsWith('file:') ? settings.task.slice(5) : undefined);

@@ -4,7 +4,7 @@
 // is checked against PyTorch in bert.test.ts.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadBertCheckpoint, loadEncoder, parseBertConfig, type ReadModelFile } from './checkpoint';
+import { loadBertCheckpoint, loadEncoder, parseBertConfig, type LoadProgress, type ReadModelFile } from './checkpoint';
 import { disposeBert } from './bert';
 import { createRng, normalArray } from './random';
 import { CheckpointError, writeSafetensors, type TensorToWrite } from './safetensors';
@@ -191,5 +191,23 @@ describe('parseBertConfig', () => {
     expect(parseBertConfig(JSON.stringify(distil))).toMatchObject(expected);
     expect(() => parseBertConfig(JSON.stringify({ ...distil, activation: 'swish' }))).toThrow('activation "swish" is not supported (only the exact "gelu" or "relu")');
     expect(() => parseBertConfig(JSON.stringify({ ...CONFIG, hidden_act: 'relu' }))).toThrow('hidden_act "relu" is not supported (only the exact "gelu")');
+  });
+});
+
+describe('loading progress', () => {
+  it('reports the weights read (ending at the file size, even from a reader that says nothing) and every tensor made, ending complete', async () => {
+    const file = writeSafetensors(hfTensors());
+    const seen: LoadProgress[] = [];
+    const loaded = await loadEncoder(goodFolder({ 'model.safetensors': file }), undefined, null, (p) => seen.push(p));
+    disposeBert(loaded.model);
+    const reading = seen.filter((p) => p.stage === 'reading');
+    expect(reading).toEqual([{ stage: 'reading', file: 'model.safetensors', bytes: file.length, totalBytes: file.length }]);
+    const making = seen.filter((p): p is Extract<LoadProgress, { stage: 'uploading' }> => p.stage === 'uploading');
+    const floats = hfTensors().reduce((n, t) => n + t.data.length, 0);
+    expect(making.at(-1)).toEqual({ stage: 'uploading', tensors: hfTensors().length, totalTensors: hfTensors().length, bytes: 4 * floats, totalBytes: 4 * floats });
+    // One event per tensor read, then the last; the counts only grow.
+    expect(making).toHaveLength(hfTensors().length + 1);
+    making.slice(1).forEach((p, i) => expect(p.bytes).toBeGreaterThanOrEqual(making[i]!.bytes));
+    expect(seen.indexOf(reading[0]!)).toBe(0);
   });
 });

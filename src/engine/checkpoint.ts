@@ -13,8 +13,16 @@ import { parseVocab, tokenizerConfigFromJson, type TokenizerConfig, type Vocab }
 
 export { MODEL_FILES } from './catalog';
 
-/** Reads one file of a model folder; resolves to null when the file does not exist. */
-export type ReadModelFile = (name: string) => Promise<Uint8Array | null>;
+/**
+ * Reads one file of a model folder; resolves to null when the file does not exist. A reader that can
+ * tells `onBytes` how much it has read (and of how much, when it knows) while it reads.
+ */
+export type ReadModelFile = (name: string, onBytes?: (loaded: number, total: number | null) => void) => Promise<Uint8Array | null>;
+
+/** How far a model's loading is: the weights file read, then its tensors made (uploaded to the backend). */
+export type LoadProgress =
+  | { stage: 'reading'; file: string; bytes: number; totalBytes: number | null }
+  | { stage: 'uploading'; tensors: number; totalTensors: number; bytes: number; totalBytes: number };
 
 /** A loaded encoder: the frozen model, what the file held besides it, and its metadata. */
 export interface LoadedEncoder {
@@ -114,7 +122,7 @@ export function parseBertConfig(text: string, file: string = MODEL_FILES.config)
 }
 
 /** Builds the model from a parsed safetensors file, checking names and shapes against the config. */
-export function bertFromSafetensors(config: BertConfig, weights: SafetensorsFile): { model: BertModel; ignoredTensors: string[] } {
+export function bertFromSafetensors(config: BertConfig, weights: SafetensorsFile, onTensor?: (progress: Extract<LoadProgress, { stage: 'uploading' }>) => void): { model: BertModel; ignoredTensors: string[] } {
   const file = weights.file;
   const family = FAMILIES[config.modelType];
   const names = [...weights.tensors.keys()];
@@ -122,6 +130,12 @@ export function bertFromSafetensors(config: BertConfig, weights: SafetensorsFile
   const prefix = names.some((n) => n.startsWith(family.prefix)) ? family.prefix : '';
   const used = new Set<string>();
   const { hiddenSize: H, intermediateSize: I, embeddingSize: E } = config;
+  // Progress over the file's tensors as float32 (heads the encoder skips count as done at the end).
+  const floatBytes = (shape: readonly number[]) => 4 * shape.reduce((a, b) => a * b, 1);
+  const totalTensors = weights.tensors.size;
+  let totalBytes = 0;
+  for (const info of weights.tensors.values()) totalBytes += floatBytes(info.shape);
+  let doneBytes = 0;
 
   const read = (name: string, shape: number[]): Float32Array => {
     const full = prefix + name;
@@ -131,7 +145,10 @@ export function bertFromSafetensors(config: BertConfig, weights: SafetensorsFile
       throw new CheckpointError(file, `tensor ${full} has shape ${JSON.stringify(info.shape)}, expected ${JSON.stringify(shape)} from config.json`);
     }
     used.add(full);
-    return weights.readFloat32(full);
+    const data = weights.readFloat32(full);
+    doneBytes += floatBytes(info.shape);
+    onTensor?.({ stage: 'uploading', tensors: used.size, totalTensors, bytes: doneBytes, totalBytes });
+    return data;
   };
   // Torch stores Linear weights as [out, in]; we keep them as [in, out] so the forward needs no transposed matMul.
   const linear = (name: string, inSize: number, outSize: number): Dense => {
@@ -183,6 +200,7 @@ export function bertFromSafetensors(config: BertConfig, weights: SafetensorsFile
       if (BUFFERS.has(local) || family.heads.some((p) => name.startsWith(p))) ignoredTensors.push(name);
       else throw new CheckpointError(file, `unexpected tensor ${name}: it is not part of a ${config.numLayers}-layer ${family.title} encoder (is config.json for this checkpoint?)`);
     }
+    onTensor?.({ stage: 'uploading', tensors: totalTensors, totalTensors, bytes: totalBytes, totalBytes });
     return { model: { config, embeddings, layers, pooler }, ignoredTensors };
   } catch (error) {
     tf.dispose(created);
@@ -202,8 +220,8 @@ function asCheckpointError<T>(file: string, parse: () => T): T {
 }
 
 /** Reads a file the folder must have. */
-async function need(readFile: ReadModelFile, name: string, why: string): Promise<Uint8Array> {
-  const bytes = await readFile(name);
+async function need(readFile: ReadModelFile, name: string, why: string, onBytes?: (loaded: number, total: number | null) => void): Promise<Uint8Array> {
+  const bytes = await readFile(name, onBytes);
   if (!bytes) throw new CheckpointError(name, `is missing: ${why}`);
   return bytes;
 }
@@ -240,11 +258,15 @@ export function checkBufferLimits(weights: SafetensorsFile, limits: BufferLimits
 }
 
 /** Loads the encoder of a model folder (config.json, unless given already parsed, + model.safetensors) through `readFile`. */
-export async function loadEncoder(readFile: ReadModelFile, parsed?: BertConfig, limits: BufferLimits | null = null): Promise<LoadedEncoder> {
+export async function loadEncoder(readFile: ReadModelFile, parsed?: BertConfig, limits: BufferLimits | null = null, onProgress?: (progress: LoadProgress) => void): Promise<LoadedEncoder> {
   const config = parsed ?? parseBertConfig(await readConfigText(readFile));
-  const weights = parseSafetensors(await need(readFile, MODEL_FILES.weights, 'a model folder needs config.json and model.safetensors'), MODEL_FILES.weights);
+  const file = MODEL_FILES.weights;
+  const bytes = await need(readFile, file, 'a model folder needs config.json and model.safetensors', onProgress && ((loaded, total) => onProgress({ stage: 'reading', file, bytes: loaded, totalBytes: total })));
+  // The last word on reading: the size read (a server that compresses gives no total on the way).
+  onProgress?.({ stage: 'reading', file, bytes: bytes.length, totalBytes: bytes.length });
+  const weights = parseSafetensors(bytes, file);
   checkBufferLimits(weights, limits);
-  const { model, ignoredTensors } = bertFromSafetensors(config, weights);
+  const { model, ignoredTensors } = bertFromSafetensors(config, weights, onProgress);
   return { model, ignoredTensors, metadata: weights.metadata };
 }
 

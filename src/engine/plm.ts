@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { gpuBufferLimits } from './backend';
 import { countBertParameters, disposeBert, forwardEncoder, type BertModel } from './bert';
-import { loadEncoder, parseBertConfig, readConfigText, type ReadModelFile } from './checkpoint';
+import { loadEncoder, parseBertConfig, readConfigText, type LoadProgress, type ReadModelFile } from './checkpoint';
 import { FAMILIES, type ModelType } from './families';
 import { convertIdsToTokens, encode, type Tokenizer } from './tokenizer';
 import { loadTokenizer } from './tokenizers/load';
@@ -51,11 +51,11 @@ export interface EncodeResult {
 }
 
 /** Loads a model folder (see checkpoint.ts for the weights and tokenizers/load.ts for the tokenizer files, and their checks). */
-export async function loadPlm(readFile: ReadModelFile, label: string): Promise<Plm> {
+export async function loadPlm(readFile: ReadModelFile, label: string, onProgress?: (progress: LoadProgress) => void): Promise<Plm> {
   // The config and the tokenizer first: their problems are found before the weights are read and uploaded.
   const c = parseBertConfig(await readConfigText(readFile));
   const tokenizer = await loadTokenizer(readFile, c.modelType, { vocabSize: c.vocabSize });
-  const { model, ignoredTensors, metadata } = await loadEncoder(readFile, c, gpuBufferLimits());
+  const { model, ignoredTensors, metadata } = await loadEncoder(readFile, c, gpuBufferLimits(), onProgress);
   return {
     model,
     tokenizer,

@@ -2,6 +2,7 @@
 // versioned so that a page and a worker from different builds refuse each other clearly.
 // Types only: the page imports this file, never the engine itself.
 import type { BackendPreference, BackendReport } from '../engine/backend';
+import type { LoadProgress } from '../engine/checkpoint';
 import type { EncodeResult, PlmSummary } from '../engine/plm';
 import type { RunSettings } from '../engine/config';
 import type { TaskCard } from '../engine/data/task';
@@ -123,6 +124,12 @@ export type FromWorker = Envelope &
  */
 export type RunEvents = { v: typeof PROTOCOL_VERSION; id: number; type: 'events'; runId: string; events: RunEvent[]; checkpointed?: CheckpointInfo };
 
+/** How far the loadModel command with this `id` has got (the weights read, then their tensors made), a few times a second. */
+export type LoadProgressMessage = { v: typeof PROTOCOL_VERSION; id: number; type: 'loadProgress'; progress: LoadProgress };
+
+/** What the worker streams for a command before its reply. */
+export type Streamed = RunEvents | LoadProgressMessage;
+
 /**
  * During a run on WebGPU the worker also publishes the work it asks of the GPU per step (dispatches,
  * submits, buffers created, bytes, pipelines, shader warm-up, steps/s) on this BroadcastChannel, a few
@@ -132,4 +139,4 @@ export const GPU_COUNTS_CHANNEL = 'sparseadapter-gpu-counts';
 export type GpuCountsMessage = { v: typeof PROTOCOL_VERSION; type: 'gpuCounts'; runId: string; counts: GpuLiveCounts };
 
 export type { GpuLiveCounts };
-export type { CheckpointInfo, BackendPreference, BackendReport, EncodeResult, MappingQuestion, ParityReport, PlmSummary, Prediction, RunEvent, RunSettings };
+export type { CheckpointInfo, LoadProgress, BackendPreference, BackendReport, EncodeResult, MappingQuestion, ParityReport, PlmSummary, Prediction, RunEvent, RunSettings };

@@ -6,6 +6,7 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { adapterFromSafetensors, adapterToSafetensors, type AdapterRun } from '../engine/adapterFile';
 import { initBackend } from '../engine/backend';
+import type { LoadProgress, ReadModelFile } from '../engine/checkpoint';
 import { exportZipForLibrary } from '../engine/interop';
 import { disposePlm, encodeText, loadPlm, type Plm } from '../engine/plm';
 import { resolveRun } from '../engine/config';
@@ -18,7 +19,7 @@ import { runSparseAdapter, type RunEvent, type RunResult, type Trainer, type Tra
 import { CHECKPOINT_POLICY, checkpointDamage, checkpointDue, checkpointStorageMessage, openCheckpointStore, stateBytes, type CheckpointInfo } from './checkpointStore';
 import { createLanes } from './lanes';
 import { createGpuLiveMeter } from '../engine/gpu/live';
-import { COMMAND_LANES, GPU_COUNTS_CHANNEL, KEPT_ADAPTERS, PROTOCOL_VERSION, type BackendReport, type GpuCountsMessage, type FromWorker, type ModelSource, type RunEvents, type TaskSource, type TaskSummary, type ToWorker } from './protocol';
+import { COMMAND_LANES, GPU_COUNTS_CHANNEL, KEPT_ADAPTERS, PROTOCOL_VERSION, type BackendReport, type GpuCountsMessage, type FromWorker, type LoadProgressMessage, type ModelSource, type RunEvents, type TaskSource, type TaskSummary, type ToWorker } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -140,6 +141,8 @@ function createRunControl(): RunControl {
   };
   return control;
 }
+/** A model load's progress is sent at most this often. */
+const PROGRESS_INTERVAL_MS = 100;
 /** Events are sent at most this often, so a fast backend does not flood the page. */
 const EVENT_INTERVAL_MS = 100;
 /** The backend panel's live WebGPU counts (see GPU_COUNTS_CHANNEL), at most this often. */
@@ -147,7 +150,7 @@ const GPU_COUNTS_INTERVAL_MS = 250;
 const gpuCountsChannel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(GPU_COUNTS_CHANNEL);
 
 /** A file reader over a model source: fetched from a URL folder, or looked up among picked files. */
-function readerFor(source: ModelSource): (name: string) => Promise<Uint8Array | null> {
+function readerFor(source: ModelSource): ReadModelFile {
   if (source.kind === 'files') {
     const byName = new Map(source.files.map((f) => [f.name, f.bytes]));
     return async (name) => {
@@ -155,12 +158,32 @@ function readerFor(source: ModelSource): (name: string) => Promise<Uint8Array | 
       return bytes ? new Uint8Array(bytes) : null;
     };
   }
-  return async (name) => {
+  return async (name, onBytes) => {
     const response = await fetch(new URL(name, new URL(source.url, self.location.href)));
     // A single-page-app server answers a missing file with its index.html: that is a missing file too.
     if (response.status === 404 || response.headers.get('content-type')?.startsWith('text/html')) return null;
     if (!response.ok) throw new Error(`${name}: the server answered ${response.status} ${response.statusText}`);
-    return new Uint8Array(await response.arrayBuffer());
+    if (!onBytes || !response.body) return new Uint8Array(await response.arrayBuffer());
+    // Read as it arrives, saying how much (of Content-Length, when the server sends it and does not compress).
+    const length = Number(response.headers.get('content-length'));
+    const total = response.headers.get('content-encoding') === null && Number.isFinite(length) && length > 0 ? length : null;
+    const parts: Uint8Array[] = [];
+    let loaded = 0;
+    const reader = response.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parts.push(value);
+      loaded += value.byteLength;
+      onBytes(loaded, total);
+    }
+    const out = new Uint8Array(loaded);
+    let at = 0;
+    for (const part of parts) {
+      out.set(part, at);
+      at += part.byteLength;
+    }
+    return out;
   };
 }
 
@@ -228,7 +251,15 @@ async function handle(command: ToWorker): Promise<FromWorker> {
       return { ...envelope, type: 'selfcheck', report: await runParityCheck() };
     case 'loadModel': {
       // The previous model stays in use until the new one has loaded completely.
-      const loaded = await loadPlm(readerFor(command.source), command.source.label);
+      // Progress a few times a second while the weights are read and their tensors made, and once at the end of each.
+      let lastProgress = 0;
+      const progress = (p: LoadProgress) => {
+        const complete = p.stage === 'reading' ? p.bytes === p.totalBytes : p.tensors === p.totalTensors;
+        if (!complete && Date.now() - lastProgress < PROGRESS_INTERVAL_MS) return;
+        lastProgress = Date.now();
+        self.postMessage({ ...envelope, type: 'loadProgress', progress: p } satisfies LoadProgressMessage);
+      };
+      const loaded = await loadPlm(readerFor(command.source), command.source.label, progress);
       // Adapters trained on the previous model cannot run on the new one.
       for (const { result } of results.values()) result.dispose();
       results.clear();

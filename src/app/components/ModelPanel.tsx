@@ -22,8 +22,25 @@ async function sourceFromFiles(files: File[]): Promise<ModelSource> {
   return { kind: 'files', label, files: await Promise.all(picked.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() }))) };
 }
 
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+
+/** The model load in progress: the weights file read (of its size, when the server says), then the tensors made. */
+function LoadProgressLine() {
+  const p = useAppStore((s) => s.modelLoadProgress);
+  if (!p) return <p data-testid="model-progress">Loading model…</p>;
+  const [done, total, text] = p.stage === 'reading'
+    ? [p.bytes, p.totalBytes, `reading ${p.file}: ${mb(p.bytes)}${p.totalBytes ? ` of ${mb(p.totalBytes)}` : ''}`]
+    : [p.tensors, p.totalTensors, `making tensors: ${p.tensors} of ${p.totalTensors} (${mb(p.bytes)} of ${mb(p.totalBytes)} as float32)`];
+  return (
+    <p data-testid="model-progress" data-stage={p.stage}>
+      Loading model… {text} <progress aria-label="model loading" value={done} max={total ?? undefined} />
+    </p>
+  );
+}
+
 function ModelFacts() {
   const model = useAppStore((s) => s.model);
+  const stats = useAppStore((s) => s.modelLoadStats);
   if (!model) return <p>No model loaded yet.</p>;
   return (
     <dl className="facts" data-testid="model-facts">
@@ -32,6 +49,7 @@ function ModelFacts() {
       <dt>Shape</dt><dd>{model.layers} layers · hidden {model.hiddenSize} · {model.heads} heads · FFN {model.intermediateSize} · {model.maxPositions} positions</dd>
       <dt>Parameters</dt><dd data-testid="model-parameters">{model.parameters.toLocaleString('en-US')} (frozen)</dd>
       <dt>Vocabulary</dt><dd data-testid="model-vocabulary">{model.vocabSize.toLocaleString('en-US')} {TOKENIZER_NAMES[model.tokenizerKind ?? 'wordpiece'] ?? model.tokenizerKind} tokens{model.tokenizerSource ? ` (${model.tokenizerSource})` : ''}, {model.doLowerCase ? 'uncased' : 'cased'}</dd>
+      {stats && <><dt>Loaded</dt><dd data-testid="model-load-stats">{stats.bytesRead > 0 ? `${mb(stats.bytesRead)} of weights read, ` : ''}{stats.tensors} tensors made, in {stats.seconds.toFixed(1)} s</dd></>}
       {model.ignoredTensors.length > 0 && <><dt>Not used</dt><dd>{model.ignoredTensors.length} head tensors ({model.ignoredTensors.slice(0, 3).join(', ')}{model.ignoredTensors.length > 3 ? ', …' : ''})</dd></>}
     </dl>
   );
@@ -85,7 +103,7 @@ export function ModelPanel() {
     <section className={`panel${dragging ? ' dragging' : ''}`} aria-labelledby="model-title" onDragOver={(e) => { e.preventDefault(); setDragging(true); }} onDragLeave={() => setDragging(false)} onDrop={onDrop}>
       <h2 id="model-title">Frozen PLM</h2>
       <ModelFacts />
-      {modelLoad.state === 'busy' && <p>Loading model…</p>}
+      {modelLoad.state === 'busy' && <LoadProgressLine />}
       {modelLoad.state === 'failed' && <p className="error" role="alert" data-testid="model-error">Could not load the model: {modelLoad.message}</p>}
       <div className="row">
         <label className="file">Load a Hugging Face {FAMILY_LIST} folder: pick its files (config.json, model.safetensors, and tokenizer.json or vocab.txt, or vocab.json + merges.txt) or drop them here{' '}

@@ -30,18 +30,29 @@ export const createBackendSlice: SliceCreator<BackendSlice> = ({ client, engine 
 export const createModelSlice: SliceCreator<ModelSlice> = ({ client, engine }) => (set, get) => ({
   model: null,
   modelLoad: { state: 'idle' },
+  modelLoadProgress: null,
+  modelLoadStats: null,
   encoding: { state: 'idle' },
   async loadModel(source) {
-    set({ modelLoad: { state: 'busy' } });
+    set({ modelLoad: { state: 'busy' }, modelLoadProgress: null });
+    const started = Date.now();
+    let bytesRead = 0;
+    let tensors = 0;
     try {
       const transfer = source.kind === 'files' ? source.files.map((f) => f.bytes) : [];
-      const reply = expectReply(await client.send({ type: 'loadModel', source }, transfer), 'modelLoaded');
+      const answer = await client.send({ type: 'loadModel', source }, transfer, (m) => {
+        if (m.type !== 'loadProgress') return;
+        if (m.progress.stage === 'reading') bytesRead = m.progress.bytes;
+        else tensors = m.progress.tensors;
+        set({ modelLoadProgress: m.progress });
+      });
+      const reply = expectReply(answer, 'modelLoaded');
       engine.modelSource = source.kind === 'url' ? source : null;
       // The worker drops the adapters trained on the previous model.
-      set({ model: reply.model, modelLoad: { state: 'done', value: reply.model }, encoding: { state: 'idle' }, keptAdapters: [] });
+      set({ model: reply.model, modelLoad: { state: 'done', value: reply.model }, modelLoadProgress: null, modelLoadStats: { bytesRead, tensors, seconds: (Date.now() - started) / 1000 }, encoding: { state: 'idle' }, keptAdapters: [] });
       get().startQueued();
     } catch (error) {
-      set({ modelLoad: { state: 'failed', message: message(error) } });
+      set({ modelLoad: { state: 'failed', message: message(error) }, modelLoadProgress: null });
     }
   },
   async loadModelUnlessChosen(source) {

@@ -56,6 +56,7 @@ export const createRunsSlice: SliceCreator<RunsSlice> = ({ client, engine, nextI
       let answer: FromWorker;
       try {
         answer = await client.send({ type: 'train', runId: id, settings: run.settings, ...(resume && { resume: true }) }, [], (m) => {
+          if (m.type !== 'events') return;
           if (m.checkpointed) setCheckpoint(id, m.checkpointed);
           pending.push(...m.events);
           timer ??= setTimeout(flush, UI_FLUSH_MS);

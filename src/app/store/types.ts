@@ -1,7 +1,7 @@
 // The page store's shape: every slice's state and actions, declared once, and what the slices share
 // (the worker client, the run store, and what the engine had loaded). The slices implement these.
 import type { StateCreator } from 'zustand';
-import type { BackendPreference, BackendReport, CheckpointInfo, EncodeResult, MappingQuestion, ModelSource, ParityReport, PlmSummary, Prediction, RunSettings, TaskSource, TaskSummary } from '../../worker/protocol';
+import type { BackendPreference, BackendReport, CheckpointInfo, LoadProgress, EncodeResult, MappingQuestion, ModelSource, ParityReport, PlmSummary, Prediction, RunSettings, TaskSource, TaskSummary } from '../../worker/protocol';
 import type { PageSettings } from '../../engine/settings';
 import type { RunStore } from '../persist';
 import type { SeedGroup } from '../seeds';
@@ -25,6 +25,10 @@ export interface ModelSlice {
   /** The model in use; a failed load leaves it in place. */
   model: PlmSummary | null;
   modelLoad: Status<PlmSummary>;
+  /** How far the load in progress has got (the weights read, then their tensors made); null when none is loading. */
+  modelLoadProgress: LoadProgress | null;
+  /** What the last completed load read and made, as its progress said, and how long it took. */
+  modelLoadStats: { bytesRead: number; tensors: number; seconds: number } | null;
   encoding: Status<EncodeResult>;
   /** Loads a model; the worker waits for a training run in progress before it swaps the model. */
   loadModel(source: ModelSource): Promise<void>;
