@@ -4,10 +4,10 @@
 // is checked against PyTorch in bert.test.ts.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadBertCheckpoint, loadEncoder, parseBertConfig, type LoadProgress, type ReadModelFile } from './checkpoint';
+import { bertFromSafetensors, loadBertCheckpoint, loadEncoder, parseBertConfig, type LoadProgress, type ReadModelFile } from './checkpoint';
 import { disposeBert } from './bert';
 import { createRng, normalArray } from './random';
-import { CheckpointError, writeSafetensors, type TensorToWrite } from './safetensors';
+import { CheckpointError, parseSafetensors, writeSafetensors, type TensorToWrite } from './safetensors';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -209,5 +209,22 @@ describe('loading progress', () => {
     expect(making).toHaveLength(hfTensors().length + 1);
     making.slice(1).forEach((p, i) => expect(p.bytes).toBeGreaterThanOrEqual(making[i]!.bytes));
     expect(seen.indexOf(reading[0]!)).toBe(0);
+  });
+});
+
+describe('F16 weights', () => {
+  it('are expanded to float32 once per tensor (each tensor read once while the encoder is built)', () => {
+    const config = parseBertConfig(JSON.stringify(CONFIG));
+    const file = parseSafetensors(writeSafetensors(hfTensors().map((t) => ({ ...t, dtype: 'F16' as const }))));
+    const expanded = new Map<string, number>();
+    const read = file.readFloat32.bind(file);
+    file.readFloat32 = (name: string) => {
+      expanded.set(name, (expanded.get(name) ?? 0) + 1);
+      return read(name);
+    };
+    const { model } = bertFromSafetensors(config, file);
+    disposeBert(model);
+    expect([...expanded.keys()].sort()).toEqual(hfTensors().map((t) => t.name).sort());
+    expect([...expanded.values()].every((n) => n === 1)).toBe(true);
   });
 });
