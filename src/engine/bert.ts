@@ -5,9 +5,8 @@
 // plain tensors (never tf.Variables): gradients flow through them to the adapters but they are never
 // trained, copied or updated.
 import * as tf from '@tensorflow/tfjs';
-import { frozenDense } from './dense';
 import type { ModelType } from './families';
-import { gelu, layerNorm, maskedSoftmax } from './ops';
+import { attentionScores, denseLayer, gelu, layerNorm, maskedSoftmax } from './ops';
 
 /** The architecture, read from a Hugging Face config.json (checkpoint.ts). */
 export interface BertConfig {
@@ -108,9 +107,9 @@ export interface EncoderOutput {
 /** An additive mask value that zeroes a position after softmax without overflowing float32 arithmetic. */
 const MASKED = -1e9;
 
-/** The gradient reaches x only (the weights are frozen), through the backend's fast matMul layout (dense.ts). */
+/** The gradient reaches x only (the weights are frozen), through the backend's fast matMul layout (dense.ts; on WebGPU the bias inside the product, ops.ts). */
 function dense(x: tf.Tensor2D, layer: Dense): tf.Tensor2D {
-  return frozenDense(x, layer.w, layer.b); // [N, in]·[in, out] + [out] → [N, out]
+  return denseLayer(x, layer.w, layer.b); // [N, in]·[in, out] + [out] → [N, out]
 }
 
 /** Multi-head self-attention of one layer on x [B·T, H]; returns the context before the output dense. */
@@ -135,9 +134,8 @@ function selfAttention(model: BertModel, index: number, x: tf.Tensor2D, additive
     v = tf.concat([tile(prefix.value), v], 2);
     mask = tf.concat([tf.zeros([batch, 1, 1, p]), additiveMask], 3); // prefixes are always visible
   }
-  // The transpose is explicit so that matMul runs in its fast, untransposed layout on every backend.
-  const kT = tf.transpose(k, [0, 1, 3, 2]); // [B, nh, hs, S]
-  const probs = maskedSoftmax(tf.matMul(q, kT), Math.sqrt(hs), mask); // softmax(q·kᵀ / √hs + mask) over S: [B, nh, T, S]
+  // The transpose is explicit so that matMul runs in its fast, untransposed layout (wasm); on WebGPU the product reads kᵀ (ops.ts).
+  const probs = maskedSoftmax(attentionScores(q, k), Math.sqrt(hs), mask); // softmax(q·kᵀ / √hs + mask) over S: [B, nh, T, S]
   const context = tf.matMul(probs, v); // [B, nh, T, hs]
   return tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch * length, H]); // [B·T, H]
 }

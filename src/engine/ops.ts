@@ -4,8 +4,9 @@
 // direction where tfjs's ops take several); those compute the same function, checked against these
 // compositions on the cpu backend. The cpu and wasm backends always run the compositions below.
 import * as tf from '@tensorflow/tfjs';
-import { matMul2d } from './dense';
+import { frozenDense, matMul2d } from './dense';
 import { fusedBottleneck, fusedBottleneckApplies, type BottleneckExtras, type BottleneckTensors } from './gpu/bottleneck';
+import { fusedFrozenDense } from './gpu/frozenDense';
 import { fusedGelu } from './gpu/gelu';
 import { fusedLayerNorm, fusedLayerNormApplies } from './gpu/layerNorm';
 import { fusedKernelsActive } from './gpu/program';
@@ -94,3 +95,23 @@ export function adapterBottleneck(x: tf.Tensor2D, t: BottleneckTensors, f: Nonli
   return extras.skip ? tf.add(extras.skip, y) : y;
 }
 
+/**
+ * A frozen dense layer x [N, in]·w [in, out] + b [out] (the encoder's): the gradient reaches x only.
+ * On webgpu with the fused kernels on, the bias is added inside the product (gpu/frozenDense.ts: one
+ * dispatch instead of two); elsewhere dense.ts's frozenDense.
+ */
+export function denseLayer(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+  if (fusedKernelsActive() && x.dtype === 'float32' && w.dtype === 'float32' && b.dtype === 'float32' && b.rank === 1) return fusedFrozenDense(x, w, b);
+  return frozenDense(x, w, b);
+}
+
+/**
+ * Attention scores q·kᵀ for q [B, nh, T, hs] and k [B, nh, S, hs] → [B, nh, T, S]. On webgpu with the
+ * fused kernels on, kᵀ is read by the product (transposeB: no transpose pass, and none for its
+ * gradient); elsewhere the transpose is explicit, so that matMul runs in its fast untransposed layout
+ * (wasm: docs/performance-notes.md).
+ */
+export function attentionScores(q: tf.Tensor, k: tf.Tensor): tf.Tensor4D {
+  if (fusedKernelsActive()) return tf.matMul(q, k, false, true);
+  return tf.matMul(q, tf.transpose(k, [0, 1, 3, 2])); // [B, nh, T, hs]·[B, nh, hs, S]
+}
