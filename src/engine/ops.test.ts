@@ -2,7 +2,8 @@
 // float64 implementation in plain JavaScript (values) and central finite differences (gradients).
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gelu, layerNorm, softmaxCrossEntropy } from './ops';
+import { matMul2d } from './dense';
+import { activation, adapterBottleneck, gelu, layerNorm, softmaxCrossEntropy } from './ops';
 import { makeParityProblem, parityLoss } from './selfcheck';
 
 beforeAll(async () => {
@@ -126,5 +127,37 @@ describe('gradient of matMul → GELU → layer norm → softmax cross-entropy',
     // And the float32 loss itself agrees with the float64 one.
     const value = parityLoss(tf.tensor2d(p.x, [p.n, p.d]), tf.tensor2d(p.w, [p.d, p.c]), tf.tensor1d(p.gamma), tf.tensor1d(p.beta), labels).dataSync()[0];
     expect(value).toBeCloseTo(loss(x, w, gamma, beta), 5);
+  });
+});
+
+describe('adapterBottleneck on cpu', () => {
+  // What adapters/index.ts and the Houlsby, Pfeiffer and parallel hooks computed before the bottleneck
+  // moved into ops.ts (so that WebGPU can fuse it): the cpu and wasm numbers must stay bit for bit.
+  it('is the composition the adapters ran before, bit for bit: Houlsby (skip = x), Pfeiffer (skip), parallel (skip + scale), plain; and its gradients', () => {
+    const [n, h, d] = [6, 10, 4];
+    const spread = (len: number, seed: number) => Float32Array.from({ length: len }, (_, i) => ((((i + 1) * seed) % 101) / 100 - 0.5) * 1.4);
+    const x = tf.tensor2d(spread(n * h, 37), [n, h]);
+    const other = tf.tensor2d(spread(n * h, 41), [n, h]);
+    const wd = tf.tensor2d(spread(h * d, 43), [h, d]);
+    const bd = tf.tensor1d(spread(d, 47));
+    const wu = tf.tensor2d(spread(d * h, 53), [d, h]);
+    const bu = tf.tensor1d(spread(h, 59));
+    const md = tf.tensor2d(Float32Array.from({ length: h * d }, (_, i) => (i % 3 === 0 ? 0 : 1)), [h, d]);
+    const mu = tf.tensor2d(Float32Array.from({ length: d * h }, (_, i) => (i % 4 === 1 ? 0 : 1)), [d, h]);
+    const mbu = tf.tensor1d(Float32Array.from({ length: h }, (_, i) => (i % 2)));
+    const before = (input: tf.Tensor2D, f: 'swish' | 'relu' | 'gelu' | 'tanh') =>
+      tf.add(matMul2d(activation(tf.add(matMul2d(input, tf.mul(wd, md)), bd), f) as tf.Tensor2D, tf.mul(wu, mu)), tf.mul(bu, mbu)) as tf.Tensor2D;
+    const t = { down: wd, downBias: bd, up: wu, upBias: bu, masks: { down: md, up: mu, upBias: mbu } };
+    const same = (a: tf.Tensor, b: tf.Tensor) => expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
+    for (const f of ['swish', 'relu', 'gelu', 'tanh'] as const) {
+      same(adapterBottleneck(x, t, f, { skip: x }), tf.add(x, before(x, f))); // houlsby: add(output, bottleneck(output))
+      same(adapterBottleneck(x, t, f, { skip: other }), tf.add(before(x, f), other)); // pfeiffer: add(bottleneck(ln), output)
+      same(adapterBottleneck(x, t, f, { skip: other, scale: 0.25 }), tf.add(other, tf.mul(before(x, f), 0.25))); // parallel
+      same(adapterBottleneck(x, t, f), before(x, f));
+    }
+    const dy = tf.tensor2d(spread(n * h, 61), [n, h]);
+    const now = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => adapterBottleneck(a as tf.Tensor2D, { ...t, down: b as tf.Tensor2D, up: c as tf.Tensor2D }, 'swish', { skip: a as tf.Tensor2D }))([x, wd, wu], dy);
+    const then = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.add(a, tf.add(matMul2d(activation(tf.add(matMul2d(a as tf.Tensor2D, tf.mul(b, md)), bd), 'swish') as tf.Tensor2D, tf.mul(c, mu) as tf.Tensor2D), tf.mul(bu, mbu))))([x, wd, wu], dy);
+    now.forEach((g, i) => same(g, then[i]!));
   });
 });
