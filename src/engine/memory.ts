@@ -10,18 +10,28 @@ import type { BertConfig } from './bert';
 const F32 = 4;
 
 /**
+ * What tfjs really holds at a step's peak, against the tensors counted above: its gradient tape keeps
+ * every intermediate of the composed ops (GELU, LayerNorm, softmax are several primitive ops each) and
+ * the backward pass allocates beside them. Measured with tf.profile on the cpu backend, a bert-base-width
+ * layer at 128 tokens peaks at 5.5–6.1× the count per example (1 and 2 layers, batches 2 and 4; the
+ * 12-layer model planned at 1× aborted wasm at 11 examples a pass); memory.test.ts checks the tiny model.
+ */
+export const TAPE_OVERHEAD = 6;
+
+/**
  * Activation bytes one example keeps alive through a training step (forward values the backward pass
  * reads, and the gradients of the same shapes), counted per encoder layer from the tensors it makes:
  * per token about 12 × hidden (Q, K, V, the context, the attention output, the residual sums and both
  * LayerNorms' inputs and outputs) plus 3 × intermediate (the feed-forward's pre-activation, activation
  * and its gradient), and per head 3 × seqLen² (scores, softmax, and its gradient). An estimate from the
- * layer's shapes, meant to be within a small factor of what tfjs holds (docs/benchmarks.md measures it).
+ * layer's shapes, times TAPE_OVERHEAD for what tfjs holds beyond them.
  */
 export function activationBytesPerExample(c: Pick<BertConfig, 'hiddenSize' | 'intermediateSize' | 'numHeads' | 'numLayers' | 'embeddingSize'>, seqLen: number): number {
   const perLayer = seqLen * (12 * c.hiddenSize + 3 * c.intermediateSize) + 3 * c.numHeads * seqLen * seqLen;
   const embeddings = seqLen * (4 * c.embeddingSize + 2 * c.hiddenSize);
-  return F32 * (c.numLayers * perLayer + embeddings);
+  return TAPE_OVERHEAD * F32 * (c.numLayers * perLayer + embeddings);
 }
+
 
 /** The memory a backend may use for a step's activations by default, in bytes. */
 export function defaultActivationBudget(backend: string): number {
