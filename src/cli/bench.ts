@@ -387,7 +387,7 @@ export async function benchCommand(args: string[]): Promise<void> {
     settings: {
       adapter: 'houlsby (swish)', pruner: 'snip, global', task: 'toy sentiment', batchSize: plan.batchSize, seqLen: plan.seqLen,
       tokensPerStep: plan.batchSize * plan.seqLen, tokens: 'tokensPerSec counts batchSize × seqLen positions, padding included',
-      fusedKernels: fused ? 'on webgpu: the fused AdamW, GELU, residual + LayerNorm, attention softmax and cross-entropy (src/engine/gpu/)' : 'off (--unfused): tfjs ops only',
+      fusedKernels: fused ? 'on webgpu: the fused AdamW, GELU, residual + LayerNorm, attention softmax, cross-entropy, masked adapter bottleneck and frozen dense bias (src/engine/gpu/)' : 'off (--unfused): tfjs ops only',
       stepsPerRun: plan.steps, warmupGapsDropped: plan.warmup, reps: plan.reps, scoringBatches: plan.scoringBatches, coldRunSteps: plan.coldSteps,
       timing: `a step's time is the gap between consecutive 'step' events (the trainer reads each loss ${DRAINED_AT_END} steps late, so the first steps are never timed); `
         + `per run the first ${plan.warmup} gap(s) and the last ${DRAINED_AT_END} (drained together) are dropped; the median over all repetitions is reported; `
