@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNodeBackend } from '../../cli/nodeBackend';
 import { attentionScores, denseLayer } from '../ops';
 import { activeGpuCounter, diffCounts } from './counters';
+import { expectClose } from '../testing/close';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const hasVulkan = existsSync(SWIFTSHADER_ICD) && ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'].some(existsSync);
@@ -38,14 +39,6 @@ async function evaluate(): Promise<Result> {
   return out;
 }
 
-function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, relative: number, floor: number, what: string): void {
-  expect(got.length, what).toBe(want.length);
-  let scale = 0;
-  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]!));
-  let worst = 0;
-  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!) - relative * Math.abs(want[i]!));
-  expect(worst, what).toBeLessThanOrEqual(floor * scale);
-}
 
 describe.skipIf(!hasVulkan)('frozen dense layers with the bias in the product, and q·kᵀ without a transpose, on WebGPU (Dawn, SwiftShader)', () => {
   let cpu: Result;

@@ -10,6 +10,7 @@ import { startNodeBackend } from '../../cli/nodeBackend';
 import { layerNorm } from '../ops';
 import { activeGpuCounter, diffCounts } from './counters';
 import { setFusedKernels } from './switch';
+import { expectClose } from '../testing/close';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const hasVulkan = existsSync(SWIFTSHADER_ICD) && ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'].some(existsSync);
@@ -56,16 +57,6 @@ async function evaluate(c: Case, frozen: boolean, withResidual = true): Promise<
   return out;
 }
 
-/** |got − want| ≤ relative·|want| + floor·max|want| everywhere (the floor covers entries that cancel to near 0). */
-function expectClose(got: ArrayLike<number> | undefined, want: ArrayLike<number> | undefined, relative: number, floor: number, what: string): void {
-  expect(got, what).toBeDefined();
-  expect(got!.length, what).toBe(want!.length);
-  let scale = 0;
-  for (let i = 0; i < want!.length; i++) scale = Math.max(scale, Math.abs(want![i]!));
-  let worst = 0;
-  for (let i = 0; i < want!.length; i++) worst = Math.max(worst, Math.abs(got![i]! - want![i]!) - relative * Math.abs(want![i]!));
-  expect(worst, what).toBeLessThanOrEqual(floor * scale);
-}
 
 /** Σ dy·(LN(x + r)·γ + β) in float64, and its central differences in x (= in r), γ and β. */
 function finiteDifferences(c: Case): { dx: Float64Array; dGamma: Float64Array; dBeta: Float64Array } {

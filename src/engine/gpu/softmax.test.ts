@@ -11,6 +11,7 @@ import { startNodeBackend } from '../../cli/nodeBackend';
 import { maskedSoftmax, softmaxCrossEntropy } from '../ops';
 import { activeGpuCounter, diffCounts } from './counters';
 import { setFusedKernels } from './switch';
+import { expectClose } from '../testing/close';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const hasVulkan = existsSync(SWIFTSHADER_ICD) && ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'].some(existsSync);
@@ -41,15 +42,6 @@ const CE = [
   weights: Float32Array.from({ length: c.n }, (_, i) => (i % 4 === 0 ? 0 : 1)), // tagging: 0 at untagged positions
 }));
 
-/** |got − want| ≤ relative·|want| + floor·max|want| everywhere. */
-function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, relative: number, floor: number, what: string): void {
-  expect(got.length, what).toBe(want.length);
-  let scale = 0;
-  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]!));
-  let worst = 0;
-  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!) - relative * Math.abs(want[i]!));
-  expect(worst, what).toBeLessThanOrEqual(floor * scale);
-}
 
 type Attention = (typeof ATTENTION)[number];
 type CrossEntropy = (typeof CE)[number];
