@@ -40,7 +40,6 @@ describe('bench --real-size', () => {
     expect(wasm.tokensPerSec).toBeCloseTo((1000 * 2 * 16) / wasm.meanStepMs, 0);
     // The frozen weights alone are parameters × 4 bytes of tensors, and they are resident.
     expect(wasm.peak.tensorBytes).toBeGreaterThanOrEqual(out.model.parameters * 4);
-    expect(wasm.peak.processMaxRssBytes).toBeGreaterThanOrEqual(wasm.peak.rssBytes);
     expect(wasm.peak.rssBytes).toBeGreaterThan(out.model.parameters * 4);
   }, 600_000);
 });
