@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseShard, shardRuns } from './experiment';
+import { oneAtATime, parseShard, shardRuns } from './experiment';
 import { expandExperiment, parseGridFile } from './experiment/grid';
 
 const ROOT = join(__dirname, '..', '..');
@@ -18,6 +18,23 @@ const file = (name: string, text: string) => {
   return join(dir, name);
 };
 const GRID = { tasks: ['toy'], adapters: ['houlsby'], dims: [4], sparsities: [0, 0.5], pruners: ['snip'], seeds: [1], steps: 4, batchSize: 4, seqLen: 16 };
+
+describe('oneAtATime (saving results from several jobs)', () => {
+  it('runs overlapping calls one after another, and a failed call does not stop the next', async () => {
+    const events: string[] = [];
+    let calls = 0;
+    const save = oneAtATime(async () => {
+      const n = ++calls;
+      events.push(`start ${n}`);
+      await new Promise((r) => setTimeout(r, 5));
+      events.push(`end ${n}`);
+      if (n === 2) throw new Error('disk full');
+    });
+    const results = await Promise.allSettled([save(), save(), save()]);
+    expect(events).toEqual(['start 1', 'end 1', 'start 2', 'end 2', 'start 3', 'end 3']);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  });
+});
 
 describe('shards', () => {
   it('deal a grid\'s runs by sorted key: disjoint, covering, sizes within one, whatever the grid file\'s order', () => {

@@ -92,6 +92,19 @@ async function readResultsFile(file: string): Promise<ResultsFile> {
   return JSON.parse(await readFile(file, 'utf8')) as ResultsFile;
 }
 
+/**
+ * Wraps an async task so that calls run one after another, never overlapping; each call's promise
+ * settles with its own run (a failed run does not stop the ones queued after it).
+ */
+export function oneAtATime(task: () => Promise<void>): () => Promise<void> {
+  let last: Promise<void> = Promise.resolve();
+  return () => {
+    const run = last.then(task, task);
+    last = run.catch(() => undefined);
+    return run;
+  };
+}
+
 /** Writes through a temporary file and a rename, so a kill mid-write never leaves half a file. */
 async function writeAtomically(file: string, text: string): Promise<void> {
   await writeFile(`${file}.tmp`, text);
@@ -280,7 +293,9 @@ export async function runExperiment(experiment: Experiment, options: ExperimentO
   const doneOf = () => planned.filter((p) => done.has(p.key)).length;
   log(`${experiment.name}${shard ? ` shard ${shard.index}/${shard.count}` : ''}: ${total()} runs${waiting > 0 ? ` (${waiting} of them at the learning rates their sweeps will choose)` : ''}, ${doneOf()} already in ${resultsFile}, ${planned.length - doneOf()} to go now on ${backend} with ${jobs} job(s)`);
 
-  const save = async () => {
+  // Results arrive from several jobs at once: writes go one at a time, or two renames of the same
+  // temporary file race (the second fails with ENOENT and ends the whole experiment).
+  const save = oneAtATime(async () => {
     // Planned runs, and the runs of a configuration whose rate is to be chosen again (a rate was added to
     // its sweep): they wait in the file for the choice, and count again if it falls on their rate.
     const units = new Set(planned.map((p) => p.unit));
@@ -291,7 +306,7 @@ export async function runExperiment(experiment: Experiment, options: ExperimentO
     const runs = [...planned.map((p) => done.get(p.key)).filter((r): r is ExperimentRecord => r !== undefined), ...waitingRuns]
       .map((r) => (r.sweep && r.unit !== undefined && sweepOf.has(r.unit) ? { ...r, sweep: sweepOf.get(r.unit)! } : r));
     await writeResults(out, { format: RESULTS_FORMAT, version: RESULTS_VERSION, experiment, command, ...(shard && { shard }), runs, failed }, total());
-  };
+  });
   const began = Date.now();
   let finishedHere = 0;
   // Each run is tried once per invocation (a failed one waits for the next); in plan order, so a
