@@ -3,7 +3,7 @@
 // re-implementation and an exact enumeration, the verdict's words, and the bit packing.
 import { describe, expect, it } from 'vitest';
 import { createRng } from './random';
-import { jointVerdict, mean, meanInterval, packBits, pairedBootstrap, pairedDifference, sampleSd, tQuantile, tTwoSidedTail, unpackBits, verdict } from './stats';
+import { jointVerdict, mean, meanInterval, packBits, pairedBootstrap, pairedDifference, sampleSd, seedsForHalfWidth, tQuantile, tTwoSidedTail, unpackBits, verdict } from './stats';
 
 describe('mean and sampleSd', () => {
   it('give the mean and the n − 1 standard deviation', () => {
@@ -11,6 +11,20 @@ describe('mean and sampleSd', () => {
     expect(sampleSd([2, 4, 4, 4, 5, 5, 7, 9])).toBeCloseTo(Math.sqrt(32 / 7), 12);
     expect(sampleSd([3])).toBeNaN();
     expect(mean([])).toBeNaN();
+  });
+});
+
+describe('seedsForHalfWidth', () => {
+  it('gives the smallest n with t(n − 1) · sd / √n ≤ target, checked against the t table', () => {
+    // sd 1, target 0.5: n = 18 gives t(17)/√18 = 2.1098/4.2426 = 0.4973; n = 17 gives t(16)/√17 = 2.1199/4.1231 = 0.5142.
+    expect(seedsForHalfWidth(1, 0.5)).toBe(18);
+    // sd 0.5, target 0.5: n = 7 gives t(6)/√7 = 2.4469/2.6458 = 0.9248 × 0.5 = 0.4624; n = 6: 2.5706/2.4495 × 0.5 = 0.5247.
+    expect(seedsForHalfWidth(0.5, 0.5)).toBe(7);
+    // No spread: two seeds already give a zero-width interval.
+    expect(seedsForHalfWidth(0, 0.5)).toBe(2);
+    // Out of reach within max.
+    expect(seedsForHalfWidth(100, 0.5, 0.95, 1000)).toBeNull();
+    expect(() => seedsForHalfWidth(1, 0)).toThrow(/positive target/);
   });
 });
 

@@ -136,6 +136,28 @@ export function pairedDifference(a: readonly number[], b: readonly number[], con
   return { n: d.length, mean: m, sd, halfWidth, low: m - halfWidth, high: m + halfWidth };
 }
 
+/**
+ * How many paired seeds a t interval over seeds needs for a half-width of at most `target`, given a
+ * seed-to-seed standard deviation `sd` of the difference: the smallest n ≥ 2 with
+ * t(n − 1) · sd / √n ≤ target (null when even `max` seeds do not reach it). With such an interval a
+ * true difference of `target` is detected about half the time; detecting it 80% of the time takes
+ * roughly twice as many seeds. `sd` is itself estimated from few seeds, so this is a rough guide.
+ */
+export function seedsForHalfWidth(sd: number, target: number, confidence = 0.95, max = 10000): number | null {
+  if (!(sd >= 0) || !(target > 0)) throw new Error(`seedsForHalfWidth needs sd ≥ 0 and a positive target (got ${sd}, ${target})`);
+  const reaches = (n: number) => (tQuantile(n - 1, confidence) * sd) / Math.sqrt(n) <= target;
+  if (!reaches(max)) return null;
+  // The half-width falls as n grows: bisect between 1 (never an interval) and max.
+  let lo = 1;
+  let hi = max;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (reaches(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
 /** A paired bootstrap's percentile interval of the difference in accuracy (fractions, not points). */
 export interface BootstrapInterval extends Interval {
   /** The observed difference: the mean over seeds of each seed's accuracy difference. */

@@ -23,7 +23,8 @@ describe('compareBySeed', () => {
     expect(c.basis).toBe('t');
     expect(c.bootstrap).toBeNull();
     expect(c.verdict).toBe('no difference detected (±3.8 points at this sample size)');
-    expect(comparisonCells(c)).toEqual(['+0.7', '[−3.1, +4.5]', '—', 'no difference detected (±3.8 points at this sample size)', '3']);
+    // sd of 1, 2, −1 is √(7/3) = 1.5275: n = 38 gives t(37)·1.5275/√38 = 2.0262 × 0.2478 = 0.5021, n = 39 gives 2.0244 × 0.2446 = 0.4952.
+    expect(comparisonCells(c)).toEqual(['+0.7', '[−3.1, +4.5]', '—', 'no difference detected (±3.8 points at this sample size)', '3', '39']);
   });
 
   it('says better or worse when the interval excludes 0', () => {
@@ -65,6 +66,7 @@ describe('compareBySeed', () => {
     const none = compareBySeed([run(4, 0.9)], [run(4, 0.5)])!;
     expect(none.interval).toBeNull();
     expect(none.verdict).toBe('no interval from one pair');
+    expect(comparisonCells(none)[5]).toBe('—');
     expect(verdictSummary([none])).toBe('Of 1 comparison: 0 better, 0 worse, 0 with no difference detected, 1 without an interval (one seed, no per-item data).');
   });
 

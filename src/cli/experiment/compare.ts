@@ -3,7 +3,7 @@
 // Each comparison carries the mean difference in points with its 95% Student t interval over seeds,
 // a paired bootstrap over seeds and evaluation items where the records hold per-item correctness, and
 // the verdict that follows from the interval. On the test split where every run has it, else on dev.
-import { pairedBootstrap, pairedDifference, unpackBits, verdict, type BootstrapInterval, type Interval, type PairedDifference, type Verdict } from '../../engine/stats';
+import { pairedBootstrap, pairedDifference, seedsForHalfWidth, unpackBits, verdict, type BootstrapInterval, type Interval, type PairedDifference, type Verdict } from '../../engine/stats';
 import type { ExperimentRecord } from './runOne';
 
 /** The bootstrap's settings in reports: fixed, so a report rebuilt from the same records is the same. */
@@ -64,14 +64,27 @@ export const signedPoints = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x)
 /** "[−0.3, +2.7]", or "—" without an interval. */
 export const formatInterval = (i: { low: number | null; high: number | null } | null) => (i === null || i.low === null || i.high === null ? '—' : `[${signedPoints(i.low)}, ${signedPoints(i.high)}]`);
 
-/** The cells a table of differences shows for one comparison: Δ, the t interval, the bootstrap interval, the verdict, the seeds. */
+/** The half-width, in points, that the power column of a table of differences asks of a t interval: the paper's smallest effect. */
+export const POWER_TARGET_POINTS = 0.5;
+
+/**
+ * Paired seeds a comparison would need for a t interval of ±POWER_TARGET_POINTS, from its own
+ * seed-to-seed spread: "—" without a spread (one seed), "> 10000" beyond reach.
+ */
+export function seedsNeededCell(c: PairedComparison): string {
+  if (c.t.sd === null) return '—';
+  const n = seedsForHalfWidth(c.t.sd, POWER_TARGET_POINTS);
+  return n === null ? '> 10000' : String(n);
+}
+
+/** The cells a table of differences shows for one comparison: Δ, the t interval, the bootstrap interval, the verdict, the seeds, the seeds a ±0.5 interval needs. */
 export function comparisonCells(c: PairedComparison, split: ReportSplit = 'dev'): string[] {
   const basisNote = c.basis === 'bootstrap' ? ` (bootstrap over ${split} items; seeds not resampled)` : '';
-  return [signedPoints(c.t.mean), formatInterval(c.t), formatInterval(c.bootstrap), `${c.verdict}${basisNote}`, String(c.seeds.length)];
+  return [signedPoints(c.t.mean), formatInterval(c.t), formatInterval(c.bootstrap), `${c.verdict}${basisNote}`, String(c.seeds.length), seedsNeededCell(c)];
 }
 
 /** The headers of `comparisonCells`. */
-export const comparisonHeaders = (split: ReportSplit = 'dev') => ['Δ (points)', '95% CI, t over seeds', `95% CI, bootstrap over seeds and ${split} items`, 'Verdict', 'Seeds'];
+export const comparisonHeaders = (split: ReportSplit = 'dev') => ['Δ (points)', '95% CI, t over seeds', `95% CI, bootstrap over seeds and ${split} items`, 'Verdict', 'Seeds', `Seeds for ±${POWER_TARGET_POINTS}`];
 
 /** One sentence counting the verdicts and giving the median half-width of the intervals. */
 export function verdictSummary(comparisons: readonly PairedComparison[]): string {
