@@ -2,7 +2,7 @@
 // pairing, and the charts' geometry (every point where its value says, nothing undefined).
 import { describe, expect, it } from 'vitest';
 import { expandExperiment, parseGridFile, type PlannedRun } from './grid';
-import { aggregate, buildReport, largeSparseComparisons, meanStd, sparsitySeries } from './report';
+import { aggregate, buildReport, largeSparseComparisons, meanStd, prunerDifferences, sparsitySeries } from './report';
 import { packBits } from '../../engine/stats';
 import type { ExperimentRecord } from './runOne';
 
@@ -50,6 +50,21 @@ describe('aggregate and the views', () => {
     const series = sparsitySeries(aggregate(records));
     expect(series.map((s) => s.pruner).sort()).toEqual(['random', 'snip']);
     for (const s of series) expect(s.points.map((p) => p.x)).toEqual([0, 0.5, 0.9]);
+  });
+
+  it('compares SNIP with the other pruner at each sparsity, paired by seed', () => {
+    // Random pruning 2 points lower than SNIP in every seed: SNIP − random = +2.0, an interval of zero width.
+    const shifted = records.map((r) => (r.spec.pruner === 'random' && r.spec.sparsity > 0 ? { ...r, dev: { ...r.dev, accuracy: r.dev.accuracy - 0.02 } } : r));
+    const diffs = prunerDifferences(sparsitySeries(aggregate(shifted)));
+    expect(diffs.map((d) => [d.s.pruner, d.sparsity])).toEqual([['random', 0.5], ['random', 0.9]]);
+    for (const d of diffs) {
+      expect(d.cmp.seeds).toEqual([1, 2, 3]);
+      expect(d.cmp.t.mean).toBeCloseTo(2, 9);
+      expect(d.cmp.verdict).toBe('better');
+    }
+    const { markdown } = buildReport('T', '', shifted, shifted.length, 'cmd');
+    expect(markdown).toContain('### SNIP − another pruner at the same sparsity, paired by seed');
+    expect(markdown).toMatch(/\| spam \| houlsby \(dim 8\) \| random \| 90% \| \+2\.0 \| \[\+2\.0, \+2\.0\] \|/);
   });
 
   it('pairs the Large-Sparse run with the standard adapter of the same base configuration', () => {

@@ -209,6 +209,28 @@ export function prunedDifferenceTable(diffs: ReturnType<typeof prunedDifferences
   return table(['Task', 'Adapter', 'Pruner', 'Sparsity', ...comparisonHeaders(split)], diffs.map(({ s, sparsity, cmp }) => [s.task, `${s.adapter} (dim ${s.dim})`, s.pruner, sparsityLabel(sparsity), ...comparisonCells(cmp, split)]));
 }
 
+/**
+ * SNIP against each other pruner of the same task, adapter and dimension, at every sparsity both
+ * ran, paired by seed (SNIP − other): the paper's pruner question asked directly, not through the dense run.
+ */
+export function prunerDifferences(series: SparsitySeries[]): { s: SparsitySeries; sparsity: number; cmp: PairedComparison }[] {
+  return series.filter((s) => s.pruner !== 'snip').flatMap((other) => {
+    const snip = series.find((s) => s.pruner === 'snip' && s.task === other.task && s.adapter === other.adapter && s.dim === other.dim);
+    if (!snip) return [];
+    return other.points.filter((p) => p.x > 0).flatMap((p) => {
+      const mine = snip.points.find((q) => q.x === p.x);
+      const cmp = mine ? compareBySeed(mine.agg.runs, p.agg.runs, REPORT_BOOTSTRAP, p.agg.split) : null;
+      return cmp ? [{ s: other, sparsity: p.x, cmp }] : [];
+    });
+  });
+}
+
+export function prunerDifferenceTable(diffs: ReturnType<typeof prunerDifferences>): string | null {
+  if (diffs.length === 0) return null;
+  const split = diffs[0]!.s.points[0]!.agg.split;
+  return table(['Task', 'Adapter', 'SNIP against', 'Sparsity', ...comparisonHeaders(split)], diffs.map(({ s, sparsity, cmp }) => [s.task, `${s.adapter} (dim ${s.dim})`, s.pruner, sparsityLabel(sparsity), ...comparisonCells(cmp, split)]));
+}
+
 // ---------------------------------------------------------------- SVG charts
 
 /** A colour-blind-safe palette (Okabe–Ito). */
@@ -454,6 +476,9 @@ export function buildReport(title: string, description: string, records: Experim
         lines.push(`![${task}: pruned − dense with 95% intervals](charts/${file})`, '');
       }
     }
+    const byPruner = prunerDifferences(sparsitySeries(aggs).filter((s) => s.points.length >= 2));
+    const prunerTable = prunerDifferenceTable(byPruner);
+    if (prunerTable) lines.push('### SNIP − another pruner at the same sparsity, paired by seed', '', verdictSummary(byPruner.map((d) => d.cmp)), '', prunerTable, '');
   }
   const comparisons = largeSparseComparisons(aggs);
   const lsTable = largeSparseTable(comparisons);
