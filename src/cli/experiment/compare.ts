@@ -73,8 +73,9 @@ export const POWER_TARGET_POINTS = 0.5;
  */
 export function seedsNeededCell(c: PairedComparison): string {
   if (c.t.sd === null) return '—';
-  const n = seedsForHalfWidth(c.t.sd, POWER_TARGET_POINTS);
-  return n === null ? '> 10000' : String(n);
+  const max = 10000;
+  const n = seedsForHalfWidth(c.t.sd, POWER_TARGET_POINTS, 0.95, max);
+  return n === null ? `> ${max}` : String(n);
 }
 
 /** The cells a table of differences shows for one comparison: Δ, the t interval, the bootstrap interval, the verdict, the seeds, the seeds a ±0.5 interval needs. */

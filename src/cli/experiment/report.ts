@@ -3,7 +3,7 @@
 // Large-Sparse against the standard adapter, each comparison paired by seed with its 95% interval
 // and verdict (compare.ts), and SVG charts. Plain strings, no DOM.
 import { meanInterval } from '../../engine/stats';
-import { comparisonCells, comparisonHeaders, compareBySeed, metricsOn, REPORT_BOOTSTRAP, reportSplit, signedPoints, verdictSummary, type PairedComparison, type ReportSplit } from './compare';
+import { comparisonCells, comparisonHeaders, compareBySeed, POWER_TARGET_POINTS, metricsOn, REPORT_BOOTSTRAP, reportSplit, signedPoints, verdictSummary, type PairedComparison, type ReportSplit } from './compare';
 import { chooseLearningRate, isHeadOnlyRun, selectedRecords, type RunSpec } from './grid';
 import type { ExperimentRecord } from './runOne';
 
@@ -203,10 +203,11 @@ export function prunedDifferences(series: SparsitySeries[]): { s: SparsitySeries
   });
 }
 
-export function prunedDifferenceTable(diffs: ReturnType<typeof prunedDifferences>): string | null {
+/** A table of per-sparsity comparisons of sparsity lines; `prunerHeader` names the column of the line's pruner. */
+export function prunedDifferenceTable(diffs: ReturnType<typeof prunedDifferences>, prunerHeader = 'Pruner'): string | null {
   if (diffs.length === 0) return null;
   const split = diffs[0]!.s.points[0]!.agg.split;
-  return table(['Task', 'Adapter', 'Pruner', 'Sparsity', ...comparisonHeaders(split)], diffs.map(({ s, sparsity, cmp }) => [s.task, `${s.adapter} (dim ${s.dim})`, s.pruner, sparsityLabel(sparsity), ...comparisonCells(cmp, split)]));
+  return table(['Task', 'Adapter', prunerHeader, 'Sparsity', ...comparisonHeaders(split)], diffs.map(({ s, sparsity, cmp }) => [s.task, `${s.adapter} (dim ${s.dim})`, s.pruner, sparsityLabel(sparsity), ...comparisonCells(cmp, split)]));
 }
 
 /**
@@ -223,12 +224,6 @@ export function prunerDifferences(series: SparsitySeries[]): { s: SparsitySeries
       return cmp ? [{ s: other, sparsity: p.x, cmp }] : [];
     });
   });
-}
-
-export function prunerDifferenceTable(diffs: ReturnType<typeof prunerDifferences>): string | null {
-  if (diffs.length === 0) return null;
-  const split = diffs[0]!.s.points[0]!.agg.split;
-  return table(['Task', 'Adapter', 'SNIP against', 'Sparsity', ...comparisonHeaders(split)], diffs.map(({ s, sparsity, cmp }) => [s.task, `${s.adapter} (dim ${s.dim})`, s.pruner, sparsityLabel(sparsity), ...comparisonCells(cmp, split)]));
 }
 
 // ---------------------------------------------------------------- SVG charts
@@ -446,7 +441,7 @@ export function buildReport(title: string, description: string, records: Experim
     `${records.length} of ${planned} runs finished; ${(seconds / 60).toFixed(1)} min of training time in total (backend: ${backends || '—'}).`,
     `Metric: accuracy on the ${split} split (token accuracy for pos), in percent, mean ± sample standard deviation over seeds.${split === 'test' ? ' Learning rates were chosen on the dev split; the test split was used for nothing else.' : ''} "Trainable non-zero" counts the adapter weights kept after pruning plus the classification head; "sparsity trained" is the fraction of prunable adapter weights removed.`,
     '',
-    `Comparisons are paired by seed (runs with the same seed share batches and head): Δ is the mean over seeds of the difference in accuracy points, with its 95% Student t interval over seeds and, where the runs recorded which ${split} items they got right, a 95% paired bootstrap interval (${REPORT_BOOTSTRAP.resamples.toLocaleString('en-US')} resamples of seeds and, within each seed, of ${split} items, the same items for both sides). The verdict follows the t interval (with one seed, the bootstrap's, which then ignores seed-to-seed spread): "better" or "worse" when the interval excludes 0, otherwise "no difference detected" with the interval's half-width. "Seeds for ±0.5": the paired seeds a t interval of ±0.5 points (the paper's smallest effect) would need at the seed-to-seed spread these seeds show, t(n − 1) · sd / √n ≤ 0.5; at that size a true 0.5-point difference is detected about half the time (80% of the time takes about twice as many), and the spread is itself estimated from few seeds.`,
+    `Comparisons are paired by seed (runs with the same seed share batches and head): Δ is the mean over seeds of the difference in accuracy points, with its 95% Student t interval over seeds and, where the runs recorded which ${split} items they got right, a 95% paired bootstrap interval (${REPORT_BOOTSTRAP.resamples.toLocaleString('en-US')} resamples of seeds and, within each seed, of ${split} items, the same items for both sides). The verdict follows the t interval (with one seed, the bootstrap's, which then ignores seed-to-seed spread): "better" or "worse" when the interval excludes 0, otherwise "no difference detected" with the interval's half-width. "Seeds for ±${POWER_TARGET_POINTS}": the paired seeds a t interval of ±${POWER_TARGET_POINTS} points (the paper's smallest effect) would need at the seed-to-seed spread these seeds show, t(n − 1) · sd / √n ≤ ${POWER_TARGET_POINTS}; at that size a true ${POWER_TARGET_POINTS}-point difference is detected about half the time (80% of the time takes about twice as many), and the spread is itself estimated from few seeds.`,
     '',
   );
   const sweeps = sweepTable(records);
@@ -477,7 +472,7 @@ export function buildReport(title: string, description: string, records: Experim
       }
     }
     const byPruner = prunerDifferences(sparsitySeries(aggs).filter((s) => s.points.length >= 2));
-    const prunerTable = prunerDifferenceTable(byPruner);
+    const prunerTable = prunedDifferenceTable(byPruner, 'SNIP against');
     if (prunerTable) lines.push('### SNIP − another pruner at the same sparsity, paired by seed', '', verdictSummary(byPruner.map((d) => d.cmp)), '', prunerTable, '');
   }
   const comparisons = largeSparseComparisons(aggs);
