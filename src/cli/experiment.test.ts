@@ -2,7 +2,8 @@
 // exit; a 2-configuration tiny grid runs end to end, its numbers equal `train`'s for the same
 // settings, and a rerun resumes instead of starting over.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -123,6 +124,30 @@ describe('npm run cli -- experiment: a tiny grid', () => {
     expect(after.runs).toHaveLength(2);
     expect(after.runs[0]).toEqual(kept);
     expect(after.runs[1]!.dev).toEqual(results.runs[1]!.dev);
+  });
+
+  it('records the model its runs used, and refuses to add runs of another model to them', () => {
+    const resultsFile = join(out, 'results.json');
+    const before = readFileSync(resultsFile, 'utf8');
+    const recorded = (JSON.parse(before) as { model: { dir: string; sha256: string } }).model;
+    const sha = createHash('sha256').update(readFileSync(join(ROOT, TINY, 'config.json'))).update(readFileSync(join(ROOT, TINY, 'model.safetensors'))).digest('hex');
+    expect(recorded).toEqual({ dir: TINY, sha256: sha });
+    expect(readFileSync(join(out, 'results.md'), 'utf8')).toContain(`Model: \`${TINY}\` (sha256 of its config.json and model.safetensors: \`${sha.slice(0, 16)}…\`)`);
+    // The same model under another name is another file's bytes only if they differ: a trailing space in config.json does.
+    const other = join(dir, 'other-model');
+    cpSync(join(ROOT, TINY), other, { recursive: true });
+    writeFileSync(join(other, 'config.json'), readFileSync(join(other, 'config.json'), 'utf8') + ' ');
+    const refused = cli('experiment', '--grid', grid, '--out', out, '--model', other, '--backend', 'cpu');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(`holds runs of another model (${TINY}, sha256 ${sha.slice(0, 12)}…) than ${other}`);
+    expect(readFileSync(resultsFile, 'utf8')).toBe(before);
+    // A file from before models were recorded resumes, saying what it assumes.
+    const { model: _model, ...legacy } = JSON.parse(before) as Record<string, unknown>;
+    writeFileSync(resultsFile, JSON.stringify(legacy));
+    const resumed = cli('experiment', '--grid', grid, '--out', out, '--model', TINY, '--backend', 'cpu');
+    expect(resumed.status).toBe(0);
+    expect(resumed.stderr).toContain(`does not record which model its runs used (written before that was recorded); it is taken to be ${TINY}`);
+    expect((JSON.parse(readFileSync(resultsFile, 'utf8')) as { model: unknown }).model).toEqual(recorded);
   });
 
   it('--shard i/n runs disjoint parts, and merge joins them into what the unsharded run wrote (same keys, same numbers); other grids and conflicting numbers are refused', () => {

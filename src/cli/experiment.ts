@@ -2,7 +2,8 @@
 // results.json after every run (so an interrupted grid resumes where it stopped), a Markdown report
 // with mean ± std over seeds and SVG charts. With --jobs n, n worker processes share the queue.
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -41,6 +42,35 @@ interface ResultsFile {
   shard?: Shard;
   runs: ExperimentRecord[];
   failed: { key: string; message: string }[];
+  /** The model the runs were trained on; absent in files written before it was recorded. */
+  model?: ModelFingerprint;
+}
+
+/** Which model a results file's runs come from: its folder as given, and a hash of its config and weights. */
+export interface ModelFingerprint {
+  dir: string;
+  sha256: string;
+}
+
+/** sha256 over a model folder's config.json and weights (streamed: BERT-base's 440 MB are fine). */
+export async function modelFingerprint(dir: string): Promise<ModelFingerprint> {
+  const hash = createHash('sha256');
+  for (const name of ['config.json', 'model.safetensors']) {
+    if (!existsSync(join(dir, name))) continue;
+    for await (const chunk of createReadStream(join(dir, name))) hash.update(chunk as Buffer);
+  }
+  return { dir, sha256: hash.digest('hex') };
+}
+
+/** Refuses to add runs of one model to results of another; the message names both and the way out. */
+function checkSameModel(file: string, recorded: ModelFingerprint | undefined, current: ModelFingerprint, log: (line: string) => void): void {
+  if (recorded === undefined) {
+    log(`note: ${file} does not record which model its runs used (written before that was recorded); it is taken to be ${current.dir}`);
+    return;
+  }
+  if (recorded.sha256 !== current.sha256) {
+    throw new Error(`${file} holds runs of another model (${recorded.dir}, sha256 ${recorded.sha256.slice(0, 12)}…) than ${current.dir} (sha256 ${current.sha256.slice(0, 12)}…): results of two models would be mixed; choose another --out, or move the old results away`);
+  }
 }
 
 /** The i-th (1-based) of n parts of a grid. */
@@ -72,8 +102,8 @@ export function shardRuns(planned: readonly PlannedRun[], shard: Shard): Planned
 }
 
 /** Reads the records of an earlier, possibly interrupted, run of the same output folder. */
-async function readPrevious(file: string): Promise<ExperimentRecord[]> {
-  if (!existsSync(file)) return [];
+async function readPrevious(file: string): Promise<{ runs: ExperimentRecord[]; model?: ModelFingerprint }> {
+  if (!existsSync(file)) return { runs: [] };
   let data: Partial<ResultsFile>;
   try {
     data = JSON.parse(await readFile(file, 'utf8')) as Partial<ResultsFile>;
@@ -82,7 +112,7 @@ async function readPrevious(file: string): Promise<ExperimentRecord[]> {
   }
   if (data.format !== RESULTS_FORMAT || !Array.isArray(data.runs)) throw new Error(`${file} is not an experiment results file; choose another --out`);
   if (data.version !== RESULTS_VERSION) throw new Error(`${file} has results format version ${String(data.version)}, this program writes ${RESULTS_VERSION}; choose another --out`);
-  return data.runs;
+  return { runs: data.runs, ...(data.model && { model: data.model }) };
 }
 
 /** Reads a whole results file (for merging), with the same checks. */
@@ -250,7 +280,7 @@ export async function experimentCommand(args: string[]): Promise<void> {
   const { backend, jobs, modelDir } = runnerOptions(v);
   if (v['dry-run']) {
     // With --out, what is left given the records there (and the learning rates their sweeps chose).
-    const records = v.out === undefined ? [] : await readPrevious(join(v.out, 'results.json'));
+    const records = v.out === undefined ? [] : (await readPrevious(join(v.out, 'results.json'))).runs;
     const { runs: all, waiting } = planExperiment(experiment, records);
     const planned = shard ? shardRuns(all, shard) : all;
     const done = new Set(records.map((r) => r.key));
@@ -279,7 +309,10 @@ export async function runExperiment(experiment: Experiment, options: ExperimentO
   const { out, backend, jobs, modelDir, command, shard } = options;
   await mkdir(join(out, 'charts'), { recursive: true });
   const resultsFile = join(out, 'results.json');
-  const earlier = await readPrevious(resultsFile);
+  const previous = await readPrevious(resultsFile);
+  const earlier = previous.runs;
+  const model = await modelFingerprint(modelDir);
+  if (earlier.length > 0) checkSameModel(resultsFile, previous.model, model, (line) => process.stderr.write(line + '\n'));
   // What is planned depends on the finished sweeps: plan, run what can run, and plan again until nothing new can.
   const planWith = (records: readonly ExperimentRecord[]) => {
     const plan = planExperiment(experiment, records);
@@ -305,7 +338,7 @@ export async function runExperiment(experiment: Experiment, options: ExperimentO
     const sweepOf = new Map(planned.flatMap((p) => (p.sweep ? [[p.unit, p.sweep] as const] : [])));
     const runs = [...planned.map((p) => done.get(p.key)).filter((r): r is ExperimentRecord => r !== undefined), ...waitingRuns]
       .map((r) => (r.sweep && r.unit !== undefined && sweepOf.has(r.unit) ? { ...r, sweep: sweepOf.get(r.unit)! } : r));
-    await writeResults(out, { format: RESULTS_FORMAT, version: RESULTS_VERSION, experiment, command, ...(shard && { shard }), runs, failed }, total());
+    await writeResults(out, { format: RESULTS_FORMAT, version: RESULTS_VERSION, experiment, command, ...(shard && { shard }), model, runs, failed }, total());
   });
   const began = Date.now();
   let finishedHere = 0;
@@ -351,7 +384,7 @@ async function writeResults(out: string, file: ResultsFile, plannedCount: number
   await mkdir(join(out, 'charts'), { recursive: true });
   await writeAtomically(join(out, 'results.json'), JSON.stringify(file, null, 1) + '\n');
   const title = `Experiment: ${file.experiment.name}${file.shard ? ` (shard ${file.shard.index}/${file.shard.count})` : ''}`;
-  const report = buildReport(title, file.experiment.description, file.runs, plannedCount, file.command);
+  const report = buildReport(title, file.experiment.description, file.runs, plannedCount, file.command, file.model);
   await writeAtomically(join(out, 'results.md'), report.markdown);
   for (const [name, svg] of report.charts) await writeAtomically(join(out, 'charts', name), svg);
 }
@@ -370,7 +403,9 @@ export async function mergeShards(out: string, shardDirs: string[]): Promise<Exp
   const grid = JSON.stringify(first.file.experiment);
   for (const { dir, file } of files) {
     if (JSON.stringify(file.experiment) !== grid) throw new Error(`${dir} holds results of another grid ("${file.experiment.name}") than ${first.dir} ("${first.file.experiment.name}"): merge shards of one experiment only`);
+    if (file.model && first.file.model && file.model.sha256 !== first.file.model.sha256) throw new Error(`${dir} holds runs of another model (${file.model.dir}, sha256 ${file.model.sha256.slice(0, 12)}…) than ${first.dir} (${first.file.model.dir}, sha256 ${first.file.model.sha256.slice(0, 12)}…): merge shards of one model only`);
   }
+  const model = files.find((f) => f.file.model)?.file.model;
   const byKey = new Map<string, { record: ExperimentRecord; dir: string }>();
   for (const { dir, file } of files) {
     for (const record of file.runs) {
@@ -384,7 +419,7 @@ export async function mergeShards(out: string, shardDirs: string[]): Promise<Exp
   const failed = files.flatMap(({ file }) => file.failed).filter((f) => !byKey.has(f.key));
   const missing = planned.length + waiting - runs.length;
   const command = `npm run cli -- experiment merge --out ${out} ${shardDirs.join(' ')}`;
-  await writeResults(out, { format: RESULTS_FORMAT, version: RESULTS_VERSION, experiment: first.file.experiment, command, runs, failed }, planned.length + waiting);
+  await writeResults(out, { format: RESULTS_FORMAT, version: RESULTS_VERSION, experiment: first.file.experiment, command, ...(model && { model }), runs, failed }, planned.length + waiting);
   process.stderr.write(`merged ${files.length} shard(s): ${runs.length} of ${planned.length + waiting} runs into ${join(out, 'results.json')}${missing > 0 ? `; ${missing} missing (rerun their shards)` : ''}\n`);
   return runs;
 }

@@ -424,7 +424,7 @@ export function sweepTable(records: readonly ExperimentRecord[]): string | null 
   return table(['Task', 'Adapter', 'k', 'Base sparsity', 'Pruner', ...rates.map((lr) => `lr ${lr}`), 'Chosen', 'Sweep seeds'], rows);
 }
 
-export function buildReport(title: string, description: string, records: ExperimentRecord[], planned: number, command: string): { markdown: string; charts: Map<string, string> } {
+export function buildReport(title: string, description: string, records: ExperimentRecord[], planned: number, command: string, model?: { dir: string; sha256: string }): { markdown: string; charts: Map<string, string> } {
   // Runs of a sweep at a rate that was not chosen only show in the sweep's table.
   const shown = selectedRecords(records);
   const split = reportSplit(shown);
@@ -438,6 +438,7 @@ export function buildReport(title: string, description: string, records: Experim
   lines.push(
     `Command: \`${command}\``,
     '',
+    ...(model ? [`Model: \`${model.dir}\` (sha256 of its config.json and model.safetensors: \`${model.sha256.slice(0, 16)}…\`).`, ''] : []),
     `${records.length} of ${planned} runs finished; ${(seconds / 60).toFixed(1)} min of training time in total (backend: ${backends || '—'}).`,
     `Metric: accuracy on the ${split} split (token accuracy for pos), in percent, mean ± sample standard deviation over seeds.${split === 'test' ? ' Learning rates were chosen on the dev split; the test split was used for nothing else.' : ''} "Trainable non-zero" counts the adapter weights kept after pruning plus the classification head; "sparsity trained" is the fraction of prunable adapter weights removed.`,
     '',
