@@ -16,9 +16,14 @@ describe('npm run cli -- baselines', () => {
     expect(run.stderr).toContain('baselines: 8 runs');
     expect(run.status).toBe(0);
     const md = readFileSync(join(out, 'baselines.md'), 'utf8');
+    // The figures name the model file they belong to, as the experiment's results do.
+    const json = JSON.parse(readFileSync(join(out, 'baselines.json'), 'utf8')) as { model: { dir: string; sha256: string }; seqLen: number };
+    expect(json.model).toEqual((JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { model: unknown }).model);
+    expect(json.model.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(md).toContain(`sha256 of its config.json and model.safetensors: \`${json.model.sha256.slice(0, 16)}…\``);
     const rows = md.split('\n').filter((l) => l.startsWith('| toy |'));
     expect(rows.map((r) => r.split(' | ')[1])).toEqual([
-      'majority class', 'bag-of-words logistic regression', 'linear head, frozen PLM', 'dense Houlsby adapter (dim 16) + head, frozen PLM',
+      'majority class', 'bag-of-words logistic regression, every word', 'bag-of-words logistic regression, the first 32 word pieces, as the PLM', 'linear head, frozen PLM', 'dense Houlsby adapter (dim 16) + head, frozen PLM',
       'linear head, frozen random encoder', 'dense Houlsby adapter (dim 16) + head, frozen random encoder',
     ]);
     const task = toyTask();
@@ -30,6 +35,6 @@ describe('npm run cli -- baselines', () => {
     const head = results.runs.filter((r) => r.spec.adapter === 'none' && r.spec.encoder === 'pretrained').map((r) => r.dev.accuracy);
     const mean = (head[0]! + head[1]!) / 2;
     const std = Math.abs(head[0]! - head[1]!) / Math.SQRT2;
-    expect(rows[2]).toContain(`| ${(100 * mean).toFixed(1)} ± ${(100 * std).toFixed(1)} |`);
+    expect(rows[3]).toContain(`| ${(100 * mean).toFixed(1)} ± ${(100 * std).toFixed(1)} |`);
   });
 });

@@ -2,16 +2,18 @@
 // dev split, over seeds: the majority class, a logistic regression on bag-of-words features, a linear
 // head on the frozen default PLM, a dense Houlsby adapter on it, and the same two on a randomly
 // initialised encoder of the same shape. The PLM runs go through the experiment runner (resumable).
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { mergeSettings } from '../engine/config';
 import { BUILTIN_TASKS, type BuiltinTaskName } from '../engine/data/tasks';
 import { loadPublicTask } from './builtinTask';
-import { logisticRegressionBaseline, majorityBaseline } from './baselines/simple';
-import { RUNNER_FLAGS, runExperiment, runnerOptions } from './experiment';
+import { loadTokenizer } from '../engine/tokenizers';
+import { logisticRegressionBaseline, majorityBaseline, truncateToModelInput } from './baselines/simple';
+import { modelFingerprint, RUNNER_FLAGS, runExperiment, runnerOptions } from './experiment';
 import { GridSchema, PRESETS, type Experiment } from './experiment/grid';
 import { aggregate, formatMeanStd, meanStd } from './experiment/report';
-import { DEFAULT_MODEL_DIR } from './modelFolder';
+import { DEFAULT_MODEL_DIR, folderReader } from './modelFolder';
 
 export const BASELINES_HELP = `  baselines  Baselines per built-in task (dev split, mean ± std over seeds): majority class, bag-of-words
            logistic regression, linear head on the frozen PLM, dense Houlsby adapter, and both on a random encoder.
@@ -39,14 +41,24 @@ export async function baselinesCommand(args: string[]): Promise<void> {
   const command = `npm run cli -- baselines ${args.join(' ')}`;
   const records = await runExperiment(experiment, { ...runner, out: v.out, command });
   const aggs = aggregate(records);
+  // The PLM's tokenizer, so that a lexical baseline can also see only what the PLM runs see.
+  const config = JSON.parse(await readFile(join(runner.modelDir, 'config.json'), 'utf8')) as { model_type?: string };
+  const tokenizer = await loadTokenizer(folderReader(runner.modelDir), config.model_type ?? 'bert');
+  const seqLen = grid.seqLen ?? mergeSettings({}).train.seqLen;
+  // Which model file these figures belong to (its card quotes them only when the hash matches).
+  const model = await modelFingerprint(runner.modelDir);
 
   const rows: { task: string; method: string; accuracy: ReturnType<typeof meanStd>; macroF1: ReturnType<typeof meanStd>; trainable: string }[] = [];
   for (const name of tasks) {
     const task = await loadPublicTask(name);
     const majority = majorityBaseline(task);
     rows.push({ task: name, method: 'majority class', accuracy: meanStd([majority.accuracy]), macroF1: meanStd([majority.macroF1]), trainable: '—' });
-    const lr = seeds.map((seed) => logisticRegressionBaseline(task, seed));
-    rows.push({ task: name, method: task.kind === 'token' ? 'logistic regression on word features' : 'bag-of-words logistic regression', accuracy: meanStd(lr.map((m) => m.accuracy)), macroF1: meanStd(lr.map((m) => m.macroF1)), trainable: (lr[0]!.features * task.labels.length).toLocaleString('en-US') });
+    const lexical = task.kind === 'token' ? 'logistic regression on word features' : 'bag-of-words logistic regression';
+    const truncated = truncateToModelInput(task, tokenizer, seqLen);
+    for (const [t, input] of [[task, 'every word'], [truncated, `the first ${seqLen} word pieces, as the PLM`]] as const) {
+      const lr = seeds.map((seed) => logisticRegressionBaseline(t, seed));
+      rows.push({ task: name, method: `${lexical}, ${input}`, accuracy: meanStd(lr.map((m) => m.accuracy)), macroF1: meanStd(lr.map((m) => m.macroF1)), trainable: (lr[0]!.features * task.labels.length).toLocaleString('en-US') });
+    }
     for (const encoder of ['pretrained', 'random'] as const) {
       // The baselines preset's two configurations, each with its row name.
       const methods = [['none', () => 'linear head'], ['houlsby', (dim: number) => `dense Houlsby adapter (dim ${dim}) + head`]] as const;
@@ -64,8 +76,10 @@ export async function baselinesCommand(args: string[]): Promise<void> {
     '',
     `Command: \`${command}\``,
     '',
+    `Model: \`${model.dir}\` (sha256 of its config.json and model.safetensors: \`${model.sha256.slice(0, 16)}…\`).`,
+    '',
     `Dev split; accuracy (token accuracy for pos) and macro-F1 in percent, mean ± sample standard deviation over seeds ${seeds.join(', ')} (the majority class has no seed).`,
-    `PLM runs: ${t.steps} steps, batch ${t.batchSize}, ${t.seqLen} word pieces per example (longer texts are cut; the bag-of-words model sees every word), learning rate ${t.learningRate}, AdamW, on ${records[0]?.backend ?? runner.backend}.`,
+    `PLM runs: ${t.steps} steps, batch ${t.batchSize}, ${seqLen} word pieces per example (longer texts are cut; the lexical baselines are given once with every word and once with the same first word pieces, for tagging the words whose first piece fits, trained and scored on those), learning rate ${t.learningRate}, AdamW, on ${records[0]?.backend ?? runner.backend}.`,
     'The random encoder has the default PLM\'s shapes and tokenizer with every weight drawn as BERT initialises it (N(0, 0.02), LayerNorm 1/0): the gap to the pretrained rows is what pretraining contributes.',
     '',
     '| Task | Method | Dev metric (%) | Macro-F1 (%) | Trainable parameters |',
@@ -74,6 +88,6 @@ export async function baselinesCommand(args: string[]): Promise<void> {
     '',
   ].join('\n');
   await writeFile(join(v.out, 'baselines.md'), markdown);
-  await writeFile(join(v.out, 'baselines.json'), JSON.stringify({ command, seeds, rows }, null, 1) + '\n');
+  await writeFile(join(v.out, 'baselines.json'), JSON.stringify({ command, model, seqLen, seeds, rows }, null, 1) + '\n');
   process.stderr.write(`baselines written to ${join(v.out, 'baselines.md')}\n`);
 }

@@ -3,7 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import type { SequenceTask, TaggingTask } from '../../engine/data/task';
 import { createRng } from '../../engine/random';
-import { logisticRegressionBaseline, lossAndGradient, majorityBaseline, words, type SoftmaxModel } from './simple';
+import { createTokenizer } from '../../engine/tokenizer';
+import { encode } from '../../engine/tokenizers';
+import { logisticRegressionBaseline, lossAndGradient, majorityBaseline, truncateToModelInput, words, type SoftmaxModel } from './simple';
 
 const sentences = (rows: [string, number][]) => rows.map(([text, label]) => ({ text, text2: null, label }));
 
@@ -59,5 +61,31 @@ describe('logistic regression', () => {
 
   it('splits text into lower-cased words and punctuation', () => {
     expect(words("Don't SHOUT, it's 2 o'clock!")).toEqual(["don't", 'shout', ',', "it's", '2', "o'clock", '!']);
+  });
+});
+
+describe('truncateToModelInput', () => {
+  const tok = createTokenizer(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'the', 'cat', 'sat', 'on', 'mat', '##s', 'a', '.'].join('\n'));
+
+  it('keeps exactly the word pieces the encoding keeps, as text that re-encodes to them', () => {
+    const task: SequenceTask = { name: 't', kind: 'sequence', labels: ['a', 'b'], train: sentences([['The cats sat on the mat.', 1]]), dev: [{ text: 'the cat sat', text2: 'on a mat .', label: 0 }], test: sentences([['a cat', 0]]) };
+    const cut = truncateToModelInput(task, tok, 6) as SequenceTask;
+    // [CLS] the cat ##s sat [SEP]: "cats" stays whole, the rest is cut.
+    expect(cut.train[0]).toEqual({ text: 'the cats sat', text2: null, label: 1 });
+    // A pair is cut longest first, as the encoding does; what is kept re-encodes to the same ids.
+    const pair = encode(tok, 'the cat sat', 'on a mat .', { maxLength: 6, truncation: true }).inputIds;
+    expect(encode(tok, cut.dev[0]!.text, cut.dev[0]!.text2, {}).inputIds).toEqual(pair);
+    expect(cut.dev[0]!.text2).not.toBeNull();
+    // Short examples are unchanged apart from the tokenizer's normalisation.
+    expect(cut.test[0]).toEqual({ text: 'a cat', text2: null, label: 0 });
+    for (const e of cut.train) expect(encode(tok, e.text, e.text2, {}).inputIds).toEqual(encode(tok, task.train[0]!.text, null, { maxLength: 6, truncation: true }).inputIds);
+  });
+
+  it('keeps the tagged words whose first piece fits, with their tags', () => {
+    const task: TaggingTask = { name: 't', kind: 'token', labels: ['N', 'V', 'P'], train: [{ words: ['The', 'cats', 'sat', 'on', 'mats'], tags: [0, 0, 1, 2, 0] }], dev: [{ words: ['a', 'cat'], tags: [0, 0] }], test: [] };
+    const cut = truncateToModelInput(task, tok, 6) as TaggingTask;
+    // [CLS] the cat ##s sat [SEP]
+    expect(cut.train[0]).toEqual({ words: ['The', 'cats', 'sat'], tags: [0, 0, 1] });
+    expect(cut.dev[0]).toEqual(task.dev[0]);
   });
 });

@@ -2,7 +2,8 @@
 // features (for tagging: on each word's own features). Plain TypeScript with sparse binary features
 // and seeded mini-batch SGD; deterministic for a seed.
 import { classificationMetrics, type ClassificationMetrics } from '../../engine/data/metrics';
-import type { Task } from '../../engine/data/task';
+import type { SentenceExample, TaggedSentence, Task } from '../../engine/data/task';
+import { convertIdsToTokens, encode, encodeWords, type Tokenizer } from '../../engine/tokenizers';
 import { createRng } from '../../engine/random';
 
 /** Predicts the training split's most frequent label (words' tags for tagging) everywhere. */
@@ -137,4 +138,38 @@ export function logisticRegressionBaseline(task: Task, seed: number, options = {
     return p.indexOf(Math.max(...p));
   });
   return { ...classificationMetrics(predicted, dev.labels, classes), features: index.size };
+}
+
+/**
+ * The task as a PLM that reads `seqLen` word pieces sees it: every split truncated exactly as the
+ * trainer's encoding truncates it, then turned back into text (sequence tasks: the kept pieces of each
+ * segment joined as the tokenizer decodes them) or into the kept words (tagging: the words whose first
+ * piece fits; their tags only). A lexical baseline on this task sees the same input as the PLM runs.
+ */
+export function truncateToModelInput(task: Task, tokenizer: Tokenizer, seqLen: number): Task {
+  const special = tokenizer.specialIds;
+  const segments = (ids: readonly number[]) => {
+    const out: number[][] = [];
+    let current: number[] | null = null;
+    for (const id of ids) {
+      if (special.has(id)) current = null;
+      else {
+        if (current === null) out.push((current = []));
+        current.push(id);
+      }
+    }
+    return out.map((s) => tokenizer.tokensToString(convertIdsToTokens(tokenizer, s)));
+  };
+  if (task.kind === 'token') {
+    const cut = (s: TaggedSentence): TaggedSentence => {
+      const kept = encodeWords(tokenizer, s.words, { maxLength: seqLen, truncation: true }).firstPieceIndex.filter((p) => p >= 0).length;
+      return { words: s.words.slice(0, kept), tags: s.tags.slice(0, kept) };
+    };
+    return { ...task, train: task.train.map(cut), dev: task.dev.map(cut), test: task.test.map(cut) };
+  }
+  const cut = (e: SentenceExample): SentenceExample => {
+    const [text = '', text2 = ''] = segments(encode(tokenizer, e.text, e.text2, { maxLength: seqLen, truncation: true }).inputIds);
+    return { text, text2: e.text2 === null ? null : text2, label: e.label };
+  };
+  return { ...task, train: task.train.map(cut), dev: task.dev.map(cut), test: task.test.map(cut) };
 }
