@@ -42,5 +42,5 @@ describe('the default model', () => {
     const r = await runSparseAdapter(plm, toyTask(1), run, () => {});
     expect(r.dev.accuracy).toBeGreaterThan(0.9);
     r.dispose();
-  }, 240_000);
+  }, 600_000);
 });
