@@ -2,6 +2,7 @@
 // the page streams the run to completion, and its losses match the same run on tfjs's cpu backend
 // in Node within 1e-3 relative per step (float32 reductions differ in order between backends).
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { expect, test } from '@playwright/test';
 import { folderReader } from '../src/cli/modelFolder';
@@ -77,7 +78,8 @@ test('a pruned Houlsby run on WebGPU streams to the end and matches the cpu engi
   // On the default model the file is refused, naming the mismatch; nothing else changes.
   await page.getByLabel('Import adapter').setInputFiles({ name: 'trained.safetensors', mimeType: 'application/octet-stream', buffer: adapterBytes });
   await expect(page.getByTestId('adapter-import-error')).toContainText('trained.safetensors was trained on a bert with 2 layers, hidden size 32,');
-  await expect(page.getByTestId('adapter-import-error')).toContainText('the loaded model is a bert with 4 layers, hidden size 128,');
+  const shipped = JSON.parse(readFileSync(join(process.cwd(), 'public', 'models', 'default', 'config.json'), 'utf8')) as { num_hidden_layers: number; hidden_size: number };
+  await expect(page.getByTestId('adapter-import-error')).toContainText(`the loaded model is a bert with ${shipped.num_hidden_layers} layers, hidden size ${shipped.hidden_size},`);
   await page.getByLabel('Model files').setInputFiles([file('config.json'), file('vocab.txt'), file('model.safetensors')]);
   await expect(page.getByTestId('model-parameters')).toContainText('84,320');
   await page.getByLabel('Import adapter').setInputFiles({ name: 'trained.safetensors', mimeType: 'application/octet-stream', buffer: adapterBytes });
