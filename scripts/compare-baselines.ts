@@ -10,8 +10,8 @@ import { logisticRegressionBaseline, truncateToModelInput } from '../src/cli/bas
 import { loadPublicTask } from '../src/cli/builtinTask';
 import { folderReader } from '../src/cli/modelFolder';
 import type { ExperimentRecord } from '../src/cli/experiment/runOne';
+import { loadModelTokenizer } from '../src/engine/plm';
 import { mean, pairedDifference, sampleSd, tQuantile, verdict } from '../src/engine/stats';
-import { loadTokenizer } from '../src/engine/tokenizers';
 
 interface Baselines {
   model: { dir: string; sha256: string };
@@ -66,8 +66,7 @@ async function main() {
       lines.push(`| ${task} | ${name} | ${mean(x).toFixed(1)} | ${mean(y).toFixed(1)} | ${points(d.mean)} | ${interval(d.low!, d.high!)} | ${verdict(d)} |`);
     }
   }
-  const config = JSON.parse(readFileSync(join(a.baselines.model.dir, 'config.json'), 'utf8')) as { model_type?: string };
-  const tokenizer = await loadTokenizer(folderReader(a.baselines.model.dir), config.model_type ?? 'bert');
+  const tokenizer = await loadModelTokenizer(folderReader(a.baselines.model.dir));
   lines.push('', `Dense Houlsby (dim 16) + head on ${a.baselines.model.dir} − the lexical baseline on the same first ${a.baselines.seqLen} word pieces, dev accuracy, seeds ${a.baselines.seeds.join(', ')} each, unpaired (95% Welch t interval):`, '');
   lines.push('| task | adapter | lexical, same input | Δ | 95% interval | verdict |', '| --- | --- | --- | --- | --- | --- |');
   for (const task of tasks) {

@@ -2,13 +2,13 @@
 // dev split, over seeds: the majority class, a logistic regression on bag-of-words features, a linear
 // head on the frozen default PLM, a dense Houlsby adapter on it, and the same two on a randomly
 // initialised encoder of the same shape. The PLM runs go through the experiment runner (resumable).
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { mergeSettings } from '../engine/config';
 import { BUILTIN_TASKS, type BuiltinTaskName } from '../engine/data/tasks';
 import { loadPublicTask } from './builtinTask';
-import { loadTokenizer } from '../engine/tokenizers';
+import { loadModelTokenizer } from '../engine/plm';
 import { logisticRegressionBaseline, majorityBaseline, truncateToModelInput } from './baselines/simple';
 import { modelFingerprint, RUNNER_FLAGS, runExperiment, runnerOptions } from './experiment';
 import { GridSchema, PRESETS, type Experiment } from './experiment/grid';
@@ -42,8 +42,7 @@ export async function baselinesCommand(args: string[]): Promise<void> {
   const records = await runExperiment(experiment, { ...runner, out: v.out, command });
   const aggs = aggregate(records);
   // The PLM's tokenizer, so that a lexical baseline can also see only what the PLM runs see.
-  const config = JSON.parse(await readFile(join(runner.modelDir, 'config.json'), 'utf8')) as { model_type?: string };
-  const tokenizer = await loadTokenizer(folderReader(runner.modelDir), config.model_type ?? 'bert');
+  const tokenizer = await loadModelTokenizer(folderReader(runner.modelDir));
   const seqLen = grid.seqLen ?? mergeSettings({}).train.seqLen;
   // Which model file these figures belong to (its card quotes them only when the hash matches).
   const model = await modelFingerprint(runner.modelDir);

@@ -403,7 +403,7 @@ export async function mergeShards(out: string, shardDirs: string[]): Promise<Exp
   const grid = JSON.stringify(first.file.experiment);
   for (const { dir, file } of files) {
     if (JSON.stringify(file.experiment) !== grid) throw new Error(`${dir} holds results of another grid ("${file.experiment.name}") than ${first.dir} ("${first.file.experiment.name}"): merge shards of one experiment only`);
-    if (file.model && first.file.model && file.model.sha256 !== first.file.model.sha256) throw new Error(`${dir} holds runs of another model (${file.model.dir}, sha256 ${file.model.sha256.slice(0, 12)}…) than ${first.dir} (${first.file.model.dir}, sha256 ${first.file.model.sha256.slice(0, 12)}…): merge shards of one model only`);
+    if (file.model && first.file.model) checkSameModel(join(dir, 'results.json'), file.model, first.file.model, () => {});
   }
   const model = files.find((f) => f.file.model)?.file.model;
   const byKey = new Map<string, { record: ExperimentRecord; dir: string }>();

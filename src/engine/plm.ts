@@ -50,6 +50,12 @@ export interface EncodeResult {
   lastHiddenState: number[][];
 }
 
+/** A model folder's tokenizer alone, read and checked as loadPlm reads it (its config's model type and vocabulary size), without the weights. */
+export async function loadModelTokenizer(readFile: ReadModelFile): Promise<Tokenizer> {
+  const c = parseBertConfig(await readConfigText(readFile));
+  return loadTokenizer(readFile, c.modelType, { vocabSize: c.vocabSize });
+}
+
 /** Loads a model folder (see checkpoint.ts for the weights and tokenizers/load.ts for the tokenizer files, and their checks). */
 export async function loadPlm(readFile: ReadModelFile, label: string, onProgress?: (progress: LoadProgress) => void): Promise<Plm> {
   // The config and the tokenizer first: their problems are found before the weights are read and uploaded.
